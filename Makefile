@@ -1,0 +1,133 @@
+# SPDX-License-Identifier: MIT
+# ebpf_exporter: build, run and test. `make` builds the exporter and the BPF objects;
+# `sudo make run` runs it on :9435 with the default examples; `make test` runs every suite.
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+BUILD ?= build
+ARCH ?= $(shell uname -m | sed 's/x86_64/x86/; s/aarch64/arm64/')
+CC ?= gcc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+VERSION ?= $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+REVISION ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+BRANCH ?= $(shell git rev-parse --abbrev-ref HEAD 2>/dev/null || echo unknown)
+BUILD_USER ?= $(shell id -un 2>/dev/null)@$(shell hostname 2>/dev/null)
+BUILD_DATE ?= $(shell date -u +%Y%m%d-%H:%M:%S)
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+PKGS := libbpf yaml-0.1 libmicrohttpd libpcre2-8 libcap zlib libsystemd
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS ?= -O2 -g
+WARNINGS := -Wall -Wextra -Werror -Wformat=2 -Wmissing-prototypes -Wno-unused-parameter
+ALL_CFLAGS = -std=gnu11 $(WARNINGS) $(CFLAGS) $(PKG_CFLAGS) -D_GNU_SOURCE -Isrc \
+	-DEE_VERSION='"$(VERSION)"' -DEE_REVISION='"$(REVISION)"' -DEE_BRANCH='"$(BRANCH)"' \
+	-DEE_BUILD_USER='"$(BUILD_USER)"' -DEE_BUILD_DATE='"$(BUILD_DATE)"' \
+	-MMD -MP $(EXTRA_CFLAGS)
+ALL_LDFLAGS = $(LDFLAGS) -rdynamic $(EXTRA_LDFLAGS)
+LIBS = $(PKG_LIBS) -lpthread -lm
+
+SRCS := $(sort $(wildcard src/*.c src/*/*.c))
+OBJS := $(SRCS:%.c=$(BUILD)/%.o)
+LIB_OBJS := $(filter-out $(BUILD)/src/main.o,$(OBJS))
+
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
+
+# BPF side (libbpf-bootstrap idiom): vmlinux.h from this kernel's BTF, CO-RE objects.
+VMLINUX_H := $(BUILD)/bpf/vmlinux.h
+CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 \
+	| sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
+BPF_CFLAGS := -g -O2 -Wall -Werror -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) \
+	-I$(BUILD)/bpf -Iinclude $(CLANG_BPF_SYS_INCLUDES)
+EXAMPLE_BPF := $(patsubst %.bpf.c,%.bpf.o,$(sort $(wildcard examples/*.bpf.c)))
+E2E_BPF := $(patsubst %.bpf.c,%.bpf.o,$(sort $(wildcard tests/e2e/*.bpf.c)))
+E2E_BINS := $(patsubst tests/e2e/%.c,$(BUILD)/e2e/%,$(filter-out %.bpf.c,$(wildcard tests/e2e/*.c)))
+
+# The examples `sudo make run` loads: they attach on this kernel.
+RUN_CONFIGS ?= timers,syscalls
+RUN_ARGS ?=
+
+.PHONY: all deps bpf run test unit e2e san format format-check bench clean
+all: deps ebpf_exporter bpf
+
+deps:
+	$(Q)bash scripts/deps.sh
+
+ebpf_exporter: $(BUILD)/ebpf_exporter
+	$(Q)cp $< $@
+
+$(BUILD)/ebpf_exporter: $(OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/src/%.o: src/%.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/unit/%: tests/unit/%.c $(LIB_OBJS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(LIB_OBJS) $(ALL_LDFLAGS) $(LIBS) -lcmocka
+
+$(BUILD)/e2e/%: tests/e2e/%.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -o $@ $<
+
+$(VMLINUX_H):
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
+
+%.bpf.o: %.bpf.c $(VMLINUX_H) $(wildcard include/*.bpf.h)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+bpf: $(EXAMPLE_BPF)
+
+run: all
+	./ebpf_exporter --config.dir=examples --config.names=$(RUN_CONFIGS) $(RUN_ARGS)
+
+unit: $(UNIT_BINS)
+	$(Q)bash tests/run-unit.sh $(UNIT_BINS)
+
+e2e: ebpf_exporter $(EXAMPLE_BPF) $(E2E_BPF) $(E2E_BINS)
+	$(Q)bash tests/e2e/run.sh $(CURDIR)/$(BUILD)/ebpf_exporter $(CURDIR)/$(BUILD)/e2e
+
+# The same suites built with AddressSanitizer and UndefinedBehaviorSanitizer.
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+san:
+	$(Q)$(MAKE) --no-print-directory BUILD=build/san CFLAGS="-O1 -g" \
+		EXTRA_CFLAGS="$(SAN_FLAGS)" EXTRA_LDFLAGS="$(SAN_FLAGS)" unit e2e
+
+FORMAT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null | grep -v -e vmlinux.h -e '\.pb-c\.')
+format:
+	$(Q)clang-format -i $(FORMAT_FILES)
+
+format-check:
+	$(Q)clang-format --dry-run --Werror $(FORMAT_FILES)
+	@echo "format: ok"
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory format-check
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory unit
+	$(Q)$(MAKE) --no-print-directory e2e
+	$(Q)$(MAKE) --no-print-directory san
+
+clean:
+	rm -rf build ebpf_exporter examples/*.bpf.o tests/e2e/*.bpf.o
+
+-include $(OBJS:.o=.d) $(UNIT_BINS:%=%.d)

@@ -1,0 +1,1023 @@
+// SPDX-License-Identifier: MIT
+#include "collect.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <math.h>
+#include <string.h>
+#include <time.h>
+
+#include "decoders/decoder.h"
+#include "expo.h"
+#include "labels.h"
+#include "maps.h"
+#include "procstat.h"
+#include "util/log.h"
+#include "version.h"
+
+/* Decode failures of one metric are logged at most this often (seconds). */
+#define ERROR_LOG_INTERVAL 60
+
+struct metric_state {
+	size_t cfg_idx;
+	const struct config *cfg;
+	const char *name;
+	const char *help;
+	const struct label_conf *labels;
+	size_t n_labels;
+	char *full_name;
+	const char **label_names;
+	struct label_set *ls;
+	int map_fd;
+	int map_type;
+	uint32_t key_size, value_size, max_entries;
+	bool cpu_label; /* per-CPU map whose last label is `cpu` */
+	/* histograms (SPEC §4.5) */
+	const struct histogram_conf *hist;
+	size_t bucket_label; /* index of the bucket label among the labels */
+	size_t n_series_labels; /* labels printed: all but the bucket label */
+	size_t n_buckets;
+	double *le;
+	struct hist_row *rows;
+	size_t rows_cap;
+	struct histogram_value *hvals;
+	size_t hvals_cap;
+	uint64_t *cum;
+	size_t cum_cap;
+	double *acc; /* per-bucket accumulator of one series, n_buckets + 1 (the sum) */
+	const char **series_vals;
+	size_t series_vals_cap;
+	struct map_snapshot snap;
+	/* per-scrape scratch, kept between scrapes */
+	struct buf arena;
+	size_t *offs;
+	size_t offs_cap;
+	const char **vals;
+	size_t vals_cap;
+	struct sample *samples;
+	size_t n_samples, samples_cap;
+	uint8_t *keybuf;
+	const char **tmp_values;
+	time_t last_log;
+};
+
+/* One decoded histogram row: label values (bucket excluded), bucket index, value. */
+struct hist_row {
+	const char **values; /* all labels, in config order */
+	uint64_t bucket;
+	double value;
+};
+
+/* A small pool of strings owned by one scrape's built-in families. */
+struct strpool {
+	char **items;
+	size_t n, cap;
+};
+
+static const char *pool_printf(struct strpool *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static const char *pool_printf(struct strpool *p, const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+	int n;
+
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 64;
+		char **items = reallocarray(p->items, cap, sizeof(*items));
+
+		if (!items)
+			return NULL;
+		p->items = items;
+		p->cap = cap;
+	}
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return NULL;
+	p->items[p->n++] = s;
+	return s;
+}
+
+static void pool_free(struct strpool *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		free(p->items[i]);
+	free(p->items);
+	memset(p, 0, sizeof(*p));
+}
+
+static int metric_init(struct metric_state *ms, struct collector *c, size_t cfg_idx,
+		       const char *name, const char *help, const struct label_conf *labels,
+		       size_t n_labels, char *err, size_t errlen)
+{
+	const struct config *cfg = c->cfgs[cfg_idx];
+	struct module *mod = c->mods[cfg_idx];
+	const struct bpf_map *map;
+	char lerr[512];
+	size_t i;
+	int e;
+
+	ms->cfg_idx = cfg_idx;
+	ms->cfg = cfg;
+	ms->name = name;
+	ms->help = help;
+	ms->labels = labels;
+	ms->n_labels = n_labels;
+	ms->map_fd = -1;
+	if (asprintf(&ms->full_name, "ebpf_exporter_%s", name) < 0) {
+		ms->full_name = NULL;
+		return -ENOMEM;
+	}
+	ms->label_names = calloc(n_labels + 1, sizeof(*ms->label_names));
+	ms->tmp_values = calloc(n_labels + 1, sizeof(*ms->tmp_values));
+	if (!ms->label_names || !ms->tmp_values)
+		return -ENOMEM;
+	for (i = 0; i < n_labels; i++)
+		ms->label_names[i] = labels[i].name;
+
+	e = label_set__new(labels, n_labels, c->env, &ms->ls, lerr, sizeof(lerr));
+	if (e) {
+		snprintf(err, errlen, "config \"%s\": metric \"%s\": %s", cfg->name, name, lerr);
+		return e;
+	}
+	if (!mod)
+		return 0;
+	map = bpf_object__find_map_by_name(mod->obj, name);
+	if (!map) {
+		snprintf(err, errlen, "failed to get map \"%s\" for config \"%s\"", name,
+			 cfg->name);
+		return -ENOENT;
+	}
+	ms->map_fd = bpf_map__fd(map);
+	ms->map_type = bpf_map__type(map);
+	ms->key_size = bpf_map__key_size(map);
+	ms->value_size = bpf_map__value_size(map);
+	ms->max_entries = bpf_map__max_entries(map);
+	ms->cpu_label = map_type_percpu(ms->map_type) && n_labels > 0 &&
+			strcmp(labels[n_labels - 1].name, "cpu") == 0;
+	ms->keybuf = calloc(1, ms->key_size + 2);
+	if (!ms->keybuf)
+		return -ENOMEM;
+	return 0;
+}
+
+/* Upper bounds of a histogram's buckets, in loop order (SPEC §4.5). */
+static int hist_init(struct metric_state *ms, const struct histogram_conf *h)
+{
+	double m = h->bucket_multiplier == 0 ? 1 : h->bucket_multiplier;
+	size_t i, j;
+
+	ms->hist = h;
+	/* The bucket is the last label, or the one before a trailing per-CPU `cpu` label. */
+	ms->bucket_label = ms->n_labels - 1;
+	if (ms->cpu_label && ms->n_labels >= 2)
+		ms->bucket_label = ms->n_labels - 2;
+	ms->n_series_labels = ms->n_labels - 1;
+	/* Printed label names: every label but the bucket. */
+	for (i = 0, j = 0; i < ms->n_labels; i++)
+		if (i != ms->bucket_label)
+			ms->label_names[j++] = ms->labels[i].name;
+
+	if (h->bucket_type == BUCKET_FIXED)
+		ms->n_buckets = h->n_bucket_keys;
+	else if (h->bucket_max >= h->bucket_min)
+		ms->n_buckets = (size_t)(h->bucket_max - h->bucket_min) + 1;
+	else
+		ms->n_buckets = 0;
+	ms->le = calloc(ms->n_buckets + 1, sizeof(*ms->le));
+	ms->acc = calloc(ms->n_buckets + 2, sizeof(*ms->acc));
+	if (!ms->le || !ms->acc)
+		return -ENOMEM;
+	for (i = 0; i < ms->n_buckets; i++) {
+		int64_t idx = h->bucket_min + (int64_t)i;
+
+		switch (h->bucket_type) {
+		case BUCKET_EXP2:
+			ms->le[i] = ldexp(1.0, (int)idx) * m;
+			break;
+		case BUCKET_EXP2ZERO:
+			ms->le[i] = idx == 0 ? 0 : ldexp(1.0, (int)(idx - 1)) * m;
+			break;
+		case BUCKET_LINEAR:
+			ms->le[i] = (double)idx * m;
+			break;
+		case BUCKET_FIXED:
+			ms->le[i] = h->bucket_keys[i] * m;
+			break;
+		default:
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static void metric_free(struct metric_state *ms)
+{
+	free(ms->full_name);
+	free(ms->label_names);
+	free(ms->tmp_values);
+	label_set__free(ms->ls);
+	map_snapshot__free(&ms->snap);
+	buf_free(&ms->arena);
+	free(ms->offs);
+	free(ms->vals);
+	free(ms->samples);
+	free(ms->keybuf);
+	free(ms->le);
+	free(ms->acc);
+	free(ms->rows);
+	free(ms->hvals);
+	free(ms->cum);
+	free(ms->series_vals);
+}
+
+int collector__new(struct config **cfgs, struct module **mods, size_t n, struct decoder_env *env,
+		   struct collector **out, char *err, size_t errlen)
+{
+	struct collector *c;
+	size_t i, j, total = 0;
+	int e;
+
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	pthread_mutex_init(&c->lock, NULL);
+	c->cfgs = cfgs;
+	c->mods = mods;
+	c->n_cfgs = n;
+	c->env = env;
+	c->decoder_errors = calloc(n ? n : 1, sizeof(*c->decoder_errors));
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < cfgs[i]->n_counters; j++)
+			total += !cfgs[i]->counters[j].perf_event_array;
+		total += cfgs[i]->n_histograms;
+	}
+	c->metrics = calloc(total ? total : 1, sizeof(*c->metrics));
+	if (!c->decoder_errors || !c->metrics) {
+		e = -ENOMEM;
+		goto out_free;
+	}
+	for (i = 0; i < n; i++) {
+		const struct config *cfg = cfgs[i];
+
+		for (j = 0; j < cfg->n_counters; j++) {
+			const struct counter_conf *cc = &cfg->counters[j];
+			struct metric_state *ms = &c->metrics[c->n_metrics];
+
+			if (cc->perf_event_array)
+				continue;
+			c->n_metrics++;
+			e = metric_init(ms, c, i, cc->name, cc->help, cc->labels, cc->n_labels, err,
+					errlen);
+			if (e)
+				goto out_free;
+		}
+		for (j = 0; j < cfg->n_histograms; j++) {
+			const struct histogram_conf *hc = &cfg->histograms[j];
+			struct metric_state *ms = &c->metrics[c->n_metrics++];
+
+			e = metric_init(ms, c, i, hc->name, hc->help, hc->labels, hc->n_labels, err,
+					errlen);
+			if (!e && hc->n_labels == 0) {
+				snprintf(err, errlen,
+					 "config \"%s\": histogram \"%s\" needs at least one label "
+					 "(the bucket)",
+					 cfg->name, hc->name);
+				e = -EINVAL;
+			}
+			if (!e)
+				e = hist_init(ms, hc);
+			if (e)
+				goto out_free;
+		}
+	}
+	*out = c;
+	return 0;
+
+out_free:
+	if (e == -ENOMEM && err[0] == '\0')
+		snprintf(err, errlen, "out of memory");
+	collector__free(c);
+	return e;
+}
+
+void collector__free(struct collector *c)
+{
+	size_t i;
+
+	if (!c)
+		return;
+	for (i = 0; i < c->n_metrics; i++)
+		metric_free(&c->metrics[i]);
+	free(c->metrics);
+	free(c->decoder_errors);
+	buf_free(&c->arena);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+static void metric_error(struct collector *c, struct metric_state *ms, const char *msg)
+{
+	time_t now = time(NULL);
+
+	c->decoder_errors[ms->cfg_idx]++;
+	if (ms->last_log && now - ms->last_log < ERROR_LOG_INTERVAL)
+		return;
+	ms->last_log = now;
+	log_msg("Error getting map \"%s\" values for metric \"%s\" of config \"%s\": %s", ms->name,
+		ms->name, ms->cfg->name, msg);
+}
+
+static int grow(void **p, size_t *cap, size_t want, size_t size)
+{
+	size_t n = *cap ? *cap : 64;
+	void *q;
+
+	if (want <= *cap)
+		return 0;
+	while (n < want)
+		n *= 2;
+	q = reallocarray(*p, n, size);
+	if (!q)
+		return -ENOMEM;
+	*p = q;
+	*cap = n;
+	return 0;
+}
+
+/*
+ * Decodes one row's key and appends a sample with value v. Decode errors are counted and
+ * drop only this row (SPEC §0); skips drop it silently.
+ */
+static int add_row(struct collector *c, struct metric_state *ms, const uint8_t *key, size_t len,
+		   double v)
+{
+	size_t n = ms->n_samples, i;
+	char derr[1024];
+	int e;
+
+	e = grow((void **)&ms->samples, &ms->samples_cap, n + 1, sizeof(*ms->samples));
+	if (!e)
+		e = grow((void **)&ms->offs, &ms->offs_cap, (n + 1) * (ms->n_labels + 1),
+			 sizeof(*ms->offs));
+	if (e)
+		return e;
+
+	if (ms->n_labels == 0 && len == 4 && !key[0] && !key[1] && !key[2] && !key[3]) {
+		/* A map without labels: the single zero key is one unlabelled series. */
+	} else {
+		derr[0] = '\0';
+		e = label_set__decode(ms->ls, key, len, &ms->arena, ms->tmp_values, derr,
+				      sizeof(derr));
+		if (e == DECODER_SKIP)
+			return 0;
+		if (e == -ENOMEM)
+			return e;
+		if (e) {
+			metric_error(c, ms, derr);
+			return 0;
+		}
+		for (i = 0; i < ms->n_labels; i++)
+			ms->offs[n * ms->n_labels + i] =
+				(size_t)(ms->tmp_values[i] - ms->arena.data);
+	}
+	ms->samples[n].value = v;
+	ms->samples[n].hist = NULL;
+	ms->samples[n].values = NULL;
+	ms->n_samples++;
+	return 0;
+}
+
+/*
+ * Snapshots the map and decodes every row into ms->samples, each with all its label values
+ * (the bucket label included, for histograms).
+ */
+static int collect_rows(struct collector *c, struct metric_state *ms)
+{
+	struct map_snapshot *s = &ms->snap;
+	size_t i, k;
+	int e, cpu;
+
+	ms->n_samples = 0;
+	buf_reset(&ms->arena);
+	if (ms->map_fd < 0)
+		return 0;
+
+	e = map_snapshot__read(s, ms->map_fd, ms->map_type, ms->key_size, ms->value_size,
+			       ms->max_entries);
+	if (e) {
+		char et[128];
+
+		if (e == -ENOMEM)
+			return e;
+		metric_error(c, ms, errno_text(e, et, sizeof(et)));
+		return 0;
+	}
+
+	for (i = 0; i < s->n; i++) {
+		const uint8_t *key = map_snapshot__key(s, i);
+
+		if (ms->cpu_label) {
+			const uint8_t *kp = key;
+			size_t klen = ms->key_size;
+
+			/* Only a cpu label and a zero u32 key: the key is dropped (SPEC §4.2). */
+			if (ms->n_labels == 1 && klen >= 4 && !kp[0] && !kp[1] && !kp[2] &&
+			    !kp[3]) {
+				kp += 4;
+				klen -= 4;
+			}
+			memcpy(ms->keybuf, kp, klen);
+			for (cpu = 0; cpu < s->ncpus; cpu++) {
+				uint16_t c16 = (uint16_t)cpu;
+
+				memcpy(ms->keybuf + klen, &c16, sizeof(c16));
+				e = add_row(c, ms, ms->keybuf, klen + 2,
+					    (double)map_snapshot__value(s, i, cpu));
+				if (e)
+					return e;
+			}
+		} else {
+			double v = 0;
+
+			/* Per-CPU rows share the key and are summed, in CPU order, as floats. */
+			for (cpu = 0; cpu < s->ncpus; cpu++)
+				v += (double)map_snapshot__value(s, i, cpu);
+			e = add_row(c, ms, key, ms->key_size, v);
+			if (e)
+				return e;
+		}
+	}
+
+	/* The arena no longer moves: turn offsets into pointers. */
+	e = grow((void **)&ms->vals, &ms->vals_cap, ms->n_samples * ms->n_labels + 1,
+		 sizeof(*ms->vals));
+	if (e)
+		return e;
+	for (i = 0; i < ms->n_samples; i++) {
+		for (k = 0; k < ms->n_labels; k++)
+			ms->vals[i * ms->n_labels + k] =
+				ms->arena.data + ms->offs[i * ms->n_labels + k];
+		ms->samples[i].values = ms->n_labels ? &ms->vals[i * ms->n_labels] : NULL;
+	}
+	return 0;
+}
+
+static int collect_counter(struct collector *c, struct metric_state *ms, struct family *f)
+{
+	size_t i;
+	int e;
+
+	memset(f, 0, sizeof(*f));
+	e = collect_rows(c, ms);
+	if (e)
+		return e;
+
+	f->name = ms->full_name;
+	f->help = ms->help;
+	f->type = FAMILY_COUNTER;
+	f->label_names = ms->label_names;
+	f->n_labels = ms->n_labels;
+	f->samples = ms->samples;
+	f->n_samples = ms->n_samples;
+
+	/* Rows with equal label values are summed (SPEC §4.3; compared exactly, SPEC §0). */
+	expo_sort_samples(f);
+	if (f->n_samples > 1) {
+		size_t w = 0;
+
+		for (i = 1; i < f->n_samples; i++) {
+			if (expo_compare_samples(f, &f->samples[w], &f->samples[i]) == 0)
+				f->samples[w].value += f->samples[i].value;
+			else
+				f->samples[++w] = f->samples[i];
+		}
+		f->n_samples = w + 1;
+	}
+	return 0;
+}
+
+/*
+ * Go's strconv.ParseUint(s, 0, 64): base prefixes 0x, 0b, 0o and a leading 0 (octal),
+ * underscores only between digits of a prefixed number.
+ */
+static int parse_go_uint(const char *s, uint64_t *out)
+{
+	unsigned base = 10;
+	bool prefixed = false, last_us = false, any = false;
+	uint64_t v = 0;
+
+	if (!*s)
+		return -EINVAL;
+	if (s[0] == '0' && s[1]) {
+		prefixed = true;
+		if (s[1] == 'x' || s[1] == 'X') {
+			base = 16;
+			s += 2;
+		} else if (s[1] == 'b' || s[1] == 'B') {
+			base = 2;
+			s += 2;
+		} else if (s[1] == 'o' || s[1] == 'O') {
+			base = 8;
+			s += 2;
+		} else {
+			base = 8;
+			s += 1;
+			any = true;
+		}
+	}
+	for (; *s; s++) {
+		unsigned d;
+
+		if (*s == '_' && prefixed) {
+			if (last_us)
+				return -EINVAL;
+			last_us = true;
+			continue;
+		}
+		if (*s >= '0' && *s <= '9')
+			d = (unsigned)(*s - '0');
+		else if (*s >= 'a' && *s <= 'z')
+			d = (unsigned)(*s - 'a' + 10);
+		else if (*s >= 'A' && *s <= 'Z')
+			d = (unsigned)(*s - 'A' + 10);
+		else
+			return -EINVAL;
+		if (d >= base)
+			return -EINVAL;
+		if (v > (UINT64_MAX - d) / base)
+			return -ERANGE;
+		v = v * base + d;
+		any = true;
+		last_us = false;
+	}
+	if (!any || last_us)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* Slot of bucket index b in ms->acc: 0..n_buckets-1 a bucket, n_buckets the sum, -1 none. */
+static long bucket_slot(const struct metric_state *ms, uint64_t b)
+{
+	const struct histogram_conf *h = ms->hist;
+
+	if (h->bucket_type == BUCKET_FIXED) {
+		size_t lo = 0, hi = h->n_bucket_keys;
+		double key = (double)b;
+
+		if (h->n_bucket_keys && key == h->bucket_keys[h->n_bucket_keys - 1] + 1)
+			return (long)ms->n_buckets;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (h->bucket_keys[mid] < key)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		return lo < h->n_bucket_keys && h->bucket_keys[lo] == key ? (long)lo : -1;
+	}
+	if (b > (uint64_t)INT64_MAX)
+		return -1;
+	if ((int64_t)b == h->bucket_max + 1)
+		return (long)ms->n_buckets;
+	if ((int64_t)b < h->bucket_min || (int64_t)b > h->bucket_max)
+		return -1;
+	return (long)((int64_t)b - h->bucket_min);
+}
+
+static int row_compare(const void *a, const void *b, void *arg)
+{
+	const struct metric_state *ms = arg;
+	const struct hist_row *x = a, *y = b;
+	size_t i;
+
+	for (i = 0; i < ms->n_labels; i++) {
+		int r;
+
+		if (i == ms->bucket_label)
+			continue;
+		r = strcmp(x->values[i], y->values[i]);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+static int collect_histogram(struct collector *c, struct metric_state *ms, struct family *f)
+{
+	double m = ms->hist->bucket_multiplier == 0 ? 1 : ms->hist->bucket_multiplier;
+	size_t nr = 0, ng = 0, i, j, a, b, nsl = ms->n_series_labels;
+	int e;
+
+	memset(f, 0, sizeof(*f));
+	e = collect_rows(c, ms);
+	if (e)
+		return e;
+	if (ms->n_samples == 0)
+		return 0;
+
+	e = grow((void **)&ms->rows, &ms->rows_cap, ms->n_samples, sizeof(*ms->rows));
+	if (e)
+		return e;
+	for (i = 0; i < ms->n_samples; i++) {
+		const char *bv = ms->samples[i].values[ms->bucket_label];
+		struct hist_row *r = &ms->rows[nr];
+
+		if (parse_go_uint(bv, &r->bucket) != 0) {
+			char msg[512];
+
+			/* SPEC §0: only this entry is dropped, and it is counted. */
+			snprintf(msg, sizeof(msg),
+				 "error parsing bucket index \"%s\": not an unsigned integer", bv);
+			metric_error(c, ms, msg);
+			continue;
+		}
+		r->values = ms->samples[i].values;
+		r->value = ms->samples[i].value;
+		nr++;
+	}
+	qsort_r(ms->rows, nr, sizeof(*ms->rows), row_compare, ms);
+
+	/* At most nr series: size everything once so pointers stay valid. */
+	e = grow((void **)&ms->hvals, &ms->hvals_cap, nr + 1, sizeof(*ms->hvals));
+	if (!e)
+		e = grow((void **)&ms->cum, &ms->cum_cap, nr * ms->n_buckets + 1, sizeof(*ms->cum));
+	if (!e)
+		e = grow((void **)&ms->series_vals, &ms->series_vals_cap, nr * nsl + 1,
+			 sizeof(*ms->series_vals));
+	if (e)
+		return e;
+
+	for (a = 0; a < nr; a = b) {
+		struct histogram_value *hv = &ms->hvals[ng];
+		uint64_t *cum = ms->cum + ng * ms->n_buckets, total = 0;
+		const char **sv = ms->series_vals + ng * nsl;
+
+		for (b = a + 1; b < nr && row_compare(&ms->rows[a], &ms->rows[b], ms) == 0; b++)
+			;
+		memset(ms->acc, 0, (ms->n_buckets + 1) * sizeof(*ms->acc));
+		for (i = a; i < b; i++) {
+			long slot = bucket_slot(ms, ms->rows[i].bucket);
+
+			if (slot >= 0)
+				ms->acc[slot] += ms->rows[i].value;
+		}
+		for (i = 0; i < ms->n_buckets; i++) {
+			total += (uint64_t)ms->acc[i];
+			cum[i] = total;
+		}
+		hv->n_buckets = ms->n_buckets;
+		hv->le = ms->le;
+		hv->cumulative = cum;
+		hv->count = total;
+		hv->sum = (double)(uint64_t)ms->acc[ms->n_buckets] * m;
+		for (i = 0, j = 0; i < ms->n_labels; i++)
+			if (i != ms->bucket_label)
+				sv[j++] = ms->rows[a].values[i];
+		ms->samples[ng].values = nsl ? sv : NULL;
+		ms->samples[ng].hist = hv;
+		ms->samples[ng].value = 0;
+		ng++;
+	}
+
+	f->name = ms->full_name;
+	f->help = ms->help;
+	f->type = FAMILY_HISTOGRAM;
+	f->label_names = ms->label_names;
+	f->n_labels = nsl;
+	f->samples = ms->samples;
+	f->n_samples = ng;
+	return 0;
+}
+
+/* Built-in families (SPEC §6.1). */
+struct builtin {
+	struct family fams[20];
+	size_t n;
+	struct sample *samples;
+	size_t n_samples, cap;
+	const char **vals;
+	size_t n_vals, vcap;
+	struct strpool pool;
+};
+
+static struct family *bi_family(struct builtin *b, const char *name, const char *help,
+				enum family_type type, const char *const *labels, size_t n_labels)
+{
+	struct family *f = &b->fams[b->n++];
+
+	memset(f, 0, sizeof(*f));
+	f->name = name;
+	f->help = help;
+	f->type = type;
+	f->label_names = labels;
+	f->n_labels = n_labels;
+	/* samples are assigned once all of them exist (the arrays may move) */
+	f->samples = (struct sample *)(uintptr_t)b->n_samples;
+	return f;
+}
+
+static int bi_sample(struct builtin *b, double v, size_t n_values, ...)
+{
+	struct family *f = &b->fams[b->n - 1];
+	va_list ap;
+	size_t i;
+
+	if (grow((void **)&b->samples, &b->cap, b->n_samples + 1, sizeof(*b->samples)) ||
+	    grow((void **)&b->vals, &b->vcap, b->n_vals + n_values + 1, sizeof(*b->vals)))
+		return -ENOMEM;
+	va_start(ap, n_values);
+	for (i = 0; i < n_values; i++) {
+		const char *s = va_arg(ap, const char *);
+
+		if (!s) {
+			va_end(ap);
+			return -ENOMEM;
+		}
+		b->vals[b->n_vals + i] = s;
+	}
+	va_end(ap);
+	/* values are stored as an index until the arrays stop moving */
+	b->samples[b->n_samples].values = (const char **)(uintptr_t)b->n_vals;
+	b->samples[b->n_samples].value = v;
+	b->samples[b->n_samples].hist = NULL;
+	b->n_vals += n_values;
+	b->n_samples++;
+	f->n_samples++;
+	return 0;
+}
+
+static void bi_finish(struct builtin *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n_samples; i++)
+		b->samples[i].values = b->vals + (uintptr_t)b->samples[i].values;
+	for (i = 0; i < b->n; i++)
+		b->fams[i].samples = b->samples + (uintptr_t)b->fams[i].samples;
+}
+
+static void bi_free(struct builtin *b)
+{
+	free(b->samples);
+	free(b->vals);
+	pool_free(&b->pool);
+}
+
+static bool bpf_stats_enabled(void)
+{
+	char buf[8] = "";
+	FILE *f = fopen("/proc/sys/kernel/bpf_stats_enabled", "re");
+
+	if (!f)
+		return false;
+	if (!fgets(buf, sizeof(buf), f)) {
+		fclose(f);
+		return false;
+	}
+	fclose(f);
+	return buf[0] == '1';
+}
+
+static int collect_builtins(struct collector *c, struct builtin *b)
+{
+	static const char *const l_name[] = { "name" };
+	static const char *const l_config[] = { "config" };
+	static const char *const l_id[] = { "id" };
+	static const char *const l_info[] = { "config", "program", "tag", "id" };
+	static const char *const l_code[] = { "code" };
+	static const char *const l_build[] = { "branch",   "goarch", "goos",   "goversion",
+					       "revision", "tags",   "version" };
+	static const char *const codes[] = { "200", "500", "503" };
+	const struct build_info *bi = build_info_get();
+	struct strpool *p = &b->pool;
+	struct procstat ps;
+	bool stats = false;
+	size_t i, j;
+	int e = 0;
+
+	e |= !bi_family(b, "ebpf_exporter_build_info",
+			"A metric with a constant '1' value labeled by version, revision, branch, "
+			"goversion from which ebpf_exporter was built, and the goos and goarch for "
+			"the build.",
+			FAMILY_GAUGE, l_build, 7);
+	e |= bi_sample(b, 1, 7, bi->branch, bi->goarch, bi->goos, bi->goversion, bi->revision,
+		       bi->tags, bi->version);
+
+	if (!c->detached) {
+		bi_family(b, "ebpf_exporter_enabled_configs", "The set of enabled configs",
+			  FAMILY_GAUGE, l_name, 1);
+		for (i = 0; i < c->n_cfgs; i++)
+			e |= bi_sample(b, 1, 1, c->cfgs[i]->name);
+
+		bi_family(b, "ebpf_exporter_decoder_errors_total",
+			  "How many times has decoders encountered errors", FAMILY_COUNTER,
+			  l_config, 1);
+		for (i = 0; i < c->n_cfgs; i++)
+			e |= bi_sample(b, (double)c->decoder_errors[i], 1, c->cfgs[i]->name);
+
+		stats = bpf_stats_enabled();
+		for (int pass = 0; pass < (stats ? 4 : 2); pass++) {
+			static const char *const names[] = {
+				"ebpf_exporter_ebpf_program_info",
+				"ebpf_exporter_ebpf_program_attached",
+				"ebpf_exporter_ebpf_program_run_time_seconds",
+				"ebpf_exporter_ebpf_program_run_count_total",
+			};
+			static const char *const helps[] = {
+				"Info about ebpf programs",
+				"Whether a program is attached",
+				"How long has the program been executing",
+				"How many times has the program been executed",
+			};
+			bi_family(b, names[pass], helps[pass],
+				  pass < 2 ? FAMILY_GAUGE : FAMILY_COUNTER,
+				  pass == 0 ? l_info : l_id, pass == 0 ? 4 : 1);
+			for (i = 0; i < c->n_cfgs; i++) {
+				struct module *m = c->mods[i];
+
+				for (j = 0; m && j < m->n_progs; j++) {
+					struct module_prog *mp = &m->progs[j];
+					struct bpf_prog_info info;
+					__u32 len = sizeof(info);
+					const char *id;
+
+					memset(&info, 0, sizeof(info));
+					if (bpf_obj_get_info_by_fd(bpf_program__fd(mp->prog), &info,
+								   &len) != 0) {
+						char et[128];
+
+						if (pass == 0)
+							log_msg("Error extracting program info for "
+								"\"%s\" in config \"%s\": %s",
+								mp->name, c->cfgs[i]->name,
+								errno_text(-errno, et, sizeof(et)));
+						memset(&info, 0, sizeof(info));
+					}
+					id = pool_printf(p, "%u", info.id);
+					if (pass == 0) {
+						const char *tag =
+							info.id ?
+								pool_printf(
+									p,
+									"%02x%02x%02x%02x%02x%02x%02x%02x",
+									info.tag[0], info.tag[1],
+									info.tag[2], info.tag[3],
+									info.tag[4], info.tag[5],
+									info.tag[6], info.tag[7]) :
+								"";
+						e |= bi_sample(b, 1, 4, c->cfgs[i]->name, mp->name,
+							       tag, id);
+					} else if (pass == 1) {
+						e |= bi_sample(b, mp->link ? 1 : 0, 1, id);
+					} else if (pass == 2) {
+						e |= bi_sample(
+							b,
+							(double)(info.run_time_ns / 1000000000ULL) +
+								(double)(info.run_time_ns %
+									 1000000000ULL) /
+									1e9,
+							1, id);
+					} else {
+						e |= bi_sample(b, (double)info.run_cnt, 1, id);
+					}
+				}
+			}
+		}
+	}
+
+	if (procstat_read(&ps) == 0 || ps.cpu_seconds > 0) {
+		bi_family(b, "process_cpu_seconds_total",
+			  "Total user and system CPU time spent in seconds.", FAMILY_COUNTER, NULL,
+			  0);
+		e |= bi_sample(b, ps.cpu_seconds, 0);
+		bi_family(b, "process_max_fds", "Maximum number of open file descriptors.",
+			  FAMILY_GAUGE, NULL, 0);
+		e |= bi_sample(b, ps.max_fds, 0);
+		if (ps.have_net) {
+			bi_family(b, "process_network_receive_bytes_total",
+				  "Number of bytes received by the process over the network.",
+				  FAMILY_COUNTER, NULL, 0);
+			e |= bi_sample(b, ps.net_rx_bytes, 0);
+			bi_family(b, "process_network_transmit_bytes_total",
+				  "Number of bytes sent by the process over the network.",
+				  FAMILY_COUNTER, NULL, 0);
+			e |= bi_sample(b, ps.net_tx_bytes, 0);
+		}
+		bi_family(b, "process_open_fds", "Number of open file descriptors.", FAMILY_GAUGE,
+			  NULL, 0);
+		e |= bi_sample(b, ps.open_fds, 0);
+		bi_family(b, "process_resident_memory_bytes", "Resident memory size in bytes.",
+			  FAMILY_GAUGE, NULL, 0);
+		e |= bi_sample(b, ps.resident_bytes, 0);
+		bi_family(b, "process_start_time_seconds",
+			  "Start time of the process since unix epoch in seconds.", FAMILY_GAUGE,
+			  NULL, 0);
+		e |= bi_sample(b, ps.start_time_seconds, 0);
+		bi_family(b, "process_virtual_memory_bytes", "Virtual memory size in bytes.",
+			  FAMILY_GAUGE, NULL, 0);
+		e |= bi_sample(b, ps.virtual_bytes, 0);
+		bi_family(b, "process_virtual_memory_max_bytes",
+			  "Maximum amount of virtual memory available in bytes.", FAMILY_GAUGE,
+			  NULL, 0);
+		e |= bi_sample(b, ps.virtual_max_bytes, 0);
+	}
+
+	bi_family(b, "promhttp_metric_handler_requests_in_flight",
+		  "Current number of scrapes being served.", FAMILY_GAUGE, NULL, 0);
+	e |= bi_sample(b, c->in_flight, 0);
+	bi_family(b, "promhttp_metric_handler_requests_total",
+		  "Total number of scrapes by HTTP status code.", FAMILY_COUNTER, l_code, 1);
+	for (i = 0; i < SCRAPE_CODES; i++)
+		e |= bi_sample(b, (double)c->requests[i], 1, codes[i]);
+
+	if (e)
+		return -ENOMEM;
+	bi_finish(b);
+	return 0;
+}
+
+int collector__scrape(struct collector *c, struct buf *out, char *err, size_t errlen)
+{
+	struct builtin b;
+	struct family *fams = NULL;
+	size_t n = 0, i;
+	int e;
+
+	memset(&b, 0, sizeof(b));
+	buf_reset(out);
+	pthread_mutex_lock(&c->lock);
+	fams = calloc(c->n_metrics + 1, sizeof(*fams));
+	if (!fams) {
+		e = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; !c->detached && i < c->n_metrics; i++) {
+		struct metric_state *ms = &c->metrics[i];
+
+		e = ms->hist ? collect_histogram(c, ms, &fams[n]) :
+			       collect_counter(c, ms, &fams[n]);
+		if (e)
+			goto out;
+		if (fams[n].n_samples)
+			n++;
+	}
+	e = collect_builtins(c, &b);
+	if (e)
+		goto out;
+
+	{
+		struct family *all = calloc(n + b.n, sizeof(*all));
+
+		if (!all) {
+			e = -ENOMEM;
+			goto out;
+		}
+		memcpy(all, fams, n * sizeof(*all));
+		memcpy(all + n, b.fams, b.n * sizeof(*all));
+		e = expo_write_text(out, all, n + b.n, err, errlen);
+		free(all);
+	}
+out:
+	if (e == -ENOMEM && (!err[0]))
+		snprintf(err, errlen, "out of memory while collecting metrics");
+	pthread_mutex_unlock(&c->lock);
+	bi_free(&b);
+	free(fams);
+	return e;
+}
+
+void collector__count_request(struct collector *c, enum scrape_code code)
+{
+	pthread_mutex_lock(&c->lock);
+	c->requests[code]++;
+	pthread_mutex_unlock(&c->lock);
+}
+
+void collector__in_flight(struct collector *c, int delta)
+{
+	pthread_mutex_lock(&c->lock);
+	c->in_flight += delta;
+	pthread_mutex_unlock(&c->lock);
+}
+
+void collector__detach(struct collector *c)
+{
+	size_t i;
+
+	pthread_mutex_lock(&c->lock);
+	for (i = 0; i < c->n_cfgs; i++)
+		module__detach(c->mods[i]);
+	c->detached = true;
+	pthread_mutex_unlock(&c->lock);
+}

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: MIT
+#ifndef EBPF_EXPORTER_COLLECT_H
+#define EBPF_EXPORTER_COLLECT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "loader.h"
+#include "util/buf.h"
+
+struct decoder_env;
+struct metric_state;
+
+/* HTTP status codes counted by promhttp_metric_handler_requests_total. */
+enum scrape_code {
+	SCRAPE_200,
+	SCRAPE_500,
+	SCRAPE_503,
+	SCRAPE_CODES,
+};
+
+/*
+ * Turns every config's maps into metric families on each scrape (SPEC §4) and adds the
+ * built-in metrics (SPEC §6.1). All scrapes are serialized by one lock.
+ */
+struct collector {
+	pthread_mutex_t lock;
+	struct config **cfgs; /* borrowed */
+	struct module **mods; /* borrowed; NULL entries are skipped */
+	size_t n_cfgs;
+	struct decoder_env *env; /* borrowed */
+	struct metric_state *metrics;
+	size_t n_metrics;
+	uint64_t *decoder_errors; /* per config */
+	bool detached; /* after shutdown: exporter metrics are gone */
+	uint64_t requests[SCRAPE_CODES];
+	int in_flight;
+	struct buf arena; /* built-in metrics' label values */
+};
+
+/*
+ * Builds the collector: one compiled label set per metric and its map. Returns 0 or a
+ * negative errno with a message (unknown decoder, bad regexp...) naming config and metric.
+ */
+int collector__new(struct config **cfgs, struct module **mods, size_t n, struct decoder_env *env,
+		   struct collector **out, char *err, size_t errlen);
+
+/*
+ * Collects everything and writes the text exposition into out (reset first). Returns 0, or
+ * a negative errno with the gather error in err (the HTTP layer answers 500 with it).
+ * Takes the lock.
+ */
+int collector__scrape(struct collector *c, struct buf *out, char *err, size_t errlen);
+
+/* Records the outcome of one /metrics request (after the response was built). */
+void collector__count_request(struct collector *c, enum scrape_code code);
+
+/* Marks a scrape as in flight (+1) or done (-1). */
+void collector__in_flight(struct collector *c, int delta);
+
+/* Detaches every module under the scrape lock (SPEC §1.4). */
+void collector__detach(struct collector *c);
+
+void collector__free(struct collector *c);
+
+#endif

@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: MIT
+#ifndef EBPF_EXPORTER_DECODER_H
+#define EBPF_EXPORTER_DECODER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../config.h"
+#include "../util/buf.h"
+
+/*
+ * One label decoder (SPEC §5): maps input bytes to output bytes. Decoders chain: the output
+ * of one is the input of the next, the last output is the label value.
+ */
+
+/* Returned by decode() when the whole label set must be skipped (regexp miss). */
+#define DECODER_SKIP 1
+
+struct decoder_env; /* shared state of all decoders (kallsyms index, ...), see decoders.h */
+
+struct decoder {
+	const char *name;
+	/*
+	 * Optional. Builds per-use state from the YAML entry (compiled regexps, static map).
+	 * Returns 0 or a negative errno with a message in err.
+	 */
+	int (*init)(const struct decoder_conf *conf, struct decoder_env *env, void **state,
+		    char *err, size_t errlen);
+	/* Optional; releases what init built. NULL-tolerant. */
+	void (*free)(void *state);
+	/*
+	 * Appends the decoded form of in[0..len) to out. Returns 0, DECODER_SKIP, or a negative
+	 * errno with a message in err (e.g. `unknown value length 3 for []byte{0x1, 0x2, 0x3}`).
+	 * Never reads past len.
+	 */
+	int (*decode)(void *state, struct decoder_env *env, const uint8_t *in, size_t len,
+		      struct buf *out, char *err, size_t errlen);
+};
+
+#endif

@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: MIT
+#ifndef EBPF_EXPORTER_DECODERS_GOFMT_H
+#define EBPF_EXPORTER_DECODERS_GOFMT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Error-message helpers that render values the way upstream's Go messages do. Each appends to
+ * the NUL-terminated string already in dst (capacity dstlen bytes, dstlen > 0), truncating
+ * silently when full, so a message is built by a sequence of calls without allocating.
+ */
+
+/* printf-style append. */
+void gofmt_appendf(char *dst, size_t dstlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Go's %q of a string (strconv.Quote): `"a\"b\n\xff"`. */
+void gofmt_append_quote(char *dst, size_t dstlen, const void *s, size_t n);
+
+/* Go's %#v of a []byte: `[]byte{0x8, 0x0, 0xff}`, `[]byte{}` when n == 0. */
+void gofmt_append_bytes(char *dst, size_t dstlen, const uint8_t *p, size_t n);
+
+/*
+ * Length of the longest prefix of p[0..n) that is valid UTF-8 by Go's rules (no overlong
+ * forms, no surrogates, nothing above U+10FFFF). Equals n when all of it is valid.
+ */
+size_t gofmt_utf8_valid_prefix(const uint8_t *p, size_t n);
+
+/*
+ * Decodes one rune at p[0..n), n > 0, as Go's utf8.DecodeRune does: returns the code point
+ * and stores its width in *width; an invalid sequence gives -1 with width 1.
+ */
+int32_t gofmt_utf8_decode(const uint8_t *p, size_t n, size_t *width);
+
+#endif

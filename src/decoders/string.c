@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: MIT
+/* string (SPEC §5.16): the bytes before the first NUL, or all of them. */
+#include <string.h>
+
+#include "decoders.h"
+
+static int string_decode(void *state, struct decoder_env *env, const uint8_t *in, size_t len,
+			 struct buf *out, char *err, size_t errlen)
+{
+	const uint8_t *nul = memchr(in, '\0', len);
+
+	return buf_append(out, in, nul ? (size_t)(nul - in) : len);
+}
+
+const struct decoder decoder_string = {
+	.name = "string",
+	.decode = string_decode,
+};

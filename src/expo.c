@@ -1,0 +1,1041 @@
+// SPDX-License-Identifier: MIT
+#include "expo.h"
+
+#include <errno.h>
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Label orders up to this many labels live on the stack. */
+#define STACK_LABELS 32
+
+/* ---- floats ---------------------------------------------------------------------------- */
+
+/* A decimal d[0].d[1]...d[nd-1] x 10^exp, digits as ASCII, no leading zero. */
+struct digits {
+	char d[24];
+	int nd;
+	int exp;
+};
+
+/* Go's strconv %e/%f choice for 'g' with shortest precision (eprec 6). */
+static size_t format_digits(bool neg, const struct digits *g, char *out)
+{
+	char *p = out;
+	int nd = g->nd, exp = g->exp;
+
+	if (neg)
+		*p++ = '-';
+	if (exp < -4 || exp >= 6) {
+		*p++ = g->d[0];
+		if (nd > 1) {
+			*p++ = '.';
+			memcpy(p, g->d + 1, (size_t)(nd - 1));
+			p += nd - 1;
+		}
+		*p++ = 'e';
+		*p++ = exp < 0 ? '-' : '+';
+		if (exp < 0)
+			exp = -exp;
+		if (exp >= 100)
+			*p++ = (char)('0' + exp / 100);
+		*p++ = (char)('0' + exp / 10 % 10);
+		*p++ = (char)('0' + exp % 10);
+	} else {
+		int dp = exp + 1;
+
+		if (dp <= 0) {
+			*p++ = '0';
+			*p++ = '.';
+			memset(p, '0', (size_t)-dp);
+			p += -dp;
+			memcpy(p, g->d, (size_t)nd);
+			p += nd;
+		} else if (dp >= nd) {
+			memcpy(p, g->d, (size_t)nd);
+			p += nd;
+			memset(p, '0', (size_t)(dp - nd));
+			p += dp - nd;
+		} else {
+			memcpy(p, g->d, (size_t)dp);
+			p += dp;
+			*p++ = '.';
+			memcpy(p, g->d + dp, (size_t)(nd - dp));
+			p += nd - dp;
+		}
+	}
+	*p = '\0';
+	return (size_t)(p - out);
+}
+
+static void strip_zeros(struct digits *g)
+{
+	while (g->nd > 1 && g->d[g->nd - 1] == '0')
+		g->nd--;
+}
+
+/*
+ * Parses the value as a string without a decimal point ("12345e-3"), so the result does not
+ * depend on the locale's radix character.
+ */
+static double digits_value(const struct digits *g)
+{
+	char tmp[48];
+	int e = g->exp - (g->nd - 1);
+	size_t n = (size_t)g->nd;
+	char ebuf[8];
+	int k = 0;
+
+	memcpy(tmp, g->d, n);
+	tmp[n++] = 'e';
+	if (e < 0) {
+		tmp[n++] = '-';
+		e = -e;
+	}
+	do {
+		ebuf[k++] = (char)('0' + e % 10);
+		e /= 10;
+	} while (e);
+	while (k)
+		tmp[n++] = ebuf[--k];
+	tmp[n] = '\0';
+	return strtod(tmp, NULL);
+}
+
+/* The next p-digit decimal above g. */
+static void digits_inc(struct digits *g)
+{
+	int i = g->nd - 1;
+
+	while (i >= 0 && g->d[i] == '9')
+		g->d[i--] = '0';
+	if (i >= 0) {
+		g->d[i]++;
+		return;
+	}
+	g->d[0] = '1';
+	g->exp++;
+}
+
+/* The next p-digit decimal below g (1.00e5 -> 9.99e4). */
+static void digits_dec(struct digits *g)
+{
+	int i;
+
+	for (i = 1; i < g->nd && g->d[i] == '0'; i++)
+		;
+	if (i == g->nd && g->d[0] == '1') {
+		memset(g->d, '9', (size_t)g->nd);
+		g->exp--;
+		return;
+	}
+	for (i = g->nd - 1; g->d[i] == '0'; i--)
+		g->d[i] = '9';
+	g->d[i]--;
+}
+
+/*
+ * Is there a p-digit decimal that reads back as a (positive, finite)? The candidates are the
+ * p-digit decimals just below and just above a; printf gives the nearer one, the other is one
+ * unit in the last place away on the far side of a. Both are tried because near a power of
+ * two the round-trip interval is lopsided and only the farther one may fit, which is then the
+ * one Go's shortest formatting picks.
+ */
+static bool probe(double a, int p, struct digits *g)
+{
+	char tmp[48];
+	int n = snprintf(tmp, sizeof(tmp), "%.*e", p - 1, a);
+	const char *s, *e;
+	double r;
+
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		return false;
+	e = strchr(tmp, 'e');
+	if (!e)
+		return false;
+	g->nd = 0;
+	for (s = tmp; s < e; s++) {
+		if (*s >= '0' && *s <= '9' && g->nd < (int)sizeof(g->d))
+			g->d[g->nd++] = *s;
+	}
+	g->exp = (int)strtol(e + 1, NULL, 10);
+	if (g->nd != p)
+		return false;
+	r = digits_value(g);
+	if (r == a)
+		return true;
+	if (r < a)
+		digits_inc(g);
+	else
+		digits_dec(g);
+	return digits_value(g) == a;
+}
+
+/* Number of decimal digits of u > 0. */
+static int count_digits(uint64_t u)
+{
+	int n = 1;
+
+	while (u >= 10) {
+		u /= 10;
+		n++;
+	}
+	return n;
+}
+
+static void digits_from_u64(struct digits *g, uint64_t u, int exp)
+{
+	int n = count_digits(u);
+
+	g->nd = n;
+	g->exp = exp + n - 1;
+	for (int i = n - 1; i >= 0; i--) {
+		g->d[i] = (char)('0' + u % 10);
+		u /= 10;
+	}
+}
+
+#if FLT_EVAL_METHOD == 0
+static const double pow10_exact[] = {
+	1e0,  1e1,  1e2,  1e3,	1e4,  1e5,  1e6,  1e7,	1e8,  1e9,  1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+};
+
+/*
+ * Fast path for the shortest digits: a candidate k * 10^-s with k < 2^53 and |s| <= 22 reads
+ * back (as strtod would) in a single correctly rounded IEEE operation, k / 10^s or k * 10^-s,
+ * since both operands are exact (Clinger's fast path). Walking s upwards from the first digit
+ * walks p upwards, and the p-digit neighbours of a are floor/ceil(a * 10^s), found among three
+ * integers around the (inexact) product. When two candidates read back, Go takes the nearer
+ * one; if the inexact product cannot tell, or the walk leaves the exact range, returns false
+ * with *lo set to a lower bound on the digit count already ruled out plus one.
+ */
+static bool shortest_fast(double a, struct digits *g, int *lo)
+{
+	const int smax = (int)(sizeof(pow10_exact) / sizeof(pow10_exact[0])) - 1;
+	int s = -(int)floor(log10(a)) - 1;
+
+	*lo = 1;
+	if (s < -smax)
+		return false;
+	for (; s <= smax; s++) {
+		double x = s >= 0 ? a * pow10_exact[s] : a / pow10_exact[-s];
+		uint64_t k0, best = 0;
+		double bestd = 0, nextd = INFINITY;
+
+		if (x >= 9007199254740991.0) /* k0 + 1 must stay below 2^53 */
+			return false;
+		k0 = (uint64_t)x;
+		for (uint64_t c = k0 ? k0 - 1 : 1; c <= k0 + 1; c++) {
+			double r = s >= 0 ? (double)c / pow10_exact[s] :
+					    (double)c * pow10_exact[-s];
+			double d = fabs((double)c - x);
+
+			if (r != a)
+				continue;
+			if (!best || d < bestd) {
+				nextd = best ? bestd : INFINITY;
+				best = c;
+				bestd = d;
+			} else if (d < nextd) {
+				nextd = d;
+			}
+		}
+		if (best) {
+			/* x is within half an ulp of the exact product. */
+			if (nextd - bestd <= 2 * (nextafter(x, INFINITY) - x))
+				return false;
+			digits_from_u64(g, best, -s);
+			return true;
+		}
+		if (k0 >= 2)
+			*lo = count_digits(k0 - 1) + 1;
+	}
+	return false;
+}
+#else
+static bool shortest_fast(double a, struct digits *g, int *lo)
+{
+	*lo = 1;
+	return false;
+}
+#endif
+
+/*
+ * Shortest round-trip digits the slow way, trying p-digit decimals from printf: having a
+ * round-tripping p-digit decimal is monotonic in p (its same-side neighbour with p+1 digits
+ * lies between it and a), so binary search the smallest p >= lo; 17 digits always do.
+ */
+static bool shortest_slow(double a, int lo, struct digits *g)
+{
+	struct digits t;
+	int hi = 17, best = 0;
+
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+
+		if (probe(a, mid, &t)) {
+			hi = mid;
+			*g = t;
+			best = mid;
+		} else {
+			lo = mid + 1;
+		}
+	}
+	return best == lo || probe(a, lo, g);
+}
+
+size_t expo_format_float(double v, char *out)
+{
+	struct digits g;
+	bool neg = signbit(v);
+	double a = fabs(v);
+	int lo;
+
+	if (v == 1) {
+		memcpy(out, "1", 2);
+		return 1;
+	}
+	if (v == 0) { /* -0 too: Go tests f == 0 */
+		memcpy(out, "0", 2);
+		return 1;
+	}
+	if (v == -1) {
+		memcpy(out, "-1", 3);
+		return 2;
+	}
+	if (isnan(v)) {
+		memcpy(out, "NaN", 4);
+		return 3;
+	}
+	if (isinf(v)) {
+		memcpy(out, neg ? "-Inf" : "+Inf", 5);
+		return 4;
+	}
+
+	if (a < 9007199254740992.0 && a == floor(a)) {
+		/* Integers below 2^53: every digit is significant, so the exact ones are shortest. */
+		digits_from_u64(&g, (uint64_t)a, 0);
+	} else if (!shortest_fast(a, &g, &lo) && !shortest_slow(a, lo, &g)) {
+		/* Unreachable with a correct libc; keep the output well-formed anyway. */
+		int n = snprintf(out, EXPO_FLOAT_MAX, "%.17g", v);
+
+		return n > 0 ? (size_t)n : 0;
+	}
+	strip_zeros(&g);
+	return format_digits(neg, &g, out);
+}
+
+/* ---- escaping ------------------------------------------------------------------------ */
+
+/* Length of the valid UTF-8 sequence at p (n > 0 bytes left), or 0 if it is invalid. */
+static size_t utf8_seq_len(const unsigned char *p, size_t n)
+{
+	unsigned char c = p[0], lo = 0x80, hi = 0xbf;
+
+	if (c < 0x80)
+		return 1;
+	if (c < 0xc2)
+		return 0;
+	if (c < 0xe0)
+		return n >= 2 && p[1] >= 0x80 && p[1] <= 0xbf ? 2 : 0;
+	if (c < 0xf0) {
+		if (c == 0xe0)
+			lo = 0xa0; /* overlong */
+		else if (c == 0xed)
+			hi = 0x9f; /* surrogates */
+		return n >= 3 && p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 ? 3 : 0;
+	}
+	if (c < 0xf5) {
+		if (c == 0xf0)
+			lo = 0x90; /* overlong */
+		else if (c == 0xf4)
+			hi = 0x8f; /* above U+10FFFF */
+		return n >= 4 && p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 &&
+				       (p[3] & 0xc0) == 0x80 ?
+			       4 :
+			       0;
+	}
+	return 0;
+}
+
+/*
+ * Writes the escaped s at dst, which has room for 3 * len bytes (the worst case: every byte an
+ * invalid one replaced by the 3-byte U+FFFD, or escaped as 2 bytes). Returns the end.
+ */
+static char *escape_raw(char *dst, const char *s, size_t len, bool label)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len, *run = p;
+
+	while (p < end) {
+		unsigned char c = *p;
+		size_t n;
+
+		if (c >= 0x20 && c < 0x80 && c != '\\' && c != '"') {
+			p++;
+			continue;
+		}
+		if (c == '\\' || c == '\n' || (c == '"' && label)) {
+			memcpy(dst, run, (size_t)(p - run));
+			dst += p - run;
+			*dst++ = '\\';
+			*dst++ = c == '\n' ? 'n' : (char)c;
+			run = ++p;
+			continue;
+		}
+		if (c < 0x80 || !label) {
+			p++;
+			continue;
+		}
+		n = utf8_seq_len(p, (size_t)(end - p));
+		if (n) {
+			p += n;
+			continue;
+		}
+		/* Like Go's strings.ToValidUTF8: one U+FFFD per run of invalid bytes. */
+		memcpy(dst, run, (size_t)(p - run));
+		dst += p - run;
+		do
+			p++;
+		while (p < end && *p >= 0x80 && !utf8_seq_len(p, (size_t)(end - p)));
+		memcpy(dst, "\xef\xbf\xbd", 3);
+		dst += 3;
+		run = p;
+	}
+	memcpy(dst, run, (size_t)(p - run));
+	return dst + (p - run);
+}
+
+static int escape_append(struct buf *b, const char *s, size_t len, bool label)
+{
+	char *end;
+	int err;
+
+	if (len > (SIZE_MAX - 1) / 3)
+		return -ENOMEM;
+	err = buf_reserve(b, 3 * len);
+	if (err)
+		return err;
+	end = escape_raw(b->data + b->len, s, len, label);
+	b->len = (size_t)(end - b->data);
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+int expo_escape_help(struct buf *b, const char *s)
+{
+	return escape_append(b, s, strlen(s), false);
+}
+
+int expo_escape_label_value(struct buf *b, const char *s, size_t len)
+{
+	return escape_append(b, s, len, true);
+}
+
+/* ---- ordering ------------------------------------------------------------------------- */
+
+void expo_label_order(const struct family *f, size_t *order)
+{
+	for (size_t i = 0; i < f->n_labels; i++) {
+		size_t j = i;
+
+		while (j > 0 && strcmp(f->label_names[order[j - 1]], f->label_names[i]) > 0) {
+			order[j] = order[j - 1];
+			j--;
+		}
+		order[j] = i;
+	}
+}
+
+static const char *value_at(const struct sample *s, size_t i)
+{
+	const char *v = s->values ? s->values[i] : NULL;
+
+	return v ? v : "";
+}
+
+/*
+ * Compares label values in name order; oa and ob are the label orders of the families a and
+ * b come from (they differ when same-named families list their labels differently).
+ */
+static int compare_ordered(const struct sample *a, const size_t *oa, const struct sample *b,
+			   const size_t *ob, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		int c = strcmp(value_at(a, oa[k]), value_at(b, ob[k]));
+
+		if (c)
+			return c;
+	}
+	return 0;
+}
+
+/* Fallback without an order array: walks the label names in order by repeated minimum. */
+static int compare_unordered(const struct family *f, const struct sample *a, const struct sample *b)
+{
+	const char *prev = NULL;
+
+	for (size_t k = 0; k < f->n_labels; k++) {
+		size_t best = 0;
+		const char *bn = NULL;
+		int c;
+
+		for (size_t i = 0; i < f->n_labels; i++) {
+			const char *nm = f->label_names[i];
+
+			if (prev && strcmp(nm, prev) <= 0)
+				continue;
+			if (!bn || strcmp(nm, bn) < 0) {
+				bn = nm;
+				best = i;
+			}
+		}
+		if (!bn)
+			break;
+		c = strcmp(value_at(a, best), value_at(b, best));
+		if (c)
+			return c;
+		prev = bn;
+	}
+	return 0;
+}
+
+int expo_compare_samples(const struct family *f, const struct sample *a, const struct sample *b)
+{
+	size_t order[STACK_LABELS];
+
+	if (f->n_labels > STACK_LABELS)
+		return compare_unordered(f, a, b);
+	expo_label_order(f, order);
+	return compare_ordered(a, order, b, order, f->n_labels);
+}
+
+struct sort_ctx {
+	const struct family *f;
+	const size_t *order; /* NULL: compare_unordered */
+};
+
+static int cmp_sample(const void *x, const void *y, void *arg)
+{
+	const struct sort_ctx *ctx = arg;
+
+	if (!ctx->order)
+		return compare_unordered(ctx->f, x, y);
+	return compare_ordered(x, ctx->order, y, ctx->order, ctx->f->n_labels);
+}
+
+/* Returns the label order of f in stack (or a new array the caller frees), NULL on ENOMEM. */
+static size_t *label_order_get(const struct family *f, size_t *stack)
+{
+	size_t *order = stack;
+
+	if (f->n_labels > STACK_LABELS) {
+		order = calloc(f->n_labels, sizeof(*order));
+		if (!order)
+			return NULL;
+	}
+	expo_label_order(f, order);
+	return order;
+}
+
+void expo_sort_samples(struct family *f)
+{
+	size_t stack[STACK_LABELS];
+	struct sort_ctx ctx = { .f = f };
+
+	if (f->n_samples < 2 || f->n_labels == 0)
+		return;
+	ctx.order = label_order_get(f, stack);
+	qsort_r(f->samples, f->n_samples, sizeof(*f->samples), cmp_sample, &ctx);
+	if (ctx.order != stack)
+		free((void *)ctx.order);
+}
+
+/* ---- writing -------------------------------------------------------------------------- */
+
+static const char *const type_names[] = {
+	[FAMILY_COUNTER] = "counter",
+	[FAMILY_GAUGE] = "gauge",
+	[FAMILY_HISTOGRAM] = "histogram",
+};
+
+static size_t add_sat(size_t a, size_t b)
+{
+	return a > SIZE_MAX - b ? SIZE_MAX : a + b;
+}
+
+static void put(struct buf *b, const char *s, size_t n)
+{
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+}
+
+static void put_float(struct buf *b, double v)
+{
+	b->len += expo_format_float(v, b->data + b->len);
+}
+
+static int write_header(struct buf *b, const struct family *f)
+{
+	const char *help = f->help ? f->help : "";
+	const char *type = (unsigned)f->type < 3 ? type_names[f->type] : "untyped";
+	size_t nlen = strlen(f->name), hlen = strlen(help);
+	size_t need = add_sat(2 * nlen + 32, 2 * hlen);
+	int err;
+
+	if (hlen > SIZE_MAX / 4)
+		return -ENOMEM;
+	err = buf_reserve(b, need);
+	if (err)
+		return err;
+	put(b, "# HELP ", 7);
+	put(b, f->name, nlen);
+	put(b, " ", 1);
+	b->len = (size_t)(escape_raw(b->data + b->len, help, hlen, false) - b->data);
+	put(b, "\n# TYPE ", 8);
+	put(b, f->name, nlen);
+	put(b, " ", 1);
+	put(b, type, strlen(type));
+	put(b, "\n", 1);
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+/*
+ * Writes `l1="v1",l2="v2"` (no braces) for s in label order: names from f in the order fo,
+ * values from s in the order vo. Returns 0 or -ENOMEM.
+ */
+static int write_labels(struct buf *b, const struct family *f, const size_t *fo,
+			const struct sample *s, const size_t *vo)
+{
+	size_t need = 0;
+	int err;
+
+	for (size_t k = 0; k < f->n_labels; k++) {
+		size_t vlen = strlen(value_at(s, vo[k]));
+
+		if (vlen > SIZE_MAX / 4)
+			return -ENOMEM;
+		need = add_sat(need, add_sat(strlen(f->label_names[fo[k]]) + 4, 3 * vlen));
+	}
+	err = buf_reserve(b, need);
+	if (err)
+		return err;
+	for (size_t k = 0; k < f->n_labels; k++) {
+		const char *name = f->label_names[fo[k]], *v = value_at(s, vo[k]);
+
+		if (k)
+			put(b, ",", 1);
+		put(b, name, strlen(name));
+		put(b, "=\"", 2);
+		b->len = (size_t)(escape_raw(b->data + b->len, v, strlen(v), true) - b->data);
+		put(b, "\"", 1);
+	}
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+/*
+ * One line: name suffix, the label body already written at lab_off (lab_len bytes) inside
+ * braces, an optional le label, then the value.
+ */
+static int write_line(struct buf *b, const char *name, size_t nlen, const char *suffix,
+		      size_t lab_off, size_t lab_len, const double *le, double value)
+{
+	size_t slen = strlen(suffix);
+	int err = buf_reserve(b, add_sat(nlen + slen + 2 * EXPO_FLOAT_MAX + 16, lab_len));
+
+	if (err)
+		return err;
+	put(b, name, nlen);
+	put(b, suffix, slen);
+	if (lab_len || le) {
+		put(b, "{", 1);
+		/* The body lies before b->len and the copy goes past it: no overlap. */
+		memcpy(b->data + b->len, b->data + lab_off, lab_len);
+		b->len += lab_len;
+		if (le) {
+			if (lab_len)
+				put(b, ",", 1);
+			put(b, "le=\"", 4);
+			put_float(b, *le);
+			put(b, "\"", 1);
+		}
+		put(b, "}", 1);
+	}
+	put(b, " ", 1);
+	put_float(b, value);
+	put(b, "\n", 1);
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+/*
+ * Writes the line(s) of sample s. Label names come from f in the order fo, values from s in
+ * the order vo (the order of the family s belongs to, which may list its labels differently).
+ */
+static int write_sample(struct buf *b, const struct family *f, const size_t *fo,
+			const struct sample *s, const size_t *vo)
+{
+	static const struct histogram_value empty_hist;
+	const struct histogram_value *h = s->hist ? s->hist : &empty_hist;
+	size_t nlen = strlen(f->name), lab_off, lab_len;
+	const double inf = INFINITY;
+	bool inf_seen = false;
+	int err;
+
+	if (f->type != FAMILY_HISTOGRAM) {
+		err = buf_reserve(b, nlen + 1);
+		if (err)
+			return err;
+		put(b, f->name, nlen);
+		if (f->n_labels) {
+			put(b, "{", 1);
+			err = write_labels(b, f, fo, s, vo);
+			if (err)
+				return err;
+		}
+		err = buf_reserve(b, EXPO_FLOAT_MAX + 3);
+		if (err)
+			return err;
+		if (f->n_labels)
+			put(b, "}", 1);
+		put(b, " ", 1);
+		put_float(b, s->value);
+		put(b, "\n", 1);
+		b->data[b->len] = '\0';
+		return 0;
+	}
+
+	/*
+	 * Histograms repeat the label body on every line: render it once at the end of the
+	 * buffer, then have each line copy it, and finally drop the scratch copy by moving the
+	 * lines down over it.
+	 */
+	lab_off = b->len;
+	err = write_labels(b, f, fo, s, vo);
+	if (err)
+		return err;
+	lab_len = b->len - lab_off;
+	for (size_t i = 0; i < h->n_buckets; i++) {
+		err = write_line(b, f->name, nlen, "_bucket", lab_off, lab_len, &h->le[i],
+				 (double)h->cumulative[i]);
+		if (err)
+			return err;
+		if (isinf(h->le[i]) && h->le[i] > 0)
+			inf_seen = true;
+	}
+	if (!inf_seen) {
+		err = write_line(b, f->name, nlen, "_bucket", lab_off, lab_len, &inf,
+				 (double)h->count);
+		if (err)
+			return err;
+	}
+	err = write_line(b, f->name, nlen, "_sum", lab_off, lab_len, NULL, h->sum);
+	if (!err)
+		err = write_line(b, f->name, nlen, "_count", lab_off, lab_len, NULL,
+				 (double)h->count);
+	if (err)
+		return err;
+	memmove(b->data + lab_off, b->data + lab_off + lab_len, b->len - lab_off - lab_len);
+	b->len -= lab_len;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+int expo_write_family(struct buf *b, const struct family *f)
+{
+	size_t stack[STACK_LABELS], *order;
+	size_t start = b->len;
+	int err;
+
+	if (!f->n_samples)
+		return 0;
+	order = label_order_get(f, stack);
+	if (!order)
+		return -ENOMEM;
+	err = write_header(b, f);
+	for (size_t i = 0; !err && i < f->n_samples; i++)
+		err = write_sample(b, f, order, &f->samples[i], order);
+	if (order != stack)
+		free(order);
+	if (err && b->data) {
+		b->len = start;
+		b->data[start] = '\0';
+	}
+	return err;
+}
+
+/* ---- all families ---------------------------------------------------------------------- */
+
+/*
+ * A series of a merged family: its sort key is its label values in name order, each followed
+ * by a NUL, in the keys arena (NUL sorts below every byte and a C string holds none, so memcmp
+ * on keys orders like strcmp value by value). The first 8 key bytes are kept big-endian in
+ * prefix, so most comparisons while sorting a million series decide without a cache miss.
+ */
+struct sample_ref {
+	uint64_t prefix;
+	uint32_t key_off, key_len;
+	const struct sample *s;
+	const size_t *order; /* label order of the family s comes from */
+};
+
+static int cmp_ref(const void *x, const void *y, void *arg)
+{
+	const struct sample_ref *a = x, *b = y;
+	const char *keys = arg;
+	int c;
+
+	if (a->prefix != b->prefix)
+		return a->prefix < b->prefix ? -1 : 1;
+	c = memcmp(keys + a->key_off, keys + b->key_off,
+		   a->key_len < b->key_len ? a->key_len : b->key_len);
+	if (c)
+		return c;
+	return a->key_len < b->key_len ? -1 : a->key_len > b->key_len;
+}
+
+static int cmp_family_idx(const void *x, const void *y, void *arg)
+{
+	const struct family *fams = arg;
+	size_t i = *(const size_t *)x, j = *(const size_t *)y;
+	int c = strcmp(fams[i].name, fams[j].name);
+
+	if (c)
+		return c;
+	return i < j ? -1 : i > j;
+}
+
+/* A string as the protobuf text format prints it: C escapes, other bytes in octal. */
+static int put_proto_string(struct buf *m, const char *s)
+{
+	int err = buf_putc(m, '"');
+
+	for (const unsigned char *p = (const unsigned char *)s; !err && *p; p++) {
+		switch (*p) {
+		case '\n':
+			err = buf_puts(m, "\\n");
+			break;
+		case '\r':
+			err = buf_puts(m, "\\r");
+			break;
+		case '\t':
+			err = buf_puts(m, "\\t");
+			break;
+		case '"':
+		case '\\':
+			err = buf_printf(m, "\\%c", *p);
+			break;
+		default:
+			if (*p >= 0x20 && *p < 0x7f)
+				err = buf_putc(m, (char)*p);
+			else
+				err = buf_printf(m, "\\%03o", *p);
+		}
+	}
+	return err ? err : buf_putc(m, '"');
+}
+
+/* Appends client_golang's duplicate-series message for the series r of family f. */
+static int put_duplicate(struct buf *m, const struct family *f, const size_t *fo,
+			 const struct sample_ref *r)
+{
+	int err = buf_printf(m, "collected metric \"%s\" { ", f->name);
+
+	for (size_t k = 0; !err && k < f->n_labels; k++) {
+		err = buf_printf(m, "label:<name:\"%s\" value:", f->label_names[fo[k]]);
+		if (!err)
+			err = put_proto_string(m, value_at(r->s, r->order[k]));
+		if (!err)
+			err = buf_puts(m, " > ");
+	}
+	return err ? err :
+		     buf_puts(m, "} was collected before with the same name and label values");
+}
+
+/* Same-named families must agree on type, help and the set of label names. */
+static bool families_agree(const struct family *a, const size_t *oa, const struct family *b,
+			   const size_t *ob)
+{
+	const char *ha = a->help ? a->help : "", *hb = b->help ? b->help : "";
+
+	if (a->type != b->type || strcmp(ha, hb) || a->n_labels != b->n_labels)
+		return false;
+	for (size_t k = 0; k < a->n_labels; k++) {
+		if (strcmp(a->label_names[oa[k]], b->label_names[ob[k]]))
+			return false;
+	}
+	return true;
+}
+
+/* State of one expo_write_text call; everything is reused from group to group. */
+struct text_writer {
+	struct family *families;
+	size_t *idx; /* families sorted by name, stable */
+	size_t **order_of; /* label order per family */
+	struct sample_ref *refs;
+	size_t refs_cap;
+	struct buf keys;
+	struct buf msgs; /* "\n* <message>" per duplicate */
+	size_t ndup;
+};
+
+/* Fills w->refs with the samples of the families idx[g..next), total of them. */
+static int collect_group(struct text_writer *w, size_t g, size_t next, size_t total)
+{
+	size_t m = 0;
+	int err;
+
+	if (total > w->refs_cap) {
+		struct sample_ref *r = reallocarray(w->refs, total, sizeof(*r));
+
+		if (!r)
+			return -ENOMEM;
+		w->refs = r;
+		w->refs_cap = total;
+	}
+	buf_reset(&w->keys);
+	for (size_t j = g; j < next; j++) {
+		const struct family *f = &w->families[w->idx[j]];
+		const size_t *order = w->order_of[w->idx[j]];
+
+		for (size_t i = 0; i < f->n_samples; i++, m++) {
+			struct sample_ref *r = &w->refs[m];
+			size_t off = w->keys.len;
+
+			for (size_t k = 0; k < f->n_labels; k++) {
+				const char *v = value_at(&f->samples[i], order[k]);
+
+				err = buf_append(&w->keys, v, strlen(v) + 1);
+				if (err)
+					return err;
+			}
+			if (w->keys.len > UINT32_MAX)
+				return -ENOMEM;
+			r->key_off = (uint32_t)off;
+			r->key_len = (uint32_t)(w->keys.len - off);
+			r->s = &f->samples[i];
+			r->order = order;
+			r->prefix = 0;
+			for (size_t k = 0; k < 8 && k < r->key_len; k++)
+				r->prefix |= (uint64_t)(unsigned char)w->keys.data[off + k]
+					     << (56 - 8 * k);
+		}
+	}
+	return 0;
+}
+
+/* Reports every duplicate of the sorted refs[0..m), as client_golang does. */
+static int find_duplicates(struct text_writer *w, const struct family *f, const size_t *fo,
+			   size_t m)
+{
+	int err;
+
+	for (size_t i = 1; i < m; i++) {
+		if (cmp_ref(&w->refs[i - 1], &w->refs[i], w->keys.data))
+			continue;
+		w->ndup++;
+		err = buf_puts(&w->msgs, "\n* ");
+		if (!err)
+			err = put_duplicate(&w->msgs, f, fo, &w->refs[i]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int write_families(struct buf *b, struct text_writer *w, size_t n, char *err, size_t errlen)
+{
+	for (size_t g = 0, next; g < n; g = next) {
+		const struct family *f = &w->families[w->idx[g]];
+		const size_t *fo = w->order_of[w->idx[g]];
+		size_t total = 0;
+		int ret;
+
+		for (next = g; next < n && !strcmp(w->families[w->idx[next]].name, f->name); next++)
+			total = add_sat(total, w->families[w->idx[next]].n_samples);
+		if (!total)
+			continue;
+		for (size_t j = g + 1; j < next; j++) {
+			if (families_agree(f, fo, &w->families[w->idx[j]], w->order_of[w->idx[j]]))
+				continue;
+			if (err && errlen)
+				snprintf(
+					err, errlen,
+					"collected metric %s has type, help or label names "
+					"inconsistent with previously collected metrics in the same "
+					"metric family",
+					f->name);
+			return -EINVAL;
+		}
+		ret = collect_group(w, g, next, total);
+		if (ret)
+			return ret;
+		qsort_r(w->refs, total, sizeof(*w->refs), cmp_ref, w->keys.data);
+		ret = find_duplicates(w, f, fo, total);
+		if (ret)
+			return ret;
+		if (w->ndup)
+			continue; /* nothing more is written, but later duplicates are reported */
+		ret = write_header(b, f);
+		for (size_t i = 0; !ret && i < total; i++)
+			ret = write_sample(b, f, fo, w->refs[i].s, w->refs[i].order);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int expo_write_text(struct buf *b, struct family *families, size_t n, char *err, size_t errlen)
+{
+	struct text_writer w = { .families = families };
+	size_t *orders = NULL, total_labels = 0, start = b->len;
+	int ret = 0;
+
+	if (err && errlen)
+		err[0] = '\0';
+	if (!n)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		total_labels = add_sat(total_labels, families[i].n_labels);
+	w.idx = calloc(n, sizeof(*w.idx));
+	w.order_of = calloc(n, sizeof(*w.order_of));
+	orders = calloc(total_labels ? total_labels : 1, sizeof(*orders));
+	if (!w.idx || !w.order_of || !orders) {
+		ret = -ENOMEM;
+		goto cleanup;
+	}
+	for (size_t i = 0, off = 0; i < n; i++) {
+		w.idx[i] = i;
+		w.order_of[i] = orders + off;
+		expo_label_order(&families[i], w.order_of[i]);
+		off += families[i].n_labels;
+	}
+	qsort_r(w.idx, n, sizeof(*w.idx), cmp_family_idx, families);
+
+	ret = write_families(b, &w, n, err, errlen);
+	if (!ret && w.ndup) {
+		/* One error alone is returned as is; several as Go's MultiError prints them. */
+		if (err && errlen && w.ndup == 1)
+			snprintf(err, errlen, "%s", w.msgs.data + 3);
+		else if (err && errlen)
+			snprintf(err, errlen, "%zu error(s) occurred:%s", w.ndup, w.msgs.data);
+		ret = -EEXIST;
+	}
+
+cleanup:
+	if (ret && b->data) {
+		b->len = start;
+		b->data[start] = '\0';
+	}
+	buf_free(&w.msgs);
+	buf_free(&w.keys);
+	free(w.refs);
+	free(orders);
+	free(w.order_of);
+	free(w.idx);
+	return ret;
+}

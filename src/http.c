@@ -1,0 +1,460 @@
+// SPDX-License-Identifier: MIT
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "collect.h"
+#include "loader.h"
+#include "util/buf.h"
+#include "util/log.h"
+
+#define TEXT_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8; escaping=underscores"
+
+/* Hardening limits for the HTTP side. */
+#define HTTP_THREADS 4
+#define HTTP_CONNECTION_LIMIT 128
+#define HTTP_PER_IP_LIMIT 32
+#define HTTP_TIMEOUT_SECONDS 60
+#define HTTP_CONNECTION_MEMORY (64 * 1024)
+
+struct http_server {
+	struct MHD_Daemon *daemon;
+	struct http_opts opts;
+	char *telemetry_path;
+	char *landing;
+	size_t landing_len;
+	int fd;
+};
+
+/* Marks a request whose headers have been seen; its body (if any) is then discarded. */
+static int request_marker;
+
+void http_clean_path(const char *p, char *out, size_t len)
+{
+	size_t n = strlen(p), r = 0, w = 1;
+	bool trailing = n > 0 && p[n - 1] == '/';
+
+	if (len < n + 2) {
+		if (len)
+			snprintf(out, len, "/");
+		return;
+	}
+	/* Go's path.Clean on "/" + p; p[r + 1] is at worst the terminating NUL. */
+	out[0] = '/';
+	while (r < n) {
+		if (p[r] == '/') {
+			r++;
+		} else if (p[r] == '.' && (r + 1 == n || p[r + 1] == '/')) {
+			r++;
+		} else if (p[r] == '.' && p[r + 1] == '.' && (r + 2 == n || p[r + 2] == '/')) {
+			r += 2;
+			if (w > 1) {
+				w--;
+				while (w > 1 && out[w] != '/')
+					w--;
+			}
+		} else {
+			if (w != 1)
+				out[w++] = '/';
+			while (r < n && p[r] != '/')
+				out[w++] = p[r++];
+		}
+	}
+	/* ServeMux keeps a trailing slash. */
+	if (trailing && w > 1)
+		out[w++] = '/';
+	out[w] = '\0';
+}
+
+bool http_accepts_gzip(const char *ae)
+{
+	const char *p = ae;
+	bool star = false, gzip_seen = false, gzip_ok = false;
+
+	if (!ae)
+		return false;
+	while (*p) {
+		const char *tok, *end;
+		size_t tl;
+		double q = 1.0;
+
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (!*p)
+			break;
+		tok = p;
+		while (*p && *p != ',' && *p != ';' && *p != ' ' && *p != '\t')
+			p++;
+		tl = (size_t)(p - tok);
+		end = strchr(p, ',');
+		if (!end)
+			end = p + strlen(p);
+		/* parameters: only q matters */
+		while (p < end) {
+			const char *qs = strstr(p, "q=");
+
+			if (!qs || qs >= end)
+				break;
+			q = strtod(qs + 2, NULL);
+			break;
+		}
+		p = end;
+		if (tl == 4 && strncasecmp(tok, "gzip", 4) == 0) {
+			gzip_seen = true;
+			gzip_ok = q > 0;
+		} else if (tl == 1 && *tok == '*') {
+			star = q > 0;
+		}
+	}
+	return gzip_seen ? gzip_ok : star;
+}
+
+static int gzip_buf(const char *in, size_t len, struct buf *out)
+{
+	z_stream zs;
+	int err;
+
+	memset(&zs, 0, sizeof(zs));
+	/* 16 + 15: gzip wrapper, 32 KiB window. Level 1: scrapes favour speed. */
+	if (deflateInit2(&zs, 1, Z_DEFLATED, 16 + 15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return -ENOMEM;
+	buf_reset(out);
+	err = buf_reserve(out, deflateBound(&zs, len));
+	if (err) {
+		deflateEnd(&zs);
+		return err;
+	}
+	zs.next_in = (Bytef *)in;
+	zs.avail_in = (uInt)len;
+	zs.next_out = (Bytef *)out->data;
+	zs.avail_out = (uInt)(out->cap - 1);
+	if (deflate(&zs, Z_FINISH) != Z_STREAM_END) {
+		deflateEnd(&zs);
+		return -EIO;
+	}
+	out->len = zs.total_out;
+	deflateEnd(&zs);
+	return 0;
+}
+
+static enum MHD_Result respond(struct MHD_Connection *conn, unsigned int status, const char *ctype,
+			       const char *encoding, void *body, size_t len,
+			       enum MHD_ResponseMemoryMode mode)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_buffer(len, body, mode);
+	if (!resp) {
+		if (mode == MHD_RESPMEM_MUST_FREE)
+			free(body);
+		return MHD_NO;
+	}
+	if (ctype)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	if (encoding)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, encoding);
+	ret = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connection *conn)
+{
+	struct collector *c = s->opts.collector;
+	struct buf body = { 0 }, gz = { 0 };
+	const char *ae;
+	char err[2048] = "";
+	enum MHD_Result ret;
+	int e;
+
+	collector__in_flight(c, 1);
+	e = collector__scrape(c, &body, err, sizeof(err));
+	if (e) {
+		buf_reset(&body);
+		buf_printf(&body, "An error has occurred while serving metrics:\n\n%s", err);
+		ret = respond(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8",
+			      NULL, body.data, body.len, MHD_RESPMEM_MUST_COPY);
+		buf_free(&body);
+		collector__in_flight(c, -1);
+		collector__count_request(c, SCRAPE_500);
+		return ret;
+	}
+	ae = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+	if (http_accepts_gzip(ae) && gzip_buf(body.data, body.len, &gz) == 0) {
+		ret = respond(conn, MHD_HTTP_OK, TEXT_CONTENT_TYPE, "gzip", gz.data, gz.len,
+			      MHD_RESPMEM_MUST_FREE);
+		buf_free(&body);
+	} else {
+		ret = respond(conn, MHD_HTTP_OK, TEXT_CONTENT_TYPE, NULL, body.data, body.len,
+			      MHD_RESPMEM_MUST_FREE);
+		buf_free(&gz);
+	}
+	collector__in_flight(c, -1);
+	collector__count_request(c, SCRAPE_200);
+	return ret;
+}
+
+static enum MHD_Result redirect(struct MHD_Connection *conn, const char *location)
+{
+	struct MHD_Response *resp;
+	struct buf body = { 0 };
+	enum MHD_Result ret;
+
+	if (buf_printf(&body, "<a href=\"%s\">Moved Permanently</a>.\n\n", location))
+		return MHD_NO;
+	resp = MHD_create_response_from_buffer(body.len, body.data, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		buf_free(&body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, location);
+	ret = MHD_queue_response(conn, MHD_HTTP_MOVED_PERMANENTLY, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const char *url,
+			       const char *method, const char *version, const char *upload_data,
+			       size_t *upload_data_size, void **con_cls)
+{
+	struct http_server *s = cls;
+	char clean[4096];
+
+	if (*con_cls == NULL) {
+		*con_cls = &request_marker;
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		/* Request bodies mean nothing here: discard them. */
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (strlen(url) >= sizeof(clean) - 2)
+		return respond(conn, MHD_HTTP_URI_TOO_LONG, "text/plain; charset=utf-8", NULL,
+			       (void *)"URI too long\n", 13, MHD_RESPMEM_PERSISTENT);
+	http_clean_path(url, clean, sizeof(clean));
+	if (strcmp(clean, url) != 0) {
+		const char *q = strchr(url, '?');
+		char loc[8192];
+
+		snprintf(loc, sizeof(loc), "%s%s", clean, q ? q : "");
+		return redirect(conn, loc);
+	}
+	if (strcmp(url, s->telemetry_path) == 0)
+		return serve_metrics(s, conn);
+	return respond(conn, MHD_HTTP_OK, "text/html; charset=utf-8", NULL, s->landing,
+		       s->landing_len, MHD_RESPMEM_PERSISTENT);
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[1024];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	log_debug("http: %s", msg);
+}
+
+/* Splits Go-style host:port; returns 0 and pointers into buf, or -EINVAL with a message. */
+static int split_host_port(const char *addr, char *buf, size_t len, const char **host,
+			   const char **port, char *err, size_t errlen)
+{
+	char *colon;
+
+	snprintf(buf, len, "%s", addr);
+	if (buf[0] == '[') {
+		char *close = strchr(buf, ']');
+
+		if (!close || close[1] != ':') {
+			snprintf(err, errlen, "listen tcp %s: address %s: missing port in address",
+				 addr, addr);
+			return -EINVAL;
+		}
+		*close = '\0';
+		*host = buf + 1;
+		*port = close + 2;
+		return 0;
+	}
+	colon = strrchr(buf, ':');
+	if (!colon) {
+		snprintf(err, errlen, "listen tcp %s: address %s: missing port in address", addr,
+			 addr);
+		return -EINVAL;
+	}
+	if (strchr(buf, ':') != colon) {
+		snprintf(err, errlen, "listen tcp %s: address %s: too many colons in address", addr,
+			 addr);
+		return -EINVAL;
+	}
+	*colon = '\0';
+	*host = buf;
+	*port = colon + 1;
+	return 0;
+}
+
+static int listen_systemd(const char *address, int *fd_out, char *err, size_t errlen)
+{
+	const char *num = address + strlen("fd://");
+	char *end;
+	long idx;
+	int n;
+
+	errno = 0;
+	idx = strtol(num, &end, 10);
+	if (!*num || *end || errno || idx < 0) {
+		snprintf(err, errlen,
+			 "error extracting fd number from \"%s\": strconv.Atoi: parsing \"%s\": "
+			 "invalid syntax",
+			 address, num);
+		return -EINVAL;
+	}
+	n = sd_listen_fds(0);
+	if (n <= 0) {
+		snprintf(err, errlen, "no listeners passed via activation");
+		return -ENOENT;
+	}
+	if (idx >= n) {
+		snprintf(err, errlen, "listener index %ld out of range: %d passed via activation",
+			 idx, n);
+		return -ERANGE;
+	}
+	*fd_out = SD_LISTEN_FDS_START + (int)idx;
+	return 0;
+}
+
+int http_listen(const char *address, int *fd_out, char *err, size_t errlen)
+{
+	struct addrinfo hints, *res = NULL, *ai;
+	const char *host, *port;
+	char buf[512], et[128];
+	int fd = -1, e, one = 1, zero = 0;
+
+	if (strncmp(address, "fd://", 5) == 0)
+		return listen_systemd(address, fd_out, err, errlen);
+	e = split_host_port(address, buf, sizeof(buf), &host, &port, err, errlen);
+	if (e)
+		return e;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE;
+	hints.ai_family = AF_UNSPEC;
+	if (!*host) {
+		/* All addresses, dual stack, as Go does for ":port". */
+		host = NULL;
+		hints.ai_family = AF_INET6;
+	}
+	e = getaddrinfo(host, *port ? port : "0", &hints, &res);
+	if (e && !host) {
+		hints.ai_family = AF_INET;
+		e = getaddrinfo(NULL, *port ? port : "0", &hints, &res);
+	}
+	if (e) {
+		snprintf(err, errlen, "listen tcp %s: lookup %s: %s", address, host ? host : "",
+			 gai_strerror(e));
+		return -EINVAL;
+	}
+	e = -EADDRNOTAVAIL;
+	for (ai = res; ai; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+		if (fd < 0) {
+			e = -errno;
+			continue;
+		}
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (ai->ai_family == AF_INET6 && !host)
+			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+			e = -errno;
+			snprintf(err, errlen, "listen tcp %s: bind: %s", address,
+				 errno_text(e, et, sizeof(et)));
+			close(fd);
+			fd = -1;
+			continue;
+		}
+		if (listen(fd, 128) != 0) {
+			e = -errno;
+			snprintf(err, errlen, "listen tcp %s: listen: %s", address,
+				 errno_text(e, et, sizeof(et)));
+			close(fd);
+			fd = -1;
+			continue;
+		}
+		break;
+	}
+	freeaddrinfo(res);
+	if (fd < 0)
+		return e;
+	*fd_out = fd;
+	return 0;
+}
+
+int http_server__start(const struct http_opts *opts, int fd, struct http_server **out, char *err,
+		       size_t errlen)
+{
+	struct http_server *s;
+	struct buf landing = { 0 };
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->opts = *opts;
+	s->fd = fd;
+	s->telemetry_path = strdup(opts->telemetry_path);
+	if (!s->telemetry_path ||
+	    buf_printf(&landing,
+		       "<html>\n\t\t\t<head><title>eBPF Exporter</title></head>\n\t\t\t<body>\n"
+		       "\t\t\t<h1>eBPF Exporter</h1>\n\t\t\t<p><a href=\"%s\">Metrics</a></p>\n"
+		       "\t\t\t</body>\n\t\t\t</html>",
+		       opts->telemetry_path)) {
+		free(s->telemetry_path);
+		free(s);
+		buf_free(&landing);
+		return -ENOMEM;
+	}
+	s->landing = landing.data;
+	s->landing_len = landing.len;
+
+	s->daemon = MHD_start_daemon(
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+		handler, s, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_THREAD_POOL_SIZE,
+		(unsigned int)HTTP_THREADS, MHD_OPTION_CONNECTION_LIMIT,
+		(unsigned int)HTTP_CONNECTION_LIMIT, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		(unsigned int)HTTP_PER_IP_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
+		(unsigned int)HTTP_TIMEOUT_SECONDS, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+		(size_t)HTTP_CONNECTION_MEMORY, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+		MHD_OPTION_END);
+	if (!s->daemon) {
+		snprintf(err, errlen, "failed to start the HTTP server");
+		free(s->landing);
+		free(s->telemetry_path);
+		free(s);
+		return -EIO;
+	}
+	*out = s;
+	return 0;
+}
+
+void http_server__stop(struct http_server *s)
+{
+	if (!s)
+		return;
+	MHD_stop_daemon(s->daemon);
+	close(s->fd);
+	free(s->landing);
+	free(s->telemetry_path);
+	free(s);
+}

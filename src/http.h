@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: MIT
+#ifndef EBPF_EXPORTER_HTTP_H
+#define EBPF_EXPORTER_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct collector;
+struct http_server;
+
+struct http_opts {
+	const char *listen_address; /* host:port, :port, [v6]:port or fd://N */
+	const char *telemetry_path;
+	bool debug; /* serve /maps */
+	struct collector *collector;
+};
+
+/*
+ * Opens the listening socket (SPEC §1.4): errors are returned with a message in Go's words,
+ * e.g. `listen tcp :80: bind: permission denied`, for the caller's `Error listening on`.
+ */
+int http_listen(const char *address, int *fd_out, char *err, size_t errlen);
+
+/*
+ * Starts serving on fd (taken over) with libmicrohttpd's threads: the telemetry path, the
+ * landing page on every other path, 301 for unclean paths (SPEC §6.2), gzip on request.
+ * Returns 0 and the server in *out, or a negative errno with a message.
+ */
+int http_server__start(const struct http_opts *opts, int fd, struct http_server **out, char *err,
+		       size_t errlen);
+
+/* Stops the threads and closes the socket. NULL-tolerant. */
+void http_server__stop(struct http_server *s);
+
+/* Go's path.Clean plus ServeMux's trailing-slash rule; writes into out (len >= strlen+2). */
+void http_clean_path(const char *p, char *out, size_t len);
+
+/* True when an Accept-Encoding header value allows gzip (q > 0). */
+bool http_accepts_gzip(const char *accept_encoding);
+
+#endif

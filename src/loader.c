@@ -1,0 +1,391 @@
+// SPDX-License-Identifier: MIT
+#include "loader.h"
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "kallsyms.h"
+#include "maps.h"
+#include "util/log.h"
+
+/* Set once by loader_init before any thread exists; read by the libbpf print callback. */
+static bool loader_debug;
+
+const char *errno_text(int err, char *buf, size_t len)
+{
+	if (err < 0)
+		err = -err;
+	if (err == 524) {
+		/* The kernel's ENOTSUPP, unknown to libc; Go prints it like this too. */
+		snprintf(buf, len, "errno 524");
+		return buf;
+	}
+	snprintf(buf, len, "%s", strerror(err));
+	if (buf[0] && buf[1] && !isupper((unsigned char)buf[1]))
+		buf[0] = (char)tolower((unsigned char)buf[0]);
+	return buf;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	static const char *const names[] = { "warn", "info", "debug" };
+	char msg[4096];
+	int n;
+
+	if (level == LIBBPF_DEBUG && !loader_debug)
+		return 0;
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (n < 0)
+		return 0;
+	log_msg("libbpf [%s]: %s", names[level <= LIBBPF_DEBUG ? level : LIBBPF_DEBUG], msg);
+	return n;
+}
+
+int loader_init(bool debug, char *err, size_t errlen)
+{
+	loader_debug = debug;
+	libbpf_set_print(libbpf_print);
+	(void)err;
+	(void)errlen;
+	return 0;
+}
+
+void loader_fini(void)
+{
+	libbpf_set_print(NULL);
+}
+
+/*
+ * Finds global variable `name` in the object's .rodata or .data section and returns the
+ * internal map holding it and the variable's offset and size.
+ */
+static int find_global(struct bpf_object *obj, const char *name, struct bpf_map **map_out,
+		       __u32 *off, __u32 *size)
+{
+	static const char *const secs[] = { ".rodata", ".data" };
+	const struct btf *btf = bpf_object__btf(obj);
+	size_t i;
+
+	if (!btf)
+		return -ENOENT;
+	for (i = 0; i < sizeof(secs) / sizeof(secs[0]); i++) {
+		const struct btf_var_secinfo *vs;
+		const struct btf_type *sec;
+		struct bpf_map *map;
+		int id, j;
+
+		id = btf__find_by_name_kind(btf, secs[i], BTF_KIND_DATASEC);
+		if (id < 0)
+			continue;
+		sec = btf__type_by_id(btf, id);
+		vs = btf_var_secinfos(sec);
+		for (j = 0; j < btf_vlen(sec); j++, vs++) {
+			const struct btf_type *var = btf__type_by_id(btf, vs->type);
+
+			if (strcmp(btf__name_by_offset(btf, var->name_off), name) != 0)
+				continue;
+			bpf_object__for_each_map(map, obj) {
+				const char *mn = bpf_map__name(map);
+				size_t ml = strlen(mn), sl = strlen(secs[i]);
+
+				if (!bpf_map__is_internal(map) || ml < sl ||
+				    strcmp(mn + ml - sl, secs[i]) != 0)
+					continue;
+				*map_out = map;
+				*off = vs->offset;
+				*size = vs->size;
+				return 0;
+			}
+		}
+	}
+	return -ENOENT;
+}
+
+static int pass_kaddrs(const struct config *cfg, struct bpf_object *obj, struct kallsyms *ks,
+		       char *err, size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->n_kaddrs; i++) {
+		const char *sym = cfg->kaddrs[i];
+		char var[512], et[128];
+		struct bpf_map *map = NULL;
+		__u32 off = 0, size = 0;
+		uint64_t addr = 0;
+		size_t vsize = 0;
+		uint8_t *data;
+		int e;
+
+		if (!ks || kallsyms__addr(ks, sym, &addr) != 0) {
+			snprintf(
+				err, errlen,
+				"error passing kaddrs to config \"%s\": error finding kaddr for \"%s\"",
+				cfg->name, sym);
+			return -ENOENT;
+		}
+		snprintf(var, sizeof(var), "kaddr_%s", sym);
+		e = find_global(obj, var, &map, &off, &size);
+		if (!e && size != sizeof(uint64_t))
+			e = -EINVAL;
+		data = e ? NULL : (uint8_t *)bpf_map__initial_value(map, &vsize);
+		if (!e && (!data || (size_t)off + size > vsize))
+			e = -EINVAL;
+		if (e) {
+			snprintf(
+				err, errlen,
+				"error passing kaddrs to config \"%s\": error setting kaddr value for "
+				"\"%s\" (const volatile \"%s\") to 0x%llx: %s",
+				cfg->name, sym, var, (unsigned long long)addr,
+				e == -ENOENT ? "variable not found in .rodata or .data" :
+					       "variable is not a u64");
+			(void)et;
+			return e;
+		}
+		memcpy(data + off, &addr, sizeof(addr));
+		log_debug("loader: config %s: kaddr_%s = 0x%llx", cfg->name, sym,
+			  (unsigned long long)addr);
+	}
+	return 0;
+}
+
+int module__open_load(const struct config *cfg, const char *btf_path, struct kallsyms *ks,
+		      struct module **out, char *err, size_t errlen)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts);
+	struct bpf_program *prog;
+	struct module *m;
+	char et[128];
+	size_t n = 0;
+	int e;
+
+	if (btf_path && *btf_path) {
+		struct stat st;
+
+		if (stat(btf_path, &st) != 0) {
+			e = -errno;
+			if (e == -ENOENT)
+				snprintf(err, errlen, "could not find BTF file \"%s\"", btf_path);
+			else
+				snprintf(err, errlen, "failed to retrieve file info for \"%s\": %s",
+					 btf_path, errno_text(e, et, sizeof(et)));
+			return e;
+		}
+		opts.btf_custom_path = btf_path;
+	}
+
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	m->cfg = cfg;
+	m->obj = bpf_object__open_file(cfg->obj_path, &opts);
+	if (!m->obj) {
+		e = -errno;
+		snprintf(err, errlen, "error creating module from \"%s\" for config \"%s\": %s",
+			 cfg->obj_path, cfg->name, errno_text(e, et, sizeof(et)));
+		goto out_free;
+	}
+
+	e = pass_kaddrs(cfg, m->obj, ks, err, errlen);
+	if (e)
+		goto out_close;
+
+	if (bpf_object__load(m->obj) != 0) {
+		e = -errno;
+		snprintf(err, errlen, "error loading bpf object from \"%s\" for config \"%s\": %s",
+			 cfg->obj_path, cfg->name, errno_text(e, et, sizeof(et)));
+		goto out_close;
+	}
+
+	bpf_object__for_each_program(prog, m->obj) {
+		n++;
+	}
+	m->progs = calloc(n ? n : 1, sizeof(*m->progs));
+	if (!m->progs) {
+		e = -ENOMEM;
+		snprintf(err, errlen, "config \"%s\": out of memory", cfg->name);
+		goto out_close;
+	}
+	bpf_object__for_each_program(prog, m->obj) {
+		struct module_prog *p = &m->progs[m->n_progs++];
+
+		p->prog = prog;
+		p->name = bpf_program__name(prog);
+		p->attach_err = -ENOTCONN; /* not attached yet */
+	}
+	*out = m;
+	return 0;
+
+out_close:
+	bpf_object__close(m->obj);
+out_free:
+	free(m);
+	return e;
+}
+
+int module__attach(struct module *m)
+{
+	int failed = 0;
+	size_t i;
+
+	for (i = 0; i < m->n_progs; i++) {
+		struct module_prog *p = &m->progs[i];
+		char et[128];
+
+		p->link = bpf_program__attach(p->prog);
+		if (!p->link) {
+			p->attach_err = errno ? -errno : -EINVAL;
+			log_msg("Failed to attach program \"%s\" for config \"%s\": failed to attach "
+				"program: %s",
+				p->name, m->cfg->name, errno_text(p->attach_err, et, sizeof(et)));
+			failed++;
+			continue;
+		}
+		p->attach_err = 0;
+		log_debug("loader: config %s: program %s attached (%s)", m->cfg->name, p->name,
+			  bpf_program__section_name(p->prog));
+	}
+	return failed;
+}
+
+/* Key bytes the labels describe, as the map must hold them (SPEC §4.1, §4.2). */
+static int check_key_size(const struct config *cfg, const char *kind, const char *metric, int line,
+			  const struct label_conf *labels, size_t n_labels,
+			  const struct bpf_map *map, char *err, size_t errlen)
+{
+	uint32_t key_size = bpf_map__key_size(map);
+	bool percpu = map_type_percpu(bpf_map__type(map));
+	bool cpu_label = percpu && n_labels > 0 && strcmp(labels[n_labels - 1].name, "cpu") == 0;
+	uint64_t sum = 0, expect;
+	size_t i;
+
+	for (i = 0; i < n_labels; i++)
+		sum += labels[i].size + labels[i].padding;
+
+	if (n_labels == 0) {
+		if (key_size == 4)
+			return 0;
+		snprintf(
+			err, errlen,
+			"error validating maps for config \"%s\": %s \"%s\" (%s line %d) has no "
+			"labels, so map \"%s\" must have a 4-byte key, but its key size is %u bytes",
+			cfg->name, kind, metric, cfg->yaml_path, line, metric, key_size);
+		return -EINVAL;
+	}
+	if (cpu_label) {
+		/* The exporter appends the CPU index as 2 bytes (SPEC §4.1). */
+		expect = (uint64_t)key_size + 2;
+		/* A map keyed by a zero u32 with only a cpu label drops the key (SPEC §4.2). */
+		if (n_labels == 1 && key_size == 4 && sum == 2)
+			return 0;
+		if (sum == expect)
+			return 0;
+		snprintf(
+			err, errlen,
+			"error validating maps for config \"%s\": %s \"%s\" (%s line %d): labels "
+			"add up to %llu bytes (size + padding, including the 2-byte cpu label), but "
+			"map \"%s\" has a key size of %u bytes (expected labels of %llu bytes)",
+			cfg->name, kind, metric, cfg->yaml_path, line, (unsigned long long)sum,
+			metric, key_size, (unsigned long long)expect);
+		return -EINVAL;
+	}
+	if (sum == key_size)
+		return 0;
+	snprintf(err, errlen,
+		 "error validating maps for config \"%s\": %s \"%s\" (%s line %d): labels add up "
+		 "to %llu bytes (size + padding), but map \"%s\" has a key size of %u bytes",
+		 cfg->name, kind, metric, cfg->yaml_path, line, (unsigned long long)sum, metric,
+		 key_size);
+	return -EINVAL;
+}
+
+static int check_map(const struct module *m, const char *kind, const char *metric, int line,
+		     const struct label_conf *labels, size_t n_labels, char *err, size_t errlen)
+{
+	const struct config *cfg = m->cfg;
+	const struct bpf_map *map = bpf_object__find_map_by_name(m->obj, metric);
+	uint32_t vs;
+
+	if (!map) {
+		snprintf(
+			err, errlen,
+			"error validating maps for config \"%s\": failed to get map \"%s\": no map "
+			"named \"%s\" in \"%s\" (%s \"%s\", %s line %d)",
+			cfg->name, metric, metric, cfg->obj_path, kind, metric, cfg->yaml_path,
+			line);
+		return -ENOENT;
+	}
+	vs = bpf_map__value_size(map);
+	if (vs != 8) {
+		snprintf(
+			err, errlen,
+			"error validating maps for config \"%s\": value size for map \"%s\" is not "
+			"expected 8 bytes (u64), it is %u bytes",
+			cfg->name, metric, vs);
+		return -EINVAL;
+	}
+	return check_key_size(cfg, kind, metric, line, labels, n_labels, map, err, errlen);
+}
+
+int module__validate_maps(const struct module *m, char *err, size_t errlen)
+{
+	const struct config *cfg = m->cfg;
+	size_t i;
+	int e;
+
+	for (i = 0; i < cfg->n_counters; i++) {
+		const struct counter_conf *c = &cfg->counters[i];
+
+		if (c->perf_event_array)
+			continue;
+		e = check_map(m, "counter", c->name, c->line, c->labels, c->n_labels, err, errlen);
+		if (e)
+			return e;
+	}
+	for (i = 0; i < cfg->n_histograms; i++) {
+		const struct histogram_conf *h = &cfg->histograms[i];
+
+		e = check_map(m, "histogram", h->name, h->line, h->labels, h->n_labels, err,
+			      errlen);
+		if (e)
+			return e;
+	}
+	return 0;
+}
+
+void module__detach(struct module *m)
+{
+	size_t i;
+
+	if (!m)
+		return;
+	for (i = 0; i < m->n_progs; i++) {
+		struct module_prog *p = &m->progs[i];
+		char et[128];
+		int e;
+
+		if (!p->link)
+			continue;
+		e = bpf_link__destroy(p->link);
+		if (e)
+			log_msg("Failed to detach program \"%s\" for config \"%s\": %s", p->name,
+				m->cfg->name, errno_text(e, et, sizeof(et)));
+		p->link = NULL;
+	}
+}
+
+void module__free(struct module *m)
+{
+	if (!m)
+		return;
+	module__detach(m);
+	bpf_object__close(m->obj);
+	free(m->progs);
+	free(m);
+}

@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Startup order, signals and shutdown (SPEC §1.2, §1.4); everything else lives in modules.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+#include <bpf/libbpf.h>
+
+#include "caps.h"
+#include "cli.h"
+#include "collect.h"
+#include "config.h"
+#include "decoders/decoders.h"
+#include "http.h"
+#include "loader.h"
+#include "util/log.h"
+
+#define ERRLEN 4096
+
+/*
+ * Programs in `uprobe//proc/self/exe:post_attach_mark` sections run once after every config
+ * is attached (SPEC §3.5). Exported, never inlined, and kept in the symbol table.
+ */
+__attribute__((noinline, used, visibility("default"))) void post_attach_mark(void);
+__attribute__((noinline, used, visibility("default"))) void post_attach_mark(void)
+{
+	__asm__ volatile("" ::: "memory");
+}
+
+struct exporter {
+	struct cli_opts opts;
+	char **names;
+	int n_names;
+	struct config **cfgs;
+	struct module **mods;
+	struct decoder_env *env;
+	struct collector *collector;
+	struct http_server *http;
+};
+
+static double ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static void notify(const char *status)
+{
+	char buf[512];
+
+	snprintf(buf, sizeof(buf), "STATUS=%s", status);
+	sd_notify(0, buf);
+}
+
+static void exporter_free(struct exporter *x)
+{
+	int i;
+
+	http_server__stop(x->http);
+	collector__free(x->collector);
+	for (i = 0; x->mods && i < x->n_names; i++)
+		module__free(x->mods[i]);
+	free(x->mods);
+	for (i = 0; x->cfgs && i < x->n_names; i++)
+		config_free(x->cfgs[i]);
+	free(x->cfgs);
+	decoder_env__free(x->env);
+	cli_names_free(x->names);
+	cli_opts_free(&x->opts);
+	loader_fini();
+}
+
+static int fatal(struct exporter *x, const char *prefix, const char *msg)
+{
+	log_msg("%s%s", prefix, msg);
+	exporter_free(x);
+	return 1;
+}
+
+/* Parses and validates every config (SPEC §2): the first error is fatal. */
+static int load_configs(struct exporter *x, char *err, size_t errlen)
+{
+	int i, j, e;
+
+	x->cfgs = calloc((size_t)x->n_names + 1, sizeof(*x->cfgs));
+	x->mods = calloc((size_t)x->n_names + 1, sizeof(*x->mods));
+	if (!x->cfgs || !x->mods) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (i = 0; i < x->n_names; i++) {
+		e = config_load(x->opts.config_dir, x->names[i], &x->cfgs[i], err, errlen);
+		if (e)
+			return e;
+	}
+	/* Duplicate names are found at attach time upstream; the message is the same. */
+	for (i = 0; i < x->n_names; i++)
+		for (j = 0; j < i; j++)
+			if (strcmp(x->names[i], x->names[j]) == 0) {
+				snprintf(err, errlen, "multiple configs with name \"%s\"",
+					 x->names[i]);
+				return -EINVAL;
+			}
+	return 0;
+}
+
+/* Opens, loads and attaches every config in --config.names order (SPEC §3). */
+static int attach_configs(struct exporter *x, char *err, size_t errlen)
+{
+	int i, e;
+
+	for (i = 0; i < x->n_names; i++) {
+		e = module__open_load(x->cfgs[i], x->opts.btf_path, x->env->kallsyms, &x->mods[i],
+				      err, errlen);
+		if (e)
+			return e;
+		module__attach(x->mods[i]);
+		e = module__validate_maps(x->mods[i], err, errlen);
+		if (e)
+			return e;
+	}
+	return 0;
+}
+
+static int count_programs(const struct exporter *x, struct buf *missed)
+{
+	int i, n = 0;
+	size_t j;
+
+	for (i = 0; i < x->n_names; i++) {
+		for (j = 0; x->mods[i] && j < x->mods[i]->n_progs; j++) {
+			const struct module_prog *p = &x->mods[i]->progs[j];
+
+			n++;
+			if (!p->link && missed)
+				buf_printf(missed, "%s%s:%s", missed->len ? ", " : "",
+					   x->cfgs[i]->name, p->name);
+		}
+	}
+	return n;
+}
+
+static int wait_for_signal(void)
+{
+	sigset_t set;
+	int sig = 0;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	for (;;) {
+		sig = sigwaitinfo(&set, NULL);
+		if (sig > 0)
+			return sig;
+		if (errno != EINTR)
+			return SIGTERM;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct exporter x;
+	struct decoder_env_opts env_opts;
+	struct http_opts hopts;
+	struct timespec t0;
+	struct buf missed = { 0 };
+	char err[ERRLEN] = "", ready[256];
+	sigset_t sigs;
+	int e, fd = -1, sig, nprogs;
+
+	memset(&x, 0, sizeof(x));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	switch (cli_parse(argc, argv, &x.opts)) {
+	case CLI_OK:
+		break;
+	case CLI_EXIT:
+		cli_opts_free(&x.opts);
+		return 0;
+	default:
+		cli_opts_free(&x.opts);
+		return 1;
+	}
+	log_setup(!x.opts.log_no_timestamps, x.opts.debug);
+
+	if (libbpf_major_version() != 1) {
+		log_msg("Error: running with libbpf v%u.%u, v1.x is expected",
+			libbpf_major_version(), libbpf_minor_version());
+		cli_opts_free(&x.opts);
+		return 1;
+	}
+	e = loader_init(x.opts.debug, err, sizeof(err));
+	if (e)
+		return fatal(&x, "Error attaching exporter: ", err);
+
+	/* Signals are taken synchronously by the main thread once serving; block them now so
+	 * the HTTP threads inherit the mask. Until then a signal ends the process. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+
+	notify("parsing config...");
+	x.names = cli_split_names(x.opts.config_names, &x.n_names);
+	if (!x.names)
+		return fatal(&x, "Error parsing configs: ", "out of memory");
+	e = load_configs(&x, err, sizeof(err));
+	if (e)
+		return fatal(&x,
+			     e == -EINVAL && strncmp(err, "multiple", 8) == 0 ?
+				     "Error attaching exporter: " :
+				     "Error parsing configs: ",
+			     err);
+
+	notify("creating exporter...");
+	memset(&env_opts, 0, sizeof(env_opts));
+	e = decoder_env__new(&env_opts, &x.env, err, sizeof(err));
+	if (e)
+		return fatal(&x, "Error creating exporter: ", err);
+
+	notify("attaching configs...");
+	e = attach_configs(&x, err, sizeof(err));
+	if (e)
+		return fatal(&x, "Error attaching exporter: ", err);
+	post_attach_mark();
+	/* Our programs appear in kallsyms only once loaded (SPEC §0). */
+	if (decoder_env__refresh_kallsyms(x.env, err, sizeof(err)) != 0)
+		log_msg("Error refreshing kallsyms after attach: %s", err);
+
+	e = caps_apply(x.opts.capabilities_keep, err, sizeof(err));
+	if (e)
+		return fatal(&x, "Error dropping capabilities: ", err);
+
+	nprogs = count_programs(&x, &missed);
+	snprintf(ready, sizeof(ready), "%d programs found in the config in %.0fms", nprogs,
+		 ms_since(&t0));
+	log_msg("Started with %s", ready);
+
+	if (x.opts.config_strict && missed.len) {
+		log_msg("Missed attachments (module:prog): %s", missed.data);
+		buf_free(&missed);
+		exporter_free(&x);
+		return 1;
+	}
+	buf_free(&missed);
+
+	if (x.opts.config_check) {
+		log_msg("Config check successful, exiting");
+		exporter_free(&x);
+		return 0;
+	}
+
+	e = collector__new(x.cfgs, x.mods, (size_t)x.n_names, x.env, &x.collector, err,
+			   sizeof(err));
+	if (e)
+		return fatal(&x, "Error registering exporter: ", err);
+
+	if (strcmp(x.opts.web_telemetry_path, "/") == 0 ||
+	    (x.opts.debug && strcmp(x.opts.web_telemetry_path, "/maps") == 0)) {
+		snprintf(err, sizeof(err), "telemetry path \"%s\" conflicts with a built-in page",
+			 x.opts.web_telemetry_path);
+		return fatal(&x, "Error registering exporter: ", err);
+	}
+
+	log_msg("Listening on %s", x.opts.web_listen_address);
+	e = http_listen(x.opts.web_listen_address, &fd, err, sizeof(err));
+	if (e) {
+		char prefix[600];
+
+		snprintf(prefix, sizeof(prefix),
+			 "Error listening on %s: ", x.opts.web_listen_address);
+		return fatal(&x, prefix, err);
+	}
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	memset(&hopts, 0, sizeof(hopts));
+	hopts.listen_address = x.opts.web_listen_address;
+	hopts.telemetry_path = x.opts.web_telemetry_path;
+	hopts.debug = x.opts.debug;
+	hopts.collector = x.collector;
+	e = http_server__start(&hopts, fd, &x.http, err, sizeof(err));
+	if (e)
+		return fatal(&x, "Error serving HTTP: ", err);
+	snprintf(err, sizeof(err), "READY=1\nSTATUS=ready with %s", ready);
+	sd_notify(0, err);
+
+	sig = wait_for_signal();
+	log_msg("Received signal: %s", sig == SIGINT ? "interrupt" : "terminated");
+	sd_notify(0, "STOPPING=1");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	collector__detach(x.collector);
+	log_msg("Detached in %.0fms", ms_since(&t0));
+	exporter_free(&x);
+	return 0;
+}
