@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "decoders/decoder.h"
+#include "decoders/gofmt.h"
 #include "expo.h"
 #include "labels.h"
 #include "maps.h"
@@ -144,6 +145,8 @@ static int metric_init(struct metric_state *ms, struct collector *c, size_t cfg_
 		ms->label_names[i] = labels[i].name;
 
 	e = label_set__new(labels, n_labels, c->env, &ms->ls, lerr, sizeof(lerr));
+	if (!e)
+		e = label_set__check(ms->ls, lerr, sizeof(lerr));
 	if (e) {
 		snprintf(err, errlen, "config \"%s\": metric \"%s\": %s", cfg->name, name, lerr);
 		return e;
@@ -396,21 +399,23 @@ static int add_row(struct collector *c, struct metric_state *ms, const uint8_t *
 	return 0;
 }
 
+typedef int (*row_fn)(struct collector *c, struct metric_state *ms, const uint8_t *key, size_t len,
+		      double v, void *arg);
+
 /*
- * Snapshots the map and decodes every row into ms->samples, each with all its label values
- * (the bucket label included, for histograms).
+ * Snapshots the map and calls fn for every row (SPEC §4.1): per-CPU maps give one row per
+ * CPU with the CPU index appended to the key when the last label is `cpu`; otherwise their
+ * CPUs' values are summed into one row, unless split_cpus asks for a row per CPU (/maps).
  */
-static int collect_rows(struct collector *c, struct metric_state *ms)
+static int walk_rows(struct collector *c, struct metric_state *ms, bool split_cpus, row_fn fn,
+		     void *arg)
 {
 	struct map_snapshot *s = &ms->snap;
-	size_t i, k;
+	size_t i;
 	int e, cpu;
 
-	ms->n_samples = 0;
-	buf_reset(&ms->arena);
 	if (ms->map_fd < 0)
 		return 0;
-
 	e = map_snapshot__read(s, ms->map_fd, ms->map_type, ms->key_size, ms->value_size,
 			       ms->max_entries);
 	if (e) {
@@ -440,8 +445,15 @@ static int collect_rows(struct collector *c, struct metric_state *ms)
 				uint16_t c16 = (uint16_t)cpu;
 
 				memcpy(ms->keybuf + klen, &c16, sizeof(c16));
-				e = add_row(c, ms, ms->keybuf, klen + 2,
-					    (double)map_snapshot__value(s, i, cpu));
+				e = fn(c, ms, ms->keybuf, klen + 2,
+				       (double)map_snapshot__value(s, i, cpu), arg);
+				if (e)
+					return e;
+			}
+		} else if (split_cpus) {
+			for (cpu = 0; cpu < s->ncpus; cpu++) {
+				e = fn(c, ms, key, ms->key_size,
+				       (double)map_snapshot__value(s, i, cpu), arg);
 				if (e)
 					return e;
 			}
@@ -451,11 +463,34 @@ static int collect_rows(struct collector *c, struct metric_state *ms)
 			/* Per-CPU rows share the key and are summed, in CPU order, as floats. */
 			for (cpu = 0; cpu < s->ncpus; cpu++)
 				v += (double)map_snapshot__value(s, i, cpu);
-			e = add_row(c, ms, key, ms->key_size, v);
+			e = fn(c, ms, key, ms->key_size, v, arg);
 			if (e)
 				return e;
 		}
 	}
+	return 0;
+}
+
+static int add_row_cb(struct collector *c, struct metric_state *ms, const uint8_t *key, size_t len,
+		      double v, void *arg)
+{
+	return add_row(c, ms, key, len, v);
+}
+
+/*
+ * Snapshots the map and decodes every row into ms->samples, each with all its label values
+ * (the bucket label included, for histograms).
+ */
+static int collect_rows(struct collector *c, struct metric_state *ms)
+{
+	size_t i, k;
+	int e;
+
+	ms->n_samples = 0;
+	buf_reset(&ms->arena);
+	e = walk_rows(c, ms, false, add_row_cb, NULL);
+	if (e)
+		return e;
 
 	/* The arena no longer moves: turn offsets into pointers. */
 	e = grow((void **)&ms->vals, &ms->vals_cap, ms->n_samples * ms->n_labels + 1,
@@ -935,11 +970,12 @@ static int collect_builtins(struct collector *c, struct builtin *b)
 
 	bi_family(b, "promhttp_metric_handler_requests_in_flight",
 		  "Current number of scrapes being served.", FAMILY_GAUGE, NULL, 0);
-	e |= bi_sample(b, c->in_flight, 0);
+	e |= bi_sample(b, __atomic_load_n(&c->in_flight, __ATOMIC_RELAXED), 0);
 	bi_family(b, "promhttp_metric_handler_requests_total",
 		  "Total number of scrapes by HTTP status code.", FAMILY_COUNTER, l_code, 1);
 	for (i = 0; i < SCRAPE_CODES; i++)
-		e |= bi_sample(b, (double)c->requests[i], 1, codes[i]);
+		e |= bi_sample(b, (double)__atomic_load_n(&c->requests[i], __ATOMIC_RELAXED), 1,
+			       codes[i]);
 
 	if (e)
 		return -ENOMEM;
@@ -997,18 +1033,77 @@ out:
 	return e;
 }
 
+static int dump_row_cb(struct collector *c, struct metric_state *ms, const uint8_t *key, size_t len,
+		       double v, void *arg)
+{
+	struct buf *out = arg;
+	char raw[16384] = "", derr[1024];
+	size_t i;
+	int e;
+
+	buf_reset(&ms->arena);
+	if (ms->n_labels == 0 && len == 4 && !key[0] && !key[1] && !key[2] && !key[3]) {
+		e = 0;
+	} else {
+		e = label_set__decode(ms->ls, key, len, &ms->arena, ms->tmp_values, derr,
+				      sizeof(derr));
+		if (e == DECODER_SKIP)
+			return 0;
+		if (e == -ENOMEM)
+			return e;
+		if (e) {
+			metric_error(c, ms, derr);
+			return 0;
+		}
+	}
+	gofmt_append_bytes(raw, sizeof(raw), key, len);
+	e = buf_printf(out, "%s (labels: [", raw);
+	for (i = 0; !e && i < ms->n_labels; i++)
+		e = buf_printf(out, "%s%s", i ? " " : "", ms->tmp_values[i]);
+	if (!e)
+		e = buf_printf(out, "]) -> %.0f\n", v);
+	return e;
+}
+
+int collector__dump_maps(struct collector *c, struct buf *out)
+{
+	size_t i, j, k = 0;
+	int e = 0;
+
+	buf_reset(out);
+	pthread_mutex_lock(&c->lock);
+	for (i = 0; !c->detached && !e && i < c->n_cfgs; i++) {
+		const struct config *cfg = c->cfgs[i];
+
+		e = buf_printf(out, "## Config: %s\n\n", cfg->name);
+		for (j = 0; !e && j < cfg->n_counters; j++) {
+			if (!cfg->counters[j].perf_event_array)
+				continue;
+			e = buf_printf(out, "### Map: %s\n\n(perf event array, not readable)\n\n",
+				       cfg->counters[j].name);
+		}
+		for (; !e && k < c->n_metrics && c->metrics[k].cfg_idx == i; k++) {
+			struct metric_state *ms = &c->metrics[k];
+
+			e = buf_printf(out, "### Map: %s\n\n```\n", ms->name);
+			if (!e)
+				e = walk_rows(c, ms, true, dump_row_cb, out);
+			if (!e)
+				e = buf_puts(out, "```\n\n");
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+	return e;
+}
+
 void collector__count_request(struct collector *c, enum scrape_code code)
 {
-	pthread_mutex_lock(&c->lock);
-	c->requests[code]++;
-	pthread_mutex_unlock(&c->lock);
+	__atomic_add_fetch(&c->requests[code], 1, __ATOMIC_RELAXED);
 }
 
 void collector__in_flight(struct collector *c, int delta)
 {
-	pthread_mutex_lock(&c->lock);
-	c->in_flight += delta;
-	pthread_mutex_unlock(&c->lock);
+	__atomic_add_fetch(&c->in_flight, delta, __ATOMIC_RELAXED);
 }
 
 void collector__detach(struct collector *c)

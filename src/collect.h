@@ -55,6 +55,13 @@ int collector__new(struct config **cfgs, struct module **mods, size_t n, struct 
  */
 int collector__scrape(struct collector *c, struct buf *out, char *err, size_t errlen);
 
+/*
+ * Writes the raw maps in the /maps debug format (SPEC §6.2) into out (reset first): per config
+ * `## Config: <c>`, per map `### Map: <m>` and rows `<raw key> (labels: [v ...]) -> <value>`.
+ * Returns 0 or -ENOMEM. Takes the lock.
+ */
+int collector__dump_maps(struct collector *c, struct buf *out);
+
 /* Records the outcome of one /metrics request (after the response was built). */
 void collector__count_request(struct collector *c, enum scrape_code code);
 

@@ -604,34 +604,50 @@ static int write_header(struct buf *b, const struct family *f)
 }
 
 /*
- * Writes `l1="v1",l2="v2"` (no braces) for s in label order: names from f in the order fo,
- * values from s in the order vo. Returns 0 or -ENOMEM.
+ * Appends the sort key of s: its label values in the order given, each followed by a NUL.
+ * Written labels are read back from the key too, as it is contiguous and already in order.
  */
-static int write_labels(struct buf *b, const struct family *f, const size_t *fo,
-			const struct sample *s, const size_t *vo)
+static int append_key(struct buf *keys, const struct family *f, const size_t *order,
+		      const struct sample *s)
 {
-	size_t need = 0;
+	for (size_t k = 0; k < f->n_labels; k++) {
+		const char *v = value_at(s, order[k]);
+		int err = buf_append(keys, v, strlen(v) + 1);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/*
+ * Writes `l1="v1",l2="v2"` (no braces): names from f in the order fo, values from key (see
+ * append_key). Returns 0 or -ENOMEM.
+ */
+static int write_labels(struct buf *b, const struct family *f, const size_t *fo, const char *key,
+			size_t key_len)
+{
+	size_t need = key_len;
 	int err;
 
-	for (size_t k = 0; k < f->n_labels; k++) {
-		size_t vlen = strlen(value_at(s, vo[k]));
-
-		if (vlen > SIZE_MAX / 4)
-			return -ENOMEM;
-		need = add_sat(need, add_sat(strlen(f->label_names[fo[k]]) + 4, 3 * vlen));
-	}
-	err = buf_reserve(b, need);
+	if (key_len > SIZE_MAX / 4)
+		return -ENOMEM;
+	for (size_t k = 0; k < f->n_labels; k++)
+		need = add_sat(need, strlen(f->label_names[fo[k]]) + 4);
+	err = buf_reserve(b, add_sat(need, 2 * key_len));
 	if (err)
 		return err;
 	for (size_t k = 0; k < f->n_labels; k++) {
-		const char *name = f->label_names[fo[k]], *v = value_at(s, vo[k]);
+		const char *name = f->label_names[fo[k]];
+		size_t vlen = strlen(key);
 
 		if (k)
 			put(b, ",", 1);
 		put(b, name, strlen(name));
 		put(b, "=\"", 2);
-		b->len = (size_t)(escape_raw(b->data + b->len, v, strlen(v), true) - b->data);
+		b->len = (size_t)(escape_raw(b->data + b->len, key, vlen, true) - b->data);
 		put(b, "\"", 1);
+		key += vlen + 1;
 	}
 	b->data[b->len] = '\0';
 	return 0;
@@ -673,11 +689,12 @@ static int write_line(struct buf *b, const char *name, size_t nlen, const char *
 }
 
 /*
- * Writes the line(s) of sample s. Label names come from f in the order fo, values from s in
- * the order vo (the order of the family s belongs to, which may list its labels differently).
+ * Writes the line(s) of sample s. Label names come from f in the order fo, values from key
+ * (taken from s in the order of the family s belongs to, which may list its labels
+ * differently from f).
  */
 static int write_sample(struct buf *b, const struct family *f, const size_t *fo,
-			const struct sample *s, const size_t *vo)
+			const struct sample *s, const char *key, size_t key_len)
 {
 	static const struct histogram_value empty_hist;
 	const struct histogram_value *h = s->hist ? s->hist : &empty_hist;
@@ -693,7 +710,7 @@ static int write_sample(struct buf *b, const struct family *f, const size_t *fo,
 		put(b, f->name, nlen);
 		if (f->n_labels) {
 			put(b, "{", 1);
-			err = write_labels(b, f, fo, s, vo);
+			err = write_labels(b, f, fo, key, key_len);
 			if (err)
 				return err;
 		}
@@ -715,7 +732,7 @@ static int write_sample(struct buf *b, const struct family *f, const size_t *fo,
 	 * lines down over it.
 	 */
 	lab_off = b->len;
-	err = write_labels(b, f, fo, s, vo);
+	err = write_labels(b, f, fo, key, key_len);
 	if (err)
 		return err;
 	lab_len = b->len - lab_off;
@@ -748,6 +765,7 @@ static int write_sample(struct buf *b, const struct family *f, const size_t *fo,
 int expo_write_family(struct buf *b, const struct family *f)
 {
 	size_t stack[STACK_LABELS], *order;
+	struct buf key = { 0 };
 	size_t start = b->len;
 	int err;
 
@@ -757,8 +775,13 @@ int expo_write_family(struct buf *b, const struct family *f)
 	if (!order)
 		return -ENOMEM;
 	err = write_header(b, f);
-	for (size_t i = 0; !err && i < f->n_samples; i++)
-		err = write_sample(b, f, order, &f->samples[i], order);
+	for (size_t i = 0; !err && i < f->n_samples; i++) {
+		buf_reset(&key);
+		err = append_key(&key, f, order, &f->samples[i]);
+		if (!err)
+			err = write_sample(b, f, order, &f->samples[i], key.data, key.len);
+	}
+	buf_free(&key);
 	if (order != stack)
 		free(order);
 	if (err && b->data) {
@@ -906,13 +929,9 @@ static int collect_group(struct text_writer *w, size_t g, size_t next, size_t to
 			struct sample_ref *r = &w->refs[m];
 			size_t off = w->keys.len;
 
-			for (size_t k = 0; k < f->n_labels; k++) {
-				const char *v = value_at(&f->samples[i], order[k]);
-
-				err = buf_append(&w->keys, v, strlen(v) + 1);
-				if (err)
-					return err;
-			}
+			err = append_key(&w->keys, f, order, &f->samples[i]);
+			if (err)
+				return err;
 			if (w->keys.len > UINT32_MAX)
 				return -ENOMEM;
 			r->key_off = (uint32_t)off;
@@ -982,7 +1001,8 @@ static int write_families(struct buf *b, struct text_writer *w, size_t n, char *
 			continue; /* nothing more is written, but later duplicates are reported */
 		ret = write_header(b, f);
 		for (size_t i = 0; !ret && i < total; i++)
-			ret = write_sample(b, f, fo, w->refs[i].s, w->refs[i].order);
+			ret = write_sample(b, f, fo, w->refs[i].s,
+					   w->keys.data + w->refs[i].key_off, w->refs[i].key_len);
 		if (ret)
 			return ret;
 	}

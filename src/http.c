@@ -208,6 +208,19 @@ static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connectio
 	return ret;
 }
 
+static enum MHD_Result serve_maps(struct http_server *s, struct MHD_Connection *conn)
+{
+	struct buf body = { 0 };
+
+	if (collector__dump_maps(s->opts.collector, &body) != 0) {
+		buf_free(&body);
+		return respond(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8",
+			       NULL, (void *)"out of memory\n", 14, MHD_RESPMEM_PERSISTENT);
+	}
+	return respond(conn, MHD_HTTP_OK, "text/plain", NULL, body.data, body.len,
+		       MHD_RESPMEM_MUST_FREE);
+}
+
 static enum MHD_Result redirect(struct MHD_Connection *conn, const char *location)
 {
 	struct MHD_Response *resp;
@@ -257,6 +270,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 	}
 	if (strcmp(url, s->telemetry_path) == 0)
 		return serve_metrics(s, conn);
+	if (s->opts.debug && strcmp(url, "/maps") == 0)
+		return serve_maps(s, conn);
 	return respond(conn, MHD_HTTP_OK, "text/html; charset=utf-8", NULL, s->landing,
 		       s->landing_len, MHD_RESPMEM_PERSISTENT);
 }

@@ -176,6 +176,11 @@ size_t label_set__count(const struct label_set *ls)
 	return ls->n;
 }
 
+const char *label_set__name(const struct label_set *ls, size_t i)
+{
+	return ls->slots[i].name;
+}
+
 uint64_t label_set__key_size(const struct label_set *ls)
 {
 	return ls->key_size;

@@ -35,6 +35,9 @@ void label_set__free(struct label_set *ls);
 /* Number of labels. */
 size_t label_set__count(const struct label_set *ls);
 
+/* Name of label i (i < count), borrowed from ls. */
+const char *label_set__name(const struct label_set *ls, size_t i);
+
 /* Σ(size + padding): the key size the labels expect; UINT64_MAX when the sum overflows. */
 uint64_t label_set__key_size(const struct label_set *ls);
 

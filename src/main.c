@@ -267,6 +267,8 @@ int main(int argc, char **argv)
 		return fatal(&x, "Error registering exporter: ", err);
 	}
 
+	if (x.opts.debug)
+		log_msg("Debug enabled, exporting raw maps on /maps");
 	log_msg("Listening on %s", x.opts.web_listen_address);
 	e = http_listen(x.opts.web_listen_address, &fd, err, sizeof(err));
 	if (e) {

@@ -31,7 +31,10 @@ struct decoder {
 	/*
 	 * Appends the decoded form of in[0..len) to out. Returns 0, DECODER_SKIP, or a negative
 	 * errno with a message in err (e.g. `unknown value length 3 for []byte{0x1, 0x2, 0x3}`).
-	 * Never reads past len.
+	 * Never reads past len. Runs with env->lock held (label_set__decode() takes it), so
+	 * state and env may be used without further locking. err holds an empty string on entry;
+	 * whatever the decoder appended to out before failing or skipping is discarded by the
+	 * caller.
 	 */
 	int (*decode)(void *state, struct decoder_env *env, const uint8_t *in, size_t len,
 		      struct buf *out, char *err, size_t errlen);

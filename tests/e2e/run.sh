@@ -12,7 +12,8 @@
 # (exporter, sysctl, tracefs mount, temporary files) on every exit.
 #
 # Examples that cannot attach on this kind of machine are listed in skip.txt next to this
-# script, one `name  reason` per line.
+# script, one `name  reason` per line. E2E_KEEP=1 keeps the logs and scrapes in the work
+# directory for inspection.
 
 set -u -o pipefail
 
@@ -103,7 +104,11 @@ cleanup()
 	if [ "$MOUNTED_TRACEFS" -eq 1 ]; then
 		umount /sys/kernel/tracing 2>/dev/null
 	fi
-	rm -rf "$WORK"
+	if [ "${E2E_KEEP:-0}" = 1 ]; then
+		echo "e2e: kept $WORK" >&2
+	else
+		rm -rf "$WORK"
+	fi
 }
 
 # shellcheck disable=SC2317
@@ -946,6 +951,18 @@ startup_error()
 	fi
 }
 
+# check_names_yaml NAME: the last run's error names the YAML file and the line of the
+# metric (line 3 in every config written here), as SPEC §0 wants for map validation errors.
+check_names_yaml()
+{
+	if grep -F "$CFG/$1.yaml" "$EXP_LOG" | grep -q 'line 3\b'; then
+		pass "error: $1 error names the YAML file and the metric's line"
+	else
+		fail "error: $1 error names the YAML file and the metric's line" \
+			"output: $(tail -n 5 "$EXP_LOG")"
+	fi
+}
+
 write_config()
 {
 	cat >"$CFG/$1.yaml"
@@ -1017,6 +1034,7 @@ metrics:
 EOF
 	startup_error "metric without a map" 'failed to get map "e2e_missing_map"' \
 		--config.dir="$CFG" --config.names=missing_map
+	check_names_yaml missing_map
 
 	cp "$HERE/badmaps.bpf.o" "$CFG/small_values.bpf.o"
 	write_config small_values <<'EOF'
@@ -1033,6 +1051,7 @@ EOF
 	startup_error "map with 4-byte values" \
 		'value size for map "e2e_small_vals" is not expected 8 bytes (u64), it is 4 bytes' \
 		--config.dir="$CFG" --config.names=small_values
+	check_names_yaml small_values
 
 	cp "$HERE/badmaps.bpf.o" "$CFG/key_size.bpf.o"
 	write_config key_size <<'EOF'
@@ -1060,6 +1079,7 @@ EOF
 		fail "error: key size mismatch names config, metric and both sizes" \
 			"exit code $EXP_RC" "output: $(tail -n 5 "$EXP_LOG")"
 	fi
+	check_names_yaml key_size
 
 	startup_error "duplicate config names" 'multiple configs with name "counters"' \
 		--config.dir="$HERE" --config.names=counters,counters

@@ -418,11 +418,9 @@ static void test_regexp_semantics(void **state)
 
 		run(*state, "regexp", &cases[i].conf, cases[i].in, &r);
 		if (r.ret != cases[i].ret)
-			fail_msg("case %zu: ret %d, want %d (%s)", i,
-				 r.ret, cases[i].ret, r.err);
+			fail_msg("case %zu: ret %d, want %d (%s)", i, r.ret, cases[i].ret, r.err);
 		if (r.out_len != cases[i].out.n || memcmp(r.out, cases[i].out.p, r.out_len))
-			fail_msg("case %zu: got %zu bytes \"%s\"", i,
-				 r.out_len, r.out);
+			fail_msg("case %zu: got %zu bytes \"%s\"", i, r.out_len, r.out);
 	}
 }
 

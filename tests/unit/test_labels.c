@@ -150,6 +150,8 @@ static void test_pipeline_vectors(void **state)
 				      LABEL("fruit", 32, 0, DEC("string")) };
 	ls = new_set(*state, fruit, 2);
 	assert_int_equal(label_set__key_size(ls), 36);
+	assert_string_equal(label_set__name(ls, 0), "number");
+	assert_string_equal(label_set__name(ls, 1), "fruit");
 	len = key_with(key, eight, "bananas", 32);
 	expect_values(ls, key, len, 2, want);
 	label_set__free(ls);
