@@ -55,7 +55,7 @@ E2E_BPF := $(patsubst %.bpf.c,%.bpf.o,$(sort $(wildcard tests/e2e/*.bpf.c)))
 E2E_BINS := $(patsubst tests/e2e/%.c,$(BUILD)/e2e/%,$(filter-out %.bpf.c,$(wildcard tests/e2e/*.c)))
 
 # The examples `sudo make run` loads: they attach on this kernel.
-RUN_CONFIGS ?= timers,syscalls
+RUN_CONFIGS ?= timers,percpu-softirq
 RUN_ARGS ?=
 
 .PHONY: all deps bpf run test unit e2e san format format-check bench clean

@@ -540,19 +540,6 @@ static size_t *label_order_get(const struct family *f, size_t *stack)
 	return order;
 }
 
-void expo_sort_samples(struct family *f)
-{
-	size_t stack[STACK_LABELS];
-	struct sort_ctx ctx = { .f = f };
-
-	if (f->n_samples < 2 || f->n_labels == 0)
-		return;
-	ctx.order = label_order_get(f, stack);
-	qsort_r(f->samples, f->n_samples, sizeof(*f->samples), cmp_sample, &ctx);
-	if (ctx.order != stack)
-		free((void *)ctx.order);
-}
-
 /* ---- writing -------------------------------------------------------------------------- */
 
 static const char *const type_names[] = {
@@ -796,8 +783,9 @@ int expo_write_family(struct buf *b, const struct family *f)
 /*
  * A series of a merged family: its sort key is its label values in name order, each followed
  * by a NUL, in the keys arena (NUL sorts below every byte and a C string holds none, so memcmp
- * on keys orders like strcmp value by value). The first 8 key bytes are kept big-endian in
- * prefix, so most comparisons while sorting a million series decide without a cache miss.
+ * on keys orders like strcmp value by value). The 8 key bytes after the prefix all keys share
+ * (often a constant label such as comm or a common path) are kept big-endian in prefix, so
+ * most comparisons while sorting a million series decide without a cache miss.
  */
 struct sample_ref {
 	uint64_t prefix;
@@ -806,16 +794,31 @@ struct sample_ref {
 	const size_t *order; /* label order of the family s comes from */
 };
 
+/* State of one expo_write_text call; everything is reused from group to group. */
+struct text_writer {
+	struct family *families;
+	size_t *idx; /* families sorted by name, stable */
+	size_t **order_of; /* label order per family */
+	struct sample_ref *refs;
+	size_t refs_cap;
+	struct buf keys;
+	size_t lcp; /* length of the prefix all keys of the group share */
+	struct buf msgs; /* "\n* <message>" per error, while keep_message() */
+	size_t errlen;
+	size_t nerr;
+};
+
 static int cmp_ref(const void *x, const void *y, void *arg)
 {
 	const struct sample_ref *a = x, *b = y;
-	const char *keys = arg;
+	const struct text_writer *w = arg;
+	size_t n = (a->key_len < b->key_len ? a->key_len : b->key_len) - w->lcp;
 	int c;
 
 	if (a->prefix != b->prefix)
 		return a->prefix < b->prefix ? -1 : 1;
-	c = memcmp(keys + a->key_off, keys + b->key_off,
-		   a->key_len < b->key_len ? a->key_len : b->key_len);
+	c = n ? memcmp(w->keys.data + a->key_off + w->lcp, w->keys.data + b->key_off + w->lcp, n) :
+		0;
 	if (c)
 		return c;
 	return a->key_len < b->key_len ? -1 : a->key_len > b->key_len;
@@ -894,18 +897,6 @@ static bool families_agree(const struct family *a, const size_t *oa, const struc
 	return true;
 }
 
-/* State of one expo_write_text call; everything is reused from group to group. */
-struct text_writer {
-	struct family *families;
-	size_t *idx; /* families sorted by name, stable */
-	size_t **order_of; /* label order per family */
-	struct sample_ref *refs;
-	size_t refs_cap;
-	struct buf keys;
-	struct buf msgs; /* "\n* <message>" per duplicate */
-	size_t ndup;
-};
-
 /* Fills w->refs with the samples of the families idx[g..next), total of them. */
 static int collect_group(struct text_writer *w, size_t g, size_t next, size_t total)
 {
@@ -921,6 +912,9 @@ static int collect_group(struct text_writer *w, size_t g, size_t next, size_t to
 		w->refs_cap = total;
 	}
 	buf_reset(&w->keys);
+	err = buf_reserve(&w->keys, 64); /* keys.data is never NULL below */
+	if (err)
+		return err;
 	for (size_t j = g; j < next; j++) {
 		const struct family *f = &w->families[w->idx[j]];
 		const size_t *order = w->order_of[w->idx[j]];
@@ -938,13 +932,80 @@ static int collect_group(struct text_writer *w, size_t g, size_t next, size_t to
 			r->key_len = (uint32_t)(w->keys.len - off);
 			r->s = &f->samples[i];
 			r->order = order;
-			r->prefix = 0;
-			for (size_t k = 0; k < 8 && k < r->key_len; k++)
-				r->prefix |= (uint64_t)(unsigned char)w->keys.data[off + k]
-					     << (56 - 8 * k);
 		}
 	}
+
+	w->lcp = total ? w->refs[0].key_len : 0;
+	for (size_t i = 1; i < total; i++) {
+		const char *k0 = w->keys.data + w->refs[0].key_off;
+		const char *ki = w->keys.data + w->refs[i].key_off;
+		size_t l = 0;
+
+		while (l < w->lcp && k0[l] == ki[l])
+			l++;
+		w->lcp = l;
+	}
+	for (size_t i = 0; i < total; i++) {
+		struct sample_ref *r = &w->refs[i];
+		const unsigned char *k = (const unsigned char *)w->keys.data + r->key_off;
+
+		r->prefix = 0;
+		for (size_t j = w->lcp; j < w->lcp + 8 && j < r->key_len; j++)
+			r->prefix |= (uint64_t)k[j] << (56 - 8 * (j - w->lcp));
+	}
 	return 0;
+}
+
+/* Is refs[0..m) already in order? Then sorting is skipped (collect sorts first). */
+static bool refs_sorted(struct text_writer *w, size_t m)
+{
+	for (size_t i = 1; i < m; i++) {
+		if (cmp_ref(&w->refs[i - 1], &w->refs[i], w) > 0)
+			return false;
+	}
+	return true;
+}
+
+void expo_sort_samples(struct family *f)
+{
+	size_t stack[STACK_LABELS], zero = 0, *order;
+	struct text_writer w = { .families = f, .idx = &zero, .order_of = &order };
+	struct sample *tmp = NULL;
+	struct sort_ctx ctx = { .f = f };
+
+	if (f->n_samples < 2 || f->n_labels == 0)
+		return;
+	order = label_order_get(f, stack);
+	ctx.order = order;
+	/* Sort by keys as expo_write_text does; without memory for them, in place (slower). */
+	if (order && !collect_group(&w, 0, 1, f->n_samples)) {
+		if (refs_sorted(&w, f->n_samples))
+			goto out;
+		tmp = calloc(f->n_samples, sizeof(*tmp));
+	}
+	if (tmp) {
+		qsort_r(w.refs, f->n_samples, sizeof(*w.refs), cmp_ref, &w);
+		for (size_t i = 0; i < f->n_samples; i++)
+			tmp[i] = *w.refs[i].s;
+		memcpy(f->samples, tmp, f->n_samples * sizeof(*tmp));
+	} else {
+		qsort_r(f->samples, f->n_samples, sizeof(*f->samples), cmp_sample, &ctx);
+	}
+out:
+	free(tmp);
+	free(w.refs);
+	buf_free(&w.keys);
+	if (order != stack)
+		free(order);
+}
+
+/*
+ * Messages are kept only while they may still show in the caller's err; past that they are
+ * counted, as a million colliding series would otherwise build a huge message.
+ */
+static bool keep_message(const struct text_writer *w)
+{
+	return w->msgs.len < w->errlen;
 }
 
 /* Reports every duplicate of the sorted refs[0..m), as client_golang does. */
@@ -954,14 +1015,56 @@ static int find_duplicates(struct text_writer *w, const struct family *f, const 
 	int err;
 
 	for (size_t i = 1; i < m; i++) {
-		if (cmp_ref(&w->refs[i - 1], &w->refs[i], w->keys.data))
+		if (cmp_ref(&w->refs[i - 1], &w->refs[i], w))
 			continue;
-		w->ndup++;
+		w->nerr++;
+		if (!keep_message(w))
+			continue;
 		err = buf_puts(&w->msgs, "\n* ");
 		if (!err)
 			err = put_duplicate(&w->msgs, f, fo, &w->refs[i]);
 		if (err)
 			return err;
+	}
+	return 0;
+}
+
+/*
+ * client_golang refuses a family named like a histogram's series (<h>_bucket, <h>_sum,
+ * <h>_count), failing each of its samples. Which of the two it calls "previously collected"
+ * depends on collection order; here it is always the histogram. Returns 1 when name collides
+ * (an error per sample added), 0 when not, or -ENOMEM.
+ */
+static int check_collision(struct text_writer *w, size_t n, const char *name, size_t samples)
+{
+	static const char *const suffixes[] = { "_bucket", "_sum", "_count" };
+	size_t len = strlen(name);
+
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		size_t slen = strlen(suffixes[i]), blen = len - slen;
+		bool hist = false;
+
+		if (len <= slen || strcmp(name + blen, suffixes[i]))
+			continue;
+		for (size_t j = 0; j < n && !hist; j++) {
+			const struct family *h = &w->families[j];
+
+			hist = h->type == FAMILY_HISTOGRAM && h->n_samples &&
+			       !strncmp(h->name, name, blen) && h->name[blen] == '\0';
+		}
+		if (!hist)
+			continue;
+		w->nerr += samples;
+		for (size_t k = 0; k < samples && keep_message(w); k++) {
+			int err = buf_printf(&w->msgs,
+					     "\n* collected metric named \"%s\" collides with "
+					     "previously collected histogram named \"%.*s\"",
+					     name, (int)blen, name);
+
+			if (err)
+				return err;
+		}
+		return 1;
 	}
 	return 0;
 }
@@ -990,15 +1093,21 @@ static int write_families(struct buf *b, struct text_writer *w, size_t n, char *
 					f->name);
 			return -EINVAL;
 		}
+		ret = check_collision(w, n, f->name, total);
+		if (ret < 0)
+			return ret;
+		if (ret)
+			continue;
 		ret = collect_group(w, g, next, total);
 		if (ret)
 			return ret;
-		qsort_r(w->refs, total, sizeof(*w->refs), cmp_ref, w->keys.data);
+		if (!refs_sorted(w, total))
+			qsort_r(w->refs, total, sizeof(*w->refs), cmp_ref, w);
 		ret = find_duplicates(w, f, fo, total);
 		if (ret)
 			return ret;
-		if (w->ndup)
-			continue; /* nothing more is written, but later duplicates are reported */
+		if (w->nerr)
+			continue; /* nothing more is written, but later errors are reported */
 		ret = write_header(b, f);
 		for (size_t i = 0; !ret && i < total; i++)
 			ret = write_sample(b, f, fo, w->refs[i].s,
@@ -1011,7 +1120,7 @@ static int write_families(struct buf *b, struct text_writer *w, size_t n, char *
 
 int expo_write_text(struct buf *b, struct family *families, size_t n, char *err, size_t errlen)
 {
-	struct text_writer w = { .families = families };
+	struct text_writer w = { .families = families, .errlen = err ? errlen : 0 };
 	size_t *orders = NULL, total_labels = 0, start = b->len;
 	int ret = 0;
 
@@ -1037,12 +1146,13 @@ int expo_write_text(struct buf *b, struct family *families, size_t n, char *err,
 	qsort_r(w.idx, n, sizeof(*w.idx), cmp_family_idx, families);
 
 	ret = write_families(b, &w, n, err, errlen);
-	if (!ret && w.ndup) {
+	if (!ret && w.nerr) {
 		/* One error alone is returned as is; several as Go's MultiError prints them. */
-		if (err && errlen && w.ndup == 1)
+		if (err && errlen && w.nerr == 1)
 			snprintf(err, errlen, "%s", w.msgs.data + 3);
 		else if (err && errlen)
-			snprintf(err, errlen, "%zu error(s) occurred:%s", w.ndup, w.msgs.data);
+			snprintf(err, errlen, "%zu error(s) occurred:%s", w.nerr,
+				 w.msgs.data ? w.msgs.data : "");
 		ret = -EEXIST;
 	}
 

@@ -54,18 +54,23 @@ struct family {
 #define EXPO_FLOAT_MAX 32
 size_t expo_format_float(double v, char *out);
 
-/* Appends s with HELP escaping (`\` -> `\\`, LF -> `\n`). */
+/*
+ * Appends s with HELP escaping (`\` -> `\\`, LF -> `\n`); other bytes pass unchanged, as in
+ * Go. Returns 0 or -ENOMEM.
+ */
 int expo_escape_help(struct buf *b, const char *s);
 
 /*
- * Appends s with label-value escaping (`\` -> `\\`, `"` -> `\"`, LF -> `\n`); bytes that are
- * not valid UTF-8 are replaced by U+FFFD (SPEC §0: never crash on such input).
+ * Appends s[0..len) with label-value escaping (`\` -> `\\`, `"` -> `\"`, LF -> `\n`); bytes
+ * that are not valid UTF-8 (bad lead bytes, truncated sequences, overlongs, surrogates, above
+ * U+10FFFF) are replaced as Go's strings.ToValidUTF8 does: one U+FFFD (EF BF BD) per run of
+ * consecutive invalid bytes (SPEC §0: never crash on such input). Returns 0 or -ENOMEM.
  */
 int expo_escape_label_value(struct buf *b, const char *s, size_t len);
 
 /*
- * Sorts f->samples in place by label values compared in label-name order (bytewise), as
- * client_golang does before writing.
+ * Sorts f->samples in place by label values compared in label-name order (bytewise, on the
+ * raw values before any UTF-8 repair), as client_golang does before writing. Not stable.
  */
 void expo_sort_samples(struct family *f);
 
@@ -82,16 +87,25 @@ void expo_label_order(const struct family *f, size_t *order);
 int expo_compare_samples(const struct family *f, const struct sample *a, const struct sample *b);
 
 /*
- * Appends one family (HELP, TYPE, then every sample, already sorted) in text format.
- * A family with no samples writes nothing. Returns 0 or -ENOMEM.
+ * Appends one family (HELP, TYPE, then every sample in the given order) in text format.
+ * A family with no samples writes nothing. Returns 0 or -ENOMEM (b then left as it was).
  */
 int expo_write_family(struct buf *b, const struct family *f);
 
 /*
- * Sorts the families by name (bytewise) and writes them all. Families with equal names are
- * merged into one HELP/TYPE block; a duplicate series (same name, same label values) makes it
- * return -EEXIST with a message in err, e.g.
- * `collected metric "ebpf_exporter_x" { label:<name:"a" value:"b" > } was collected before with the same name and label values`.
+ * Sorts the families by name (bytewise, stable) and writes them all; neither the array nor the
+ * samples are modified. Families with no samples are omitted. Families with equal names are
+ * merged into one HELP/TYPE block (HELP from the first) with their series sorted together.
+ * A duplicate series (same name, same label values) makes it return -EEXIST with a message in
+ * err, e.g.
+ * `collected metric "ebpf_exporter_x" { label:<name:"a" value:"b" > } was collected before with the same name and label values`;
+ * every duplicate is reported, several as Go's MultiError prints them (`2 error(s) occurred:`
+ * then a `\n* <message>` per error). A family named like the series of a histogram family
+ * (`<h>_bucket`, `<h>_sum`, `<h>_count`) also gives -EEXIST, one error per sample:
+ * `collected metric named "<h>_count" collides with previously collected histogram named "<h>"`. Same-named families with different types, help or label
+ * names give -EINVAL (config validation normally prevents it). err (errlen bytes, may be NULL)
+ * is truncated to fit and set to "" on success. On any error b is left as it was.
+ * Returns 0, -EEXIST, -EINVAL or -ENOMEM.
  */
 int expo_write_text(struct buf *b, struct family *families, size_t n, char *err, size_t errlen);
 

@@ -9,7 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/perf_event.h>
+#include <net/if.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "kallsyms.h"
 #include "maps.h"
@@ -48,18 +52,266 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return n;
 }
 
+int loader_parse_perf_event(const char *spec, struct perf_event_spec *out, char *err, size_t errlen)
+{
+	char *copy, *item, *save = NULL;
+	int e = 0;
+
+	memset(out, 0, sizeof(*out));
+	copy = strdup(spec);
+	if (!copy)
+		return -ENOMEM;
+	for (item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(item, '='), *end;
+		long long v;
+
+		if (!eq) {
+			snprintf(err, errlen, "invalid perf_event item: \"%s\"", item);
+			e = -EINVAL;
+			break;
+		}
+		*eq = '\0';
+		errno = 0;
+		v = strtoll(eq + 1, &end, 10);
+		if (!eq[1] || *end || errno) {
+			snprintf(err, errlen,
+				 "error parsing value of item \"%s=%s\" as integer: strconv.Atoi: "
+				 "parsing \"%s\": %s",
+				 item, eq + 1, eq + 1,
+				 errno == ERANGE ? "value out of range" : "invalid syntax");
+			e = -EINVAL;
+			break;
+		}
+		if (strcmp(item, "type") == 0) {
+			out->type = v;
+		} else if (strcmp(item, "config") == 0) {
+			out->config = v;
+		} else if (strcmp(item, "frequency") == 0) {
+			out->frequency = v;
+		} else {
+			snprintf(err, errlen, "unknown perf_event item \"%s=%s\"", item, eq + 1);
+			e = -EINVAL;
+			break;
+		}
+	}
+	free(copy);
+	return e;
+}
+
+int loader_parse_cpu_list(const char *list, int *cpus, int max)
+{
+	const char *p = list;
+	int n = 0;
+
+	while (*p && *p != '\n') {
+		char *end;
+		long a, b;
+
+		a = strtol(p, &end, 10);
+		if (end == p || a < 0)
+			return -EINVAL;
+		b = a;
+		p = end;
+		if (*p == '-') {
+			p++;
+			b = strtol(p, &end, 10);
+			if (end == p || b < a)
+				return -EINVAL;
+			p = end;
+		}
+		for (; a <= b; a++) {
+			if (n == max)
+				return -E2BIG;
+			cpus[n++] = (int)a;
+		}
+		if (*p == ',')
+			p++;
+		else if (*p && *p != '\n')
+			return -EINVAL;
+	}
+	return n;
+}
+
+static const char *section_arg(const struct bpf_program *prog, const char *prefix)
+{
+	const char *sec = bpf_program__section_name(prog);
+	size_t n = strlen(prefix);
+
+	return strncmp(sec, prefix, n) == 0 ? sec + n : NULL;
+}
+
+/* Keeps libbpf's own xdp/devmap and xdp/cpumap programs as libbpf defines them (SPEC §0). */
+static int xdp_setup(struct bpf_program *prog, long cookie)
+{
+	const char *arg = section_arg(prog, "xdp/");
+
+	if (arg && strcmp(arg, "devmap") == 0)
+		return bpf_program__set_expected_attach_type(prog, BPF_XDP_DEVMAP);
+	if (arg && strcmp(arg, "cpumap") == 0)
+		return bpf_program__set_expected_attach_type(prog, BPF_XDP_CPUMAP);
+	return 0;
+}
+
+static int xdp_attach(const struct bpf_program *prog, long cookie, struct bpf_link **link)
+{
+	const char *ifname = section_arg(prog, "xdp/");
+	unsigned int ifindex;
+	char et[128];
+	int e;
+
+	*link = NULL;
+	if (!ifname || strcmp(ifname, "devmap") == 0 || strcmp(ifname, "cpumap") == 0)
+		return -EOPNOTSUPP;
+	ifindex = if_nametoindex(ifname);
+	if (!ifindex) {
+		e = -errno;
+		log_msg("Error attaching XDP: failed to find device \"%s\" for program \"%s\": "
+			"route ip+net: no such network interface",
+			ifname, bpf_program__name(prog));
+		(void)et;
+		return e ? e : -ENODEV;
+	}
+	*link = bpf_program__attach_xdp(prog, (int)ifindex);
+	if (!*link) {
+		e = -errno;
+		log_msg("Error attaching XDP: failed to attach xdp on device \"%s\" for program %s: "
+			"%s",
+			ifname, bpf_program__name(prog), errno_text(e, et, sizeof(et)));
+		return e;
+	}
+	return 0;
+}
+
+/* perf_event/ programs are attached by module__attach itself (one link per CPU). */
+static int perf_event_attach(const struct bpf_program *prog, long cookie, struct bpf_link **link)
+{
+	*link = NULL;
+	return -EOPNOTSUPP;
+}
+
+static int perf_handler_id = -1, xdp_handler_id = -1;
+
 int loader_init(bool debug, char *err, size_t errlen)
 {
+	LIBBPF_OPTS(libbpf_prog_handler_opts, perf_opts, .prog_attach_fn = perf_event_attach);
+	LIBBPF_OPTS(libbpf_prog_handler_opts, xdp_opts, .prog_setup_fn = xdp_setup,
+		    .prog_attach_fn = xdp_attach);
+	char et[128];
+
 	loader_debug = debug;
 	libbpf_set_print(libbpf_print);
-	(void)err;
-	(void)errlen;
+	perf_handler_id = libbpf_register_prog_handler("perf_event/", BPF_PROG_TYPE_PERF_EVENT,
+						       BPF_PERF_EVENT, &perf_opts);
+	if (perf_handler_id < 0) {
+		snprintf(err, errlen,
+			 "error registering libbpf handlers: error registering prog handler: %s",
+			 errno_text(perf_handler_id, et, sizeof(et)));
+		return perf_handler_id;
+	}
+	xdp_handler_id =
+		libbpf_register_prog_handler("xdp/", BPF_PROG_TYPE_XDP, BPF_XDP, &xdp_opts);
+	if (xdp_handler_id < 0) {
+		snprintf(err, errlen, "error registering xdp handlers: %s",
+			 errno_text(xdp_handler_id, et, sizeof(et)));
+		return xdp_handler_id;
+	}
 	return 0;
 }
 
 void loader_fini(void)
 {
+	if (perf_handler_id >= 0)
+		libbpf_unregister_prog_handler(perf_handler_id);
+	if (xdp_handler_id >= 0)
+		libbpf_unregister_prog_handler(xdp_handler_id);
+	perf_handler_id = xdp_handler_id = -1;
 	libbpf_set_print(NULL);
+}
+
+static void destroy_cpu_links(struct module_prog *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_cpu_links; i++)
+		bpf_link__destroy(p->cpu_links[i]);
+	free(p->cpu_links);
+	p->cpu_links = NULL;
+	p->n_cpu_links = 0;
+}
+
+/*
+ * One software or hardware perf event per online CPU, each with its own link, all owned by
+ * the program (SPEC §0: none leaked, every one destroyed at detach).
+ */
+static int attach_perf_event(struct module *m, struct module_prog *p, const char *spec)
+{
+	struct perf_event_spec pe;
+	struct perf_event_attr attr;
+	char msg[512], et[128], online[256] = "";
+	int cpus[1024], n, i, e;
+	FILE *f;
+
+	e = loader_parse_perf_event(spec, &pe, msg, sizeof(msg));
+	if (e) {
+		log_msg("Error attaching perf event: %s", msg);
+		return e;
+	}
+	if (!pe.frequency)
+		log_msg("Warning: program \"%s\" for config \"%s\": perf event \"%s\" has no "
+			"frequency and will never fire",
+			p->name, m->cfg->name, spec);
+	f = fopen("/sys/devices/system/cpu/online", "re");
+	if (!f || !fgets(online, sizeof(online), f)) {
+		e = f ? -EIO : -errno;
+		if (f)
+			fclose(f);
+		log_msg("Error attaching perf event: failed to read online CPUs: %s",
+			errno_text(e, et, sizeof(et)));
+		return e;
+	}
+	fclose(f);
+	n = loader_parse_cpu_list(online, cpus, (int)(sizeof(cpus) / sizeof(cpus[0])));
+	if (n <= 0) {
+		log_msg("Error attaching perf event: bad online CPU list \"%s\"", online);
+		return -EINVAL;
+	}
+	p->cpu_links = calloc((size_t)n, sizeof(*p->cpu_links));
+	if (!p->cpu_links)
+		return -ENOMEM;
+	memset(&attr, 0, sizeof(attr));
+	attr.size = sizeof(attr);
+	attr.type = (__u32)pe.type;
+	attr.config = (__u64)pe.config;
+	if (pe.frequency) {
+		attr.freq = 1;
+		attr.sample_freq = (__u64)pe.frequency;
+	}
+	for (i = 0; i < n; i++) {
+		struct bpf_link *link;
+		int pfd = (int)syscall(__NR_perf_event_open, &attr, -1, cpus[i], -1,
+				       PERF_FLAG_FD_CLOEXEC);
+
+		if (pfd < 0) {
+			e = -errno;
+			log_msg("Error attaching perf event: failed to open perf_event: %s",
+				errno_text(e, et, sizeof(et)));
+			destroy_cpu_links(p);
+			return e;
+		}
+		link = bpf_program__attach_perf_event(p->prog, pfd);
+		if (!link) {
+			e = -errno;
+			close(pfd);
+			log_msg("Error attaching perf event: failed to attach perf event %lld:%lld to "
+				"program \"%s\" on cpu %d: %s",
+				pe.type, pe.config, p->name, cpus[i],
+				errno_text(e, et, sizeof(et)));
+			destroy_cpu_links(p);
+			return e;
+		}
+		p->cpu_links[p->n_cpu_links++] = link;
+	}
+	return 0;
 }
 
 /*
@@ -238,9 +490,20 @@ int module__attach(struct module *m)
 		struct module_prog *p = &m->progs[i];
 		char et[128];
 
-		p->link = bpf_program__attach(p->prog);
+		const char *pe = section_arg(p->prog, "perf_event/");
+		int e = 0;
+
+		if (pe) {
+			e = attach_perf_event(m, p, pe);
+			/* The first CPU's link marks the program attached; all are owned here. */
+			p->link = e ? NULL : p->cpu_links[0];
+		} else {
+			p->link = bpf_program__attach(p->prog);
+			if (!p->link)
+				e = errno ? -errno : -EINVAL;
+		}
 		if (!p->link) {
-			p->attach_err = errno ? -errno : -EINVAL;
+			p->attach_err = e;
 			log_msg("Failed to attach program \"%s\" for config \"%s\": failed to attach "
 				"program: %s",
 				p->name, m->cfg->name, errno_text(p->attach_err, et, sizeof(et)));
@@ -326,8 +589,8 @@ static int check_map(const struct module *m, const char *kind, const char *metri
 		snprintf(
 			err, errlen,
 			"error validating maps for config \"%s\": value size for map \"%s\" is not "
-			"expected 8 bytes (u64), it is %u bytes",
-			cfg->name, metric, vs);
+			"expected 8 bytes (u64), it is %u bytes (%s \"%s\", %s line %d)",
+			cfg->name, metric, vs, kind, metric, cfg->yaml_path, line);
 		return -EINVAL;
 	}
 	return check_key_size(cfg, kind, metric, line, labels, n_labels, map, err, errlen);
@@ -370,6 +633,11 @@ void module__detach(struct module *m)
 		char et[128];
 		int e;
 
+		if (p->n_cpu_links) {
+			destroy_cpu_links(p);
+			p->link = NULL;
+			continue;
+		}
 		if (!p->link)
 			continue;
 		e = bpf_link__destroy(p->link);

@@ -20,6 +20,8 @@ struct module_prog {
 	struct bpf_link *link; /* NULL when attach failed or after detach */
 	const char *name; /* program (function) name, borrowed from libbpf */
 	int attach_err; /* negative errno of the failed attach, 0 when attached */
+	struct bpf_link **cpu_links; /* perf_event/ programs: one link per online CPU, owned */
+	size_t n_cpu_links;
 };
 
 /* One config's BPF object and the state of its programs (SPEC §3). */
@@ -29,6 +31,25 @@ struct module {
 	struct module_prog *progs;
 	size_t n_progs;
 };
+
+/*
+ * A parsed `perf_event/` section (SPEC §3.4): comma-separated `type=`, `config=`,
+ * `frequency=` decimal items, the last duplicate winning. Returns 0 or -EINVAL with upstream's
+ * message (`invalid perf_event item: "x"`, `unknown perf_event item "x"`, ...).
+ */
+struct perf_event_spec {
+	long long type;
+	long long config;
+	long long frequency; /* 0: none given */
+};
+int loader_parse_perf_event(const char *spec, struct perf_event_spec *out, char *err,
+			    size_t errlen);
+
+/*
+ * Parses a CPU list such as /sys/devices/system/cpu/online ("0-3,5"). Returns the number of
+ * CPUs written to cpus (at most max), or -EINVAL.
+ */
+int loader_parse_cpu_list(const char *list, int *cpus, int max);
 
 /*
  * Registers the custom section handlers (SPEC §3.1) and routes libbpf's log through ours

@@ -12,7 +12,8 @@
 # (exporter, sysctl, tracefs mount, temporary files) on every exit.
 #
 # Examples that cannot attach on this kind of machine are listed in skip.txt next to this
-# script, one `name  reason` per line. E2E_KEEP=1 keeps the logs and scrapes in the work
+# script, one `name  reason` per line. Concurrent runs wait for each other on the lock file
+# /tmp/ebpf-exporter-e2e.lock (left in place). E2E_KEEP=1 keeps the logs and scrapes in the work
 # directory for inspection.
 
 set -u -o pipefail
@@ -27,6 +28,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 EXAMPLES=$ROOT/examples
 WORK=/tmp/ebpf-exporter-e2e # fixed: the test programs' uprobe sections name $WORK/trigger
+LOCK=/tmp/ebpf-exporter-e2e.lock
 TRIGGER=$WORK/trigger
 CFG=$WORK/configs
 PORT_BASE=19435
@@ -43,53 +45,10 @@ EXP_LOG=
 EXP_RC=
 MOUNTED_TRACEFS=0
 STATS_ORIG=
+LOCKED=0
 
-# ---------------------------------------------------------------------------------------
-# Reporting
-
-pass()
-{
-	echo "PASS: $1"
-	PASSED=$((PASSED + 1))
-}
-
-# fail NAME [DETAIL_LINE...]
-fail()
-{
-	local line
-
-	echo "FAIL: $1"
-	shift
-	for line in "$@"; do
-		printf '%s\n' "$line" | sed 's/^/    /'
-	done
-	FAILED=$((FAILED + 1))
-}
-
-# check NAME COMMAND...: PASS if the command succeeds.
-check()
-{
-	local name=$1
-
-	shift
-	if "$@"; then
-		pass "$name"
-	else
-		fail "$name"
-	fi
-}
-
-section()
-{
-	echo "== $1"
-}
-
-finish()
-{
-	echo "e2e: $PASSED passed, $FAILED failed"
-	[ "$FAILED" -eq 0 ]
-	exit $?
-}
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$HERE/lib.sh"
 
 # ---------------------------------------------------------------------------------------
 # Setup and cleanup
@@ -97,7 +56,9 @@ finish()
 # shellcheck disable=SC2317 # trap handlers
 cleanup()
 {
-	stop_exporter >/dev/null 2>&1
+	# Until the lock is held, everything below may belong to another run.
+	[ "$LOCKED" -eq 1 ] || return 0
+	stop_exporter TERM >/dev/null 2>&1
 	if [ -n "$STATS_ORIG" ]; then
 		sysctl -q -w kernel.bpf_stats_enabled="$STATS_ORIG" >/dev/null 2>&1
 	fi
@@ -136,12 +97,19 @@ setup()
 		fail "setup: trigger binary $BIN_DIR/trigger not found"
 		finish
 	fi
-	for tool in curl bpftool promtool taskset sysctl gzip; do
+	for tool in curl bpftool promtool taskset sysctl gzip flock; do
 		if ! command -v "$tool" >/dev/null; then
 			fail "setup: $tool is not installed"
 			finish
 		fi
 	done
+	# One run at a time: runs share $WORK, the uprobe target and the machine's settings.
+	exec 9>"$LOCK"
+	if ! flock -w 900 9; then
+		fail "setup: another run holds $LOCK"
+		finish
+	fi
+	LOCKED=1
 	# tracepoint/ programs need tracefs, which is not mounted at boot here.
 	if [ ! -e /sys/kernel/tracing/events ]; then
 		if mount -t tracefs nodev /sys/kernel/tracing; then
@@ -161,285 +129,6 @@ setup()
 	read -r CPU_A CPU_B < <(two_online_cpus)
 	GOARCH=$(uname -m | sed 's/x86_64/amd64/; s/aarch64/arm64/')
 	VERSION=$(cat "$ROOT/VERSION" 2>/dev/null || echo 0.0.0)
-}
-
-# Number of per-CPU value slots: the count of possible CPUs.
-possible_cpus()
-{
-	local n=0 part lo hi
-
-	for part in $(tr ',' ' ' </sys/devices/system/cpu/possible); do
-		lo=${part%-*}
-		hi=${part#*-}
-		n=$((n + hi - lo + 1))
-	done
-	echo "$n"
-}
-
-# The first and the last online CPU (the same one on a single-CPU machine).
-two_online_cpus()
-{
-	local online first last
-
-	online=$(cat /sys/devices/system/cpu/online)
-	first=${online%%[-,]*}
-	last=${online##*[-,]}
-	echo "$first $last"
-}
-
-# ---------------------------------------------------------------------------------------
-# Exporter lifecycle
-
-port_in_use()
-{
-	if command -v ss >/dev/null; then
-		ss -Hltn "sport = :$1" 2>/dev/null | grep -q .
-	else
-		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-	fi
-}
-
-# Sets EXP_PORT to a free loopback port, a new one for every run.
-pick_port()
-{
-	while [ "$NEXT_PORT" -le "$PORT_LAST" ]; do
-		EXP_PORT=$NEXT_PORT
-		NEXT_PORT=$((NEXT_PORT + 1))
-		if ! port_in_use "$EXP_PORT"; then
-			return 0
-		fi
-	done
-	echo "e2e: no free port in $PORT_BASE-$PORT_LAST" >&2
-	return 1
-}
-
-# start_exporter NAME ARGS...: starts the exporter in the background, listening on a fresh
-# loopback port, logging to $WORK/NAME.log; waits until it answers HTTP. Returns non-zero
-# (after a FAIL line) if it exits or does not answer in time.
-start_exporter()
-{
-	local name=$1 i
-
-	shift
-	pick_port || return 1
-	EXP_LOG=$WORK/$name.log
-	"$EXPORTER" --web.listen-address="127.0.0.1:$EXP_PORT" "$@" >"$EXP_LOG" 2>&1 &
-	EXP_PID=$!
-	for ((i = 0; i < START_TIMEOUT * 20; i++)); do
-		if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$EXP_PORT/"; then
-			return 0
-		fi
-		if ! kill -0 "$EXP_PID" 2>/dev/null; then
-			wait "$EXP_PID"
-			EXP_RC=$?
-			EXP_PID=
-			fail "$name: exporter exited with code $EXP_RC during start-up" \
-				"$(tail -n 20 "$EXP_LOG")"
-			return 1
-		fi
-		sleep 0.05
-	done
-	fail "$name: exporter did not answer within ${START_TIMEOUT}s" "$(tail -n 20 "$EXP_LOG")"
-	stop_exporter
-	return 1
-}
-
-# stop_exporter [SIGNAL]: signals the exporter (TERM by default), waits for it to exit
-# (KILL after STOP_TIMEOUT) and sets EXP_RC to its exit code.
-stop_exporter()
-{
-	local sig=${1:-TERM} i
-
-	[ -n "$EXP_PID" ] || return 0
-	kill -s "$sig" "$EXP_PID" 2>/dev/null
-	for ((i = 0; i < STOP_TIMEOUT * 20; i++)); do
-		kill -0 "$EXP_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	if kill -0 "$EXP_PID" 2>/dev/null; then
-		echo "e2e: exporter did not stop on SIG$sig, killing it" >&2
-		kill -s KILL "$EXP_PID" 2>/dev/null
-	fi
-	wait "$EXP_PID" 2>/dev/null
-	EXP_RC=$?
-	EXP_PID=
-}
-
-# run_once NAME ARGS...: runs the exporter in the foreground (for runs that must exit by
-# themselves), bounded by a timeout; sets EXP_RC and EXP_LOG (stdout and stderr).
-run_once()
-{
-	local name=$1
-
-	shift
-	pick_port || return 1
-	EXP_LOG=$WORK/$name.log
-	timeout -s KILL 30 "$EXPORTER" --web.listen-address="127.0.0.1:$EXP_PORT" "$@" \
-		>"$EXP_LOG" 2>&1 </dev/null
-	EXP_RC=$?
-}
-
-# scrape FILE [PATH [CURL_ARGS...]]: GETs PATH (default /metrics) into FILE, prints the
-# HTTP status code.
-scrape()
-{
-	local file=$1 path=${2:-/metrics}
-
-	shift 2 2>/dev/null || shift $#
-	curl -sS --max-time 10 -o "$file" -w '%{http_code}' "$@" \
-		"http://127.0.0.1:$EXP_PORT$path"
-}
-
-# trigger CPU OP...: runs the trigger pinned to CPU.
-trigger()
-{
-	local cpu=$1
-
-	shift
-	if ! taskset -c "$cpu" "$TRIGGER" "$@"; then
-		fail "trigger $* failed"
-		return 1
-	fi
-}
-
-# ---------------------------------------------------------------------------------------
-# Assertions on scrapes and logs
-
-# has_line FILE LINE: FILE has exactly this line.
-has_line()
-{
-	grep -qxF -- "$2" "$1"
-}
-
-check_line()
-{
-	local name=$1 file=$2 line=$3
-
-	if has_line "$file" "$line"; then
-		pass "$name"
-	else
-		fail "$name" "missing line: $line" \
-			"have: $(grep -F -- "${line%%[{ ]*}" "$file" | head -n 10)"
-	fi
-}
-
-# check_log NAME FILE FIXED_STRING: FILE contains the string.
-check_log()
-{
-	local name=$1 file=$2 text=$3
-
-	if grep -qF -- "$text" "$file"; then
-		pass "$name"
-	else
-		fail "$name" "missing in log: $text" "log: $(tail -n 15 "$file")"
-	fi
-}
-
-# family_lines FILE NAME_REGEX: HELP, TYPE and sample lines of the matching families.
-family_lines()
-{
-	grep -E "^(# (HELP|TYPE) )?($2)([{ ]|$)" "$1"
-}
-
-# check_block NAME FILE NAME_REGEX EXPECTED_FILE: the families' lines are exactly these.
-check_block()
-{
-	local name=$1 file=$2 regex=$3 want=$4 diff
-
-	if diff=$(diff -u "$want" <(family_lines "$file" "$regex")); then
-		pass "$name"
-	else
-		fail "$name" "$diff"
-	fi
-}
-
-# promcheck NAME FILE: promtool parses the scrape. Lint findings (exit 3) do not fail the
-# check: some built-in names are upstream's (counters without _total); they are listed.
-promcheck()
-{
-	local name=$1 file=$2 out rc
-
-	out=$(promtool check metrics <"$file" 2>&1)
-	rc=$?
-	case $rc in
-	0) pass "promtool: $name" ;;
-	3)
-		pass "promtool: $name (lint findings below are not errors)"
-		printf '%s\n' "$out" | sed 's/^/    lint: /'
-		;;
-	*) fail "promtool: $name (exit $rc)" "$out" ;;
-	esac
-}
-
-# Value of the first sample line starting with PREFIX (e.g. `name{a="b"}`), or empty.
-sample_value()
-{
-	local file=$1 prefix=$2
-
-	grep -F -- "$prefix " "$file" | grep -m1 -E '^[^#]' | awk '{ print $NF }'
-}
-
-# prog_ids FILE CONFIG PROGRAM: ids from ebpf_exporter_ebpf_program_info for the program.
-prog_id()
-{
-	sed -n "s/^ebpf_exporter_ebpf_program_info{config=\"$2\",id=\"\([0-9]*\)\",program=\"$3\",tag=\"[0-9a-f]*\"} 1\$/\1/p" "$1" | head -n 1
-}
-
-# All program ids the exporter lists.
-all_prog_ids()
-{
-	sed -n 's/^ebpf_exporter_ebpf_program_info{.*,id="\([0-9]*\)",.*} 1$/\1/p' "$1"
-}
-
-# check_progs_gone NAME ID...: none of the program ids exists any more (bounded wait: the
-# kernel frees programs shortly after their last reference goes).
-check_progs_gone()
-{
-	local name=$1 i id left
-
-	shift
-	for ((i = 0; i < 60; i++)); do
-		left=
-		for id in "$@"; do
-			bpftool prog show id "$id" >/dev/null 2>&1 && left="$left $id"
-		done
-		[ -z "$left" ] && break
-		sleep 0.05
-	done
-	if [ $# -eq 0 ]; then
-		fail "$name" "no program ids to check"
-	elif [ -z "$left" ]; then
-		pass "$name"
-	else
-		fail "$name" "programs still loaded:$left"
-	fi
-}
-
-# check_no_prog_named NAME PROG...: bpftool lists no program with these names.
-check_no_prog_named()
-{
-	local name=$1 names found=
-
-	shift
-	names=$(bpftool prog show 2>/dev/null | sed -n 's/^[0-9]*: .* name \([^ ]*\) .*/\1/p')
-	for prog in "$@"; do
-		printf '%s\n' "$names" | grep -qxF -- "$prog" && found="$found $prog"
-	done
-	if [ -z "$found" ]; then
-		pass "$name"
-	else
-		fail "$name" "still loaded:$found"
-	fi
-}
-
-# check_exit NAME WANT_RC: the last run_once/stop_exporter exit code.
-check_exit()
-{
-	if [ "$EXP_RC" -eq "$2" ]; then
-		pass "$1"
-	else
-		fail "$1" "exit code $EXP_RC, want $2" "log: $(tail -n 15 "$EXP_LOG")"
-	fi
 }
 
 # ---------------------------------------------------------------------------------------
@@ -741,7 +430,7 @@ run_counters()
 	trigger_counters || return
 	if [ "$(scrape "$s")" != 200 ]; then
 		fail "counters: scrape answers 200" "$(tail -n 20 "$EXP_LOG")"
-		stop_exporter
+		stop_exporter TERM
 		return
 	fi
 	expect_counters >"$WORK/counters.want"
@@ -769,6 +458,11 @@ run_counters()
 	check_exit "shutdown: SIGTERM exits 0" 0
 	check_log "shutdown: logs the signal" "$EXP_LOG" "Received signal: terminated"
 	check_log "shutdown: logs the detach" "$EXP_LOG" "Detached in "
+	if grep -qE '^[0-9]{4}/[0-9]{2}/[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} Listening on ' "$EXP_LOG"; then
+		pass "log: lines start with a YYYY/MM/DD HH:MM:SS timestamp"
+	else
+		fail "log: lines start with a YYYY/MM/DD HH:MM:SS timestamp" "$(head -n 5 "$EXP_LOG")"
+	fi
 	# shellcheck disable=SC2086 # one id per word
 	check_progs_gone "shutdown: the exporter's programs are unloaded" $ids
 	check_no_prog_named "shutdown: no e2e program is loaded" e2e_uprobe
@@ -795,7 +489,8 @@ run_telemetry_path()
 	check_log "shutdown: logs SIGINT" "$EXP_LOG" "Received signal: interrupt"
 }
 
-# check_example_series NAME FILE METRIC: a non-zero series with a resolved function name.
+# example_has_functions FILE METRIC: METRIC has a non-zero series whose function label is a
+# resolved symbol name.
 example_has_functions()
 {
 	grep -E "^ebpf_exporter_$2\{function=\"[^\"]+\"\} [0-9.e+]+$" "$1" |
@@ -846,7 +541,7 @@ run_examples()
 	done
 	promcheck "examples scrape" "$s"
 	ids=$(all_prog_ids "$s")
-	stop_exporter
+	stop_exporter TERM
 	check_exit "examples: SIGTERM exits 0" 0
 	# shellcheck disable=SC2086
 	check_progs_gone "examples: programs unloaded after shutdown" $ids
@@ -915,7 +610,7 @@ run_attach_failure()
 	check_line "attach: enabled_configs lists both" "$s" \
 		'ebpf_exporter_enabled_configs{name="attachfail"} 1'
 	promcheck "attach-failure scrape" "$s"
-	stop_exporter
+	stop_exporter TERM
 	check_exit "attach: SIGTERM exits 0" 0
 
 	run_once strict --config.dir="$HERE" --config.names=counters,attachfail --config.strict
@@ -926,9 +621,11 @@ run_attach_failure()
 		fail "strict: names the missed attachment" "$(tail -n 5 "$EXP_LOG")"
 	fi
 
-	run_once check --config.dir="$HERE" --config.names=counters --config.check
+	run_once check --config.dir="$HERE" --config.names=counters --config.check \
+		--log.no-timestamps
 	check_exit "check: exits 0 when everything attaches" 0
-	check_log "check: logs success" "$EXP_LOG" "Config check successful, exiting"
+	check_line "check: logs success (--log.no-timestamps: no prefix)" "$EXP_LOG" \
+		"Config check successful, exiting"
 	run_once check-nonstrict --config.dir="$HERE" --config.names=counters,attachfail --config.check
 	check_exit "check: without --config.strict an attach failure is not fatal" 0
 }
@@ -971,6 +668,21 @@ write_config()
 run_startup_errors()
 {
 	local line
+
+	section "command line"
+	run_once version --version
+	check_exit "cli: --version exits 0" 0
+	if grep -qE "^ebpf_exporter, version $VERSION \(branch: [^,]*, revision: [^)]*\)$" "$EXP_LOG"; then
+		pass "cli: --version prints the version line"
+	else
+		fail "cli: --version prints the version line" "$(head -n 3 "$EXP_LOG")"
+	fi
+	run_once help --help
+	if [ "$EXP_RC" -eq 0 ] && grep -qF -- '--config.dir' "$EXP_LOG"; then
+		pass "cli: --help exits 0 and lists the flags"
+	else
+		fail "cli: --help exits 0 and lists the flags" "exit code $EXP_RC"
+	fi
 
 	section "start-up errors"
 	startup_error "missing --config.dir" \
@@ -1103,4 +815,5 @@ run_attach_failure
 run_examples
 run_example_checks
 run_startup_errors
+check_sanitizer_logs
 finish

@@ -515,6 +515,55 @@ static void test_duplicate_several(void **state)
 	buf_free(&b);
 }
 
+static void test_histogram_name_collision(void **state)
+{
+	struct histogram_value h = { .count = 1, .sum = 1 };
+	struct sample hs = { .hist = &h }, cs[2] = { { .value = 1 }, { .value = 2 } };
+	const char *names[] = { "l" }, *v1[] = { "1" }, *v2[] = { "2" };
+	struct sample ls[2] = { { .values = v1 }, { .values = v2 } };
+	struct family f[] = {
+		{ .name = "lat_sum",
+		  .help = "",
+		  .type = FAMILY_COUNTER,
+		  .samples = cs,
+		  .n_samples = 1 },
+		{ .name = "lat",
+		  .help = "",
+		  .type = FAMILY_HISTOGRAM,
+		  .samples = &hs,
+		  .n_samples = 1 },
+		{ .name = "lat_bucket",
+		  .help = "",
+		  .type = FAMILY_GAUGE,
+		  .label_names = names,
+		  .n_labels = 1,
+		  .samples = ls,
+		  .n_samples = 2 },
+	};
+	struct buf b = { 0 };
+	char err[512];
+
+	assert_int_equal(expo_write_text(&b, f, 2, err, sizeof(err)), -EEXIST);
+	assert_string_equal(err, "collected metric named \"lat_sum\" collides with previously "
+				 "collected histogram named \"lat\"");
+	assert_int_equal(expo_write_text(&b, f, 3, err, sizeof(err)), -EEXIST);
+	assert_string_equal(err, "3 error(s) occurred:\n"
+				 "* collected metric named \"lat_bucket\" collides with previously "
+				 "collected histogram named \"lat\"\n"
+				 "* collected metric named \"lat_bucket\" collides with previously "
+				 "collected histogram named \"lat\"\n"
+				 "* collected metric named \"lat_sum\" collides with previously "
+				 "collected histogram named \"lat\"");
+	assert_true(b.len == 0);
+	/* A histogram without samples collides with nothing, nor does a plain prefix. */
+	f[1].n_samples = 0;
+	check_text(f, 2, "# HELP lat_sum \n# TYPE lat_sum counter\nlat_sum 1\n");
+	f[1].n_samples = 1;
+	f[0].name = "latsum";
+	assert_int_equal(expo_write_text(&b, f, 2, err, sizeof(err)), 0);
+	buf_free(&b);
+}
+
 static void test_inconsistent_families(void **state)
 {
 	const char *v[] = { "1", "2" };
@@ -677,7 +726,7 @@ static void test_large_family_sorted(void **state)
 			    .n_labels = 1,
 			    .samples = s,
 			    .n_samples = N };
-	struct buf b = { 0 };
+	struct buf b = { 0 }, b2 = { 0 };
 	const char *p;
 
 	assert_non_null(vals);
@@ -702,6 +751,11 @@ static void test_large_family_sorted(void **state)
 		p = strchr(p, '\n') + 1;
 	}
 	assert_int_equal(*p, '\0');
+	/* Sorting in place, then writing as given, yields the same text. */
+	expo_sort_samples(&f);
+	assert_int_equal(expo_write_family(&b2, &f), 0);
+	assert_string_equal(b2.data, b.data);
+	buf_free(&b2);
 	buf_free(&b);
 	free(s);
 	free(sorted);
@@ -726,6 +780,7 @@ int main(void)
 		cmocka_unit_test(test_merge_same_name),
 		cmocka_unit_test(test_duplicate_series),
 		cmocka_unit_test(test_duplicate_several),
+		cmocka_unit_test(test_histogram_name_collision),
 		cmocka_unit_test(test_inconsistent_families),
 		cmocka_unit_test(test_sort_and_compare),
 		cmocka_unit_test(test_write_family),

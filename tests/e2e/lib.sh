@@ -1,0 +1,349 @@
+# SPDX-License-Identifier: MIT
+# Helpers for run.sh (sourced): PASS/FAIL reporting, the exporter's lifecycle on a fresh
+# loopback port, scrapes, and assertions on scrapes and logs.
+#
+# Uses run.sh's globals: EXPORTER, WORK, TRIGGER, PORT_BASE, PORT_LAST, START_TIMEOUT,
+# STOP_TIMEOUT; maintains PASSED, FAILED, NEXT_PORT and the EXP_* state of the last run.
+# shellcheck shell=bash disable=SC2154
+
+# ---------------------------------------------------------------------------------------
+# Reporting
+
+pass()
+{
+	echo "PASS: $1"
+	PASSED=$((PASSED + 1))
+}
+
+# fail NAME [DETAIL_LINE...]
+fail()
+{
+	local line
+
+	echo "FAIL: $1"
+	shift
+	for line in "$@"; do
+		printf '%s\n' "$line" | sed 's/^/    /'
+	done
+	FAILED=$((FAILED + 1))
+}
+
+# check NAME COMMAND...: PASS if the command succeeds.
+check()
+{
+	local name=$1
+
+	shift
+	if "$@"; then
+		pass "$name"
+	else
+		fail "$name"
+	fi
+}
+
+section()
+{
+	echo "== $1"
+}
+
+finish()
+{
+	echo "e2e: $PASSED passed, $FAILED failed"
+	[ "$FAILED" -eq 0 ]
+	exit $?
+}
+
+# ---------------------------------------------------------------------------------------
+# The machine
+
+# Number of per-CPU value slots: the count of possible CPUs.
+possible_cpus()
+{
+	local n=0 part lo hi
+
+	for part in $(tr ',' ' ' </sys/devices/system/cpu/possible); do
+		lo=${part%-*}
+		hi=${part#*-}
+		n=$((n + hi - lo + 1))
+	done
+	echo "$n"
+}
+
+# The first and the last online CPU (the same one on a single-CPU machine).
+two_online_cpus()
+{
+	local online first last
+
+	online=$(cat /sys/devices/system/cpu/online)
+	first=${online%%[-,]*}
+	last=${online##*[-,]}
+	echo "$first $last"
+}
+
+# ---------------------------------------------------------------------------------------
+# Exporter lifecycle
+
+port_in_use()
+{
+	if command -v ss >/dev/null; then
+		ss -Hltn "sport = :$1" 2>/dev/null | grep -q .
+	else
+		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+	fi
+}
+
+# Sets EXP_PORT to a free loopback port, a new one for every run.
+pick_port()
+{
+	while [ "$NEXT_PORT" -le "$PORT_LAST" ]; do
+		EXP_PORT=$NEXT_PORT
+		NEXT_PORT=$((NEXT_PORT + 1))
+		if ! port_in_use "$EXP_PORT"; then
+			return 0
+		fi
+	done
+	echo "e2e: no free port in $PORT_BASE-$PORT_LAST" >&2
+	return 1
+}
+
+# start_exporter NAME ARGS...: starts the exporter in the background, listening on a fresh
+# loopback port, logging to $WORK/NAME.log; waits until it answers HTTP. Returns non-zero
+# (after a FAIL line) if it exits or does not answer in time.
+start_exporter()
+{
+	local name=$1 i
+
+	shift
+	pick_port || return 1
+	EXP_LOG=$WORK/$name.log
+	"$EXPORTER" --web.listen-address="127.0.0.1:$EXP_PORT" "$@" >"$EXP_LOG" 2>&1 &
+	EXP_PID=$!
+	for ((i = 0; i < START_TIMEOUT * 20; i++)); do
+		if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$EXP_PORT/"; then
+			return 0
+		fi
+		if ! kill -0 "$EXP_PID" 2>/dev/null; then
+			wait "$EXP_PID"
+			EXP_RC=$?
+			EXP_PID=
+			fail "$name: exporter exited with code $EXP_RC during start-up" \
+				"$(tail -n 20 "$EXP_LOG")"
+			return 1
+		fi
+		sleep 0.05
+	done
+	fail "$name: exporter did not answer within ${START_TIMEOUT}s" "$(tail -n 20 "$EXP_LOG")"
+	stop_exporter TERM
+	return 1
+}
+
+# stop_exporter [SIGNAL]: signals the exporter (TERM by default), waits for it to exit
+# (KILL after STOP_TIMEOUT) and sets EXP_RC to its exit code.
+stop_exporter()
+{
+	local sig=${1:-TERM} i
+
+	[ -n "$EXP_PID" ] || return 0
+	kill -s "$sig" "$EXP_PID" 2>/dev/null
+	for ((i = 0; i < STOP_TIMEOUT * 20; i++)); do
+		kill -0 "$EXP_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	if kill -0 "$EXP_PID" 2>/dev/null; then
+		echo "e2e: exporter did not stop on SIG$sig, killing it" >&2
+		kill -s KILL "$EXP_PID" 2>/dev/null
+	fi
+	wait "$EXP_PID" 2>/dev/null
+	EXP_RC=$?
+	EXP_PID=
+}
+
+# run_once NAME ARGS...: runs the exporter in the foreground (for runs that must exit by
+# themselves), bounded by a timeout; sets EXP_RC and EXP_LOG (stdout and stderr).
+run_once()
+{
+	local name=$1
+
+	shift
+	pick_port || return 1
+	EXP_LOG=$WORK/$name.log
+	timeout -s KILL 30 "$EXPORTER" --web.listen-address="127.0.0.1:$EXP_PORT" "$@" \
+		>"$EXP_LOG" 2>&1 </dev/null
+	EXP_RC=$?
+}
+
+# scrape FILE [PATH [CURL_ARGS...]]: GETs PATH (default /metrics) into FILE, prints the
+# HTTP status code.
+scrape()
+{
+	local file=$1 path=${2:-/metrics}
+
+	shift 2 2>/dev/null || shift $#
+	curl -sS --max-time 10 -o "$file" -w '%{http_code}' "$@" \
+		"http://127.0.0.1:$EXP_PORT$path"
+}
+
+# trigger CPU OP...: runs the trigger pinned to CPU.
+trigger()
+{
+	local cpu=$1
+
+	shift
+	if ! taskset -c "$cpu" "$TRIGGER" "$@"; then
+		fail "trigger $* failed"
+		return 1
+	fi
+}
+
+# ---------------------------------------------------------------------------------------
+# Assertions on scrapes and logs
+
+# has_line FILE LINE: FILE has exactly this line.
+has_line()
+{
+	grep -qxF -- "$2" "$1"
+}
+
+check_line()
+{
+	local name=$1 file=$2 line=$3
+
+	if has_line "$file" "$line"; then
+		pass "$name"
+	else
+		fail "$name" "missing line: $line" \
+			"have: $(grep -F -- "${line%%[{ ]*}" "$file" | head -n 10)"
+	fi
+}
+
+# check_log NAME FILE FIXED_STRING: FILE contains the string.
+check_log()
+{
+	local name=$1 file=$2 text=$3
+
+	if grep -qF -- "$text" "$file"; then
+		pass "$name"
+	else
+		fail "$name" "missing in log: $text" "log: $(tail -n 15 "$file")"
+	fi
+}
+
+# family_lines FILE NAME_REGEX: HELP, TYPE and sample lines of the matching families.
+family_lines()
+{
+	grep -E "^(# (HELP|TYPE) )?($2)([{ ]|$)" "$1"
+}
+
+# check_block NAME FILE NAME_REGEX EXPECTED_FILE: the families' lines are exactly these.
+check_block()
+{
+	local name=$1 file=$2 regex=$3 want=$4 diff
+
+	if diff=$(diff -u "$want" <(family_lines "$file" "$regex")); then
+		pass "$name"
+	else
+		fail "$name" "$diff"
+	fi
+}
+
+# promcheck NAME FILE: promtool parses the scrape. Lint findings (exit 3) do not fail the
+# check: some built-in names are upstream's (counters without _total); they are listed.
+promcheck()
+{
+	local name=$1 file=$2 out rc
+
+	out=$(promtool check metrics <"$file" 2>&1)
+	rc=$?
+	case $rc in
+	0) pass "promtool: $name" ;;
+	3)
+		pass "promtool: $name (lint findings below are not errors)"
+		printf '%s\n' "$out" | sed 's/^/    lint: /'
+		;;
+	*) fail "promtool: $name (exit $rc)" "$out" ;;
+	esac
+}
+
+# Value of the first sample line starting with PREFIX (e.g. `name{a="b"}`), or empty.
+sample_value()
+{
+	local file=$1 prefix=$2
+
+	grep -F -- "$prefix " "$file" | grep -m1 -E '^[^#]' | awk '{ print $NF }'
+}
+
+# prog_id FILE CONFIG PROGRAM: the program's id from ebpf_exporter_ebpf_program_info.
+prog_id()
+{
+	sed -n "s/^ebpf_exporter_ebpf_program_info{config=\"$2\",id=\"\([0-9]*\)\",program=\"$3\",tag=\"[0-9a-f]*\"} 1\$/\1/p" "$1" | head -n 1
+}
+
+# all_prog_ids FILE: every program id the exporter lists.
+all_prog_ids()
+{
+	sed -n 's/^ebpf_exporter_ebpf_program_info{.*,id="\([0-9]*\)",.*} 1$/\1/p' "$1"
+}
+
+# check_progs_gone NAME ID...: none of the program ids exists any more (bounded wait: the
+# kernel frees programs shortly after their last reference goes).
+check_progs_gone()
+{
+	local name=$1 i id left
+
+	shift
+	for ((i = 0; i < 60; i++)); do
+		left=
+		for id in "$@"; do
+			bpftool prog show id "$id" >/dev/null 2>&1 && left="$left $id"
+		done
+		[ -z "$left" ] && break
+		sleep 0.05
+	done
+	if [ $# -eq 0 ]; then
+		fail "$name" "no program ids to check"
+	elif [ -z "$left" ]; then
+		pass "$name"
+	else
+		fail "$name" "programs still loaded:$left"
+	fi
+}
+
+# check_no_prog_named NAME PROG...: bpftool lists no program with these names.
+check_no_prog_named()
+{
+	local name=$1 names found=
+
+	shift
+	names=$(bpftool prog show 2>/dev/null | sed -n 's/^[0-9]*: .* name \([^ ]*\) .*/\1/p')
+	for prog in "$@"; do
+		printf '%s\n' "$names" | grep -qxF -- "$prog" && found="$found $prog"
+	done
+	if [ -z "$found" ]; then
+		pass "$name"
+	else
+		fail "$name" "still loaded:$found"
+	fi
+}
+
+# check_exit NAME WANT_RC: the last run_once/stop_exporter exit code.
+check_exit()
+{
+	if [ "$EXP_RC" -eq "$2" ]; then
+		pass "$1"
+	else
+		fail "$1" "exit code $EXP_RC, want $2" "log: $(tail -n 15 "$EXP_LOG")"
+	fi
+}
+
+# Sanitizer builds (make san) report into the logs; any report is a failure.
+check_sanitizer_logs()
+{
+	local found
+
+	found=$(grep -lE 'AddressSanitizer|LeakSanitizer|runtime error:' "$WORK"/*.log 2>/dev/null)
+	if [ -z "$found" ]; then
+		pass "no sanitizer reports in any exporter log"
+	else
+		fail "no sanitizer reports in any exporter log" "$found"
+	fi
+}
