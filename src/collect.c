@@ -13,6 +13,7 @@
 #include "decoders/decoder.h"
 #include "decoders/gofmt.h"
 #include "expo.h"
+#include "histogram.h"
 #include "labels.h"
 #include "maps.h"
 #include "procstat.h"
@@ -175,7 +176,6 @@ static int metric_init(struct metric_state *ms, struct collector *c, size_t cfg_
 /* Upper bounds of a histogram's buckets, in loop order (SPEC §4.5). */
 static int hist_init(struct metric_state *ms, const struct histogram_conf *h)
 {
-	double m = h->bucket_multiplier == 0 ? 1 : h->bucket_multiplier;
 	size_t i, j;
 
 	ms->hist = h;
@@ -189,37 +189,12 @@ static int hist_init(struct metric_state *ms, const struct histogram_conf *h)
 		if (i != ms->bucket_label)
 			ms->label_names[j++] = ms->labels[i].name;
 
-	if (h->bucket_type == BUCKET_FIXED)
-		ms->n_buckets = h->n_bucket_keys;
-	else if (h->bucket_max >= h->bucket_min)
-		ms->n_buckets = (size_t)(h->bucket_max - h->bucket_min) + 1;
-	else
-		ms->n_buckets = 0;
+	ms->n_buckets = histogram_bucket_count(h);
 	ms->le = calloc(ms->n_buckets + 1, sizeof(*ms->le));
 	ms->acc = calloc(ms->n_buckets + 2, sizeof(*ms->acc));
 	if (!ms->le || !ms->acc)
 		return -ENOMEM;
-	for (i = 0; i < ms->n_buckets; i++) {
-		int64_t idx = h->bucket_min + (int64_t)i;
-
-		switch (h->bucket_type) {
-		case BUCKET_EXP2:
-			ms->le[i] = ldexp(1.0, (int)idx) * m;
-			break;
-		case BUCKET_EXP2ZERO:
-			ms->le[i] = idx == 0 ? 0 : ldexp(1.0, (int)(idx - 1)) * m;
-			break;
-		case BUCKET_LINEAR:
-			ms->le[i] = (double)idx * m;
-			break;
-		case BUCKET_FIXED:
-			ms->le[i] = h->bucket_keys[i] * m;
-			break;
-		default:
-			return -EINVAL;
-		}
-	}
-	return 0;
+	return histogram_bounds(h, ms->le);
 }
 
 static void metric_free(struct metric_state *ms)
@@ -540,96 +515,6 @@ static int collect_counter(struct collector *c, struct metric_state *ms, struct 
 	return 0;
 }
 
-/*
- * Go's strconv.ParseUint(s, 0, 64): base prefixes 0x, 0b, 0o and a leading 0 (octal),
- * underscores only between digits of a prefixed number.
- */
-static int parse_go_uint(const char *s, uint64_t *out)
-{
-	unsigned base = 10;
-	bool prefixed = false, last_us = false, any = false;
-	uint64_t v = 0;
-
-	if (!*s)
-		return -EINVAL;
-	if (s[0] == '0' && s[1]) {
-		prefixed = true;
-		if (s[1] == 'x' || s[1] == 'X') {
-			base = 16;
-			s += 2;
-		} else if (s[1] == 'b' || s[1] == 'B') {
-			base = 2;
-			s += 2;
-		} else if (s[1] == 'o' || s[1] == 'O') {
-			base = 8;
-			s += 2;
-		} else {
-			base = 8;
-			s += 1;
-			any = true;
-		}
-	}
-	for (; *s; s++) {
-		unsigned d;
-
-		if (*s == '_' && prefixed) {
-			if (last_us)
-				return -EINVAL;
-			last_us = true;
-			continue;
-		}
-		if (*s >= '0' && *s <= '9')
-			d = (unsigned)(*s - '0');
-		else if (*s >= 'a' && *s <= 'z')
-			d = (unsigned)(*s - 'a' + 10);
-		else if (*s >= 'A' && *s <= 'Z')
-			d = (unsigned)(*s - 'A' + 10);
-		else
-			return -EINVAL;
-		if (d >= base)
-			return -EINVAL;
-		if (v > (UINT64_MAX - d) / base)
-			return -ERANGE;
-		v = v * base + d;
-		any = true;
-		last_us = false;
-	}
-	if (!any || last_us)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
-/* Slot of bucket index b in ms->acc: 0..n_buckets-1 a bucket, n_buckets the sum, -1 none. */
-static long bucket_slot(const struct metric_state *ms, uint64_t b)
-{
-	const struct histogram_conf *h = ms->hist;
-
-	if (h->bucket_type == BUCKET_FIXED) {
-		size_t lo = 0, hi = h->n_bucket_keys;
-		double key = (double)b;
-
-		if (h->n_bucket_keys && key == h->bucket_keys[h->n_bucket_keys - 1] + 1)
-			return (long)ms->n_buckets;
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-
-			if (h->bucket_keys[mid] < key)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		return lo < h->n_bucket_keys && h->bucket_keys[lo] == key ? (long)lo : -1;
-	}
-	if (b > (uint64_t)INT64_MAX)
-		return -1;
-	if ((int64_t)b == h->bucket_max + 1)
-		return (long)ms->n_buckets;
-	if ((int64_t)b < h->bucket_min || (int64_t)b > h->bucket_max)
-		return -1;
-	return (long)((int64_t)b - h->bucket_min);
-}
-
 static int row_compare(const void *a, const void *b, void *arg)
 {
 	const struct metric_state *ms = arg;
@@ -650,7 +535,6 @@ static int row_compare(const void *a, const void *b, void *arg)
 
 static int collect_histogram(struct collector *c, struct metric_state *ms, struct family *f)
 {
-	double m = ms->hist->bucket_multiplier == 0 ? 1 : ms->hist->bucket_multiplier;
 	size_t nr = 0, ng = 0, i, j, a, b, nsl = ms->n_series_labels;
 	int e;
 
@@ -668,7 +552,7 @@ static int collect_histogram(struct collector *c, struct metric_state *ms, struc
 		const char *bv = ms->samples[i].values[ms->bucket_label];
 		struct hist_row *r = &ms->rows[nr];
 
-		if (parse_go_uint(bv, &r->bucket) != 0) {
+		if (histogram_parse_index(bv, &r->bucket) != 0) {
 			char msg[512];
 
 			/* SPEC §0: only this entry is dropped, and it is counted. */
@@ -695,27 +579,22 @@ static int collect_histogram(struct collector *c, struct metric_state *ms, struc
 
 	for (a = 0; a < nr; a = b) {
 		struct histogram_value *hv = &ms->hvals[ng];
-		uint64_t *cum = ms->cum + ng * ms->n_buckets, total = 0;
+		uint64_t *cum = ms->cum + ng * ms->n_buckets;
 		const char **sv = ms->series_vals + ng * nsl;
 
 		for (b = a + 1; b < nr && row_compare(&ms->rows[a], &ms->rows[b], ms) == 0; b++)
 			;
 		memset(ms->acc, 0, (ms->n_buckets + 1) * sizeof(*ms->acc));
 		for (i = a; i < b; i++) {
-			long slot = bucket_slot(ms, ms->rows[i].bucket);
+			long slot = histogram_slot(ms->hist, ms->rows[i].bucket);
 
 			if (slot >= 0)
 				ms->acc[slot] += ms->rows[i].value;
 		}
-		for (i = 0; i < ms->n_buckets; i++) {
-			total += (uint64_t)ms->acc[i];
-			cum[i] = total;
-		}
+		histogram_finish(ms->hist, ms->acc, ms->n_buckets, cum, &hv->count, &hv->sum);
 		hv->n_buckets = ms->n_buckets;
 		hv->le = ms->le;
 		hv->cumulative = cum;
-		hv->count = total;
-		hv->sum = (double)(uint64_t)ms->acc[ms->n_buckets] * m;
 		for (i = 0, j = 0; i < ms->n_labels; i++)
 			if (i != ms->bucket_label)
 				sv[j++] = ms->rows[a].values[i];
