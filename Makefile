@@ -103,7 +103,7 @@ run: all
 unit: $(UNIT_BINS)
 	$(Q)bash tests/run-unit.sh $(UNIT_BINS)
 
-e2e: ebpf_exporter $(EXAMPLE_BPF) $(E2E_BPF) $(E2E_BINS)
+e2e: $(BUILD)/ebpf_exporter $(EXAMPLE_BPF) $(E2E_BPF) $(E2E_BINS)
 	$(Q)bash tests/e2e/run.sh $(CURDIR)/$(BUILD)/ebpf_exporter $(CURDIR)/$(BUILD)/e2e
 
 # The same suites built with AddressSanitizer and UndefinedBehaviorSanitizer.

@@ -808,12 +808,34 @@ EOF
 
 # ---------------------------------------------------------------------------------------
 
+# More suites live in suite_NAME.sh files next to this script, each defining a function
+# suite_NAME that uses the helpers above and in lib.sh. E2E_ONLY=suite_NAME (a space-separated
+# list) runs only those suites, skipping the core checks here.
+run_suites()
+{
+	local f name
+	for f in "$HERE"/suite_*.sh; do
+		[ -e "$f" ] || continue
+		name=$(basename "$f" .sh)
+		if [ -n "${E2E_ONLY:-}" ] && [[ " $E2E_ONLY " != *" $name "* ]]; then
+			continue
+		fi
+		echo "== $name"
+		# shellcheck source=/dev/null
+		. "$f"
+		"$name"
+	done
+}
+
 setup
-run_counters
-run_telemetry_path
-run_attach_failure
-run_examples
-run_example_checks
-run_startup_errors
+if [ -z "${E2E_ONLY:-}" ]; then
+	run_counters
+	run_telemetry_path
+	run_attach_failure
+	run_examples
+	run_example_checks
+	run_startup_errors
+fi
+run_suites
 check_sanitizer_logs
 finish
