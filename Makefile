@@ -24,13 +24,13 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-PKGS := libbpf yaml-0.1 libmicrohttpd libpcre2-8 libcap zlib libsystemd
+PKGS := libbpf yaml-0.1 libmicrohttpd libpcre2-8 libcap zlib libsystemd libprotobuf-c
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 CFLAGS ?= -O2 -g
 WARNINGS := -Wall -Wextra -Werror -Wformat=2 -Wmissing-prototypes -Wno-unused-parameter
-ALL_CFLAGS = -std=gnu11 $(WARNINGS) $(CFLAGS) $(PKG_CFLAGS) -D_GNU_SOURCE -Isrc \
+ALL_CFLAGS = -std=gnu11 $(WARNINGS) $(CFLAGS) $(PKG_CFLAGS) -D_GNU_SOURCE -Isrc -I$(BUILD)/proto \
 	-DEE_VERSION='"$(VERSION)"' -DEE_REVISION='"$(REVISION)"' -DEE_BRANCH='"$(BRANCH)"' \
 	-DEE_BUILD_USER='"$(BUILD_USER)"' -DEE_BUILD_DATE='"$(BUILD_DATE)"' \
 	-MMD -MP $(EXTRA_CFLAGS)
@@ -38,7 +38,12 @@ ALL_LDFLAGS = $(LDFLAGS) -rdynamic $(EXTRA_LDFLAGS)
 LIBS = $(PKG_LIBS) -lpthread -lm
 
 SRCS := $(sort $(wildcard src/*.c src/*/*.c))
-OBJS := $(SRCS:%.c=$(BUILD)/%.o)
+# Protocol buffers: every proto/**/*.proto is compiled with protoc-c into $(BUILD)/proto and
+# linked in; sources include them as "<path under proto/>.pb-c.h" (e.g. "prometheus/metrics.pb-c.h").
+PROTOS := $(sort $(shell find proto -name '*.proto' 2>/dev/null))
+PROTO_SRCS := $(PROTOS:proto/%.proto=$(BUILD)/proto/%.pb-c.c)
+PROTO_OBJS := $(PROTO_SRCS:.c=.o)
+OBJS := $(SRCS:%.c=$(BUILD)/%.o) $(PROTO_OBJS)
 LIB_OBJS := $(filter-out $(BUILD)/src/main.o,$(OBJS))
 
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
@@ -70,6 +75,18 @@ ebpf_exporter: $(BUILD)/ebpf_exporter
 $(BUILD)/ebpf_exporter: $(OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/proto/%.pb-c.c $(BUILD)/proto/%.pb-c.h: proto/%.proto
+	$(call msg,PROTOC,$@)
+	$(Q)mkdir -p $(BUILD)/proto
+	$(Q)protoc-c --proto_path=proto --c_out=$(BUILD)/proto $<
+
+$(BUILD)/proto/%.pb-c.o: $(BUILD)/proto/%.pb-c.c
+	$(call msg,CC,$@)
+	$(Q)$(CC) -std=gnu11 -O2 -g $(PKG_CFLAGS) -I$(BUILD)/proto -c $< -o $@ $(EXTRA_CFLAGS)
+
+# Sources may include generated protobuf headers.
+$(SRCS:%.c=$(BUILD)/%.o): | $(PROTO_SRCS:.c=.h)
 
 $(BUILD)/src/%.o: src/%.c
 	$(call msg,CC,$@)

@@ -8,6 +8,7 @@ PKGS=(
 	make gcc clang llvm pkg-config
 	libbpf-dev libelf-dev zlib1g-dev bpftool
 	libyaml-dev libmicrohttpd-dev libpcre2-dev libcap-dev libsystemd-dev
+	libprotobuf-c-dev protobuf-c-compiler
 	libcmocka-dev
 	prometheus curl iproute2 clang-format
 )
