@@ -121,7 +121,7 @@ unit: $(UNIT_BINS)
 	$(Q)bash tests/run-unit.sh $(UNIT_BINS)
 
 e2e: $(BUILD)/ebpf_exporter $(EXAMPLE_BPF) $(E2E_BPF) $(E2E_BINS)
-	$(Q)bash tests/e2e/run.sh $(CURDIR)/$(BUILD)/ebpf_exporter $(CURDIR)/$(BUILD)/e2e
+	$(Q)bash tests/e2e/run.sh $(abspath $(BUILD))/ebpf_exporter $(abspath $(BUILD))/e2e
 
 # The same suites built with AddressSanitizer and UndefinedBehaviorSanitizer.
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer

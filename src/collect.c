@@ -228,6 +228,8 @@ int collector__new(struct config **cfgs, struct module **mods, size_t n, struct 
 	if (!c)
 		return -ENOMEM;
 	pthread_mutex_init(&c->lock, NULL);
+	pthread_mutex_init(&c->sf_lock, NULL);
+	pthread_cond_init(&c->sf_cond, NULL);
 	c->cfgs = cfgs;
 	c->mods = mods;
 	c->n_cfgs = n;
@@ -298,6 +300,12 @@ void collector__free(struct collector *c)
 	free(c->metrics);
 	free(c->decoder_errors);
 	buf_free(&c->arena);
+	if (c->sf_spare) {
+		buf_free(&c->sf_spare->body);
+		free(c->sf_spare);
+	}
+	pthread_cond_destroy(&c->sf_cond);
+	pthread_mutex_destroy(&c->sf_lock);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }
@@ -862,7 +870,8 @@ static int collect_builtins(struct collector *c, struct builtin *b)
 	return 0;
 }
 
-int collector__scrape(struct collector *c, struct buf *out, char *err, size_t errlen)
+int collector__scrape(struct collector *c, enum expo_format fmt, struct buf *out, char *err,
+		      size_t errlen)
 {
 	struct builtin b;
 	struct family *fams = NULL;
@@ -900,7 +909,12 @@ int collector__scrape(struct collector *c, struct buf *out, char *err, size_t er
 		}
 		memcpy(all, fams, n * sizeof(*all));
 		memcpy(all + n, b.fams, b.n * sizeof(*all));
-		e = expo_write_text(out, all, n + b.n, err, errlen);
+		if (fmt == EXPO_TEXT) {
+			e = expo_write_text(out, all, n + b.n, err, errlen);
+		} else {
+			snprintf(err, errlen, "exposition format %d is not supported", (int)fmt);
+			e = -EOPNOTSUPP;
+		}
 		free(all);
 	}
 out:
@@ -973,6 +987,84 @@ int collector__dump_maps(struct collector *c, struct buf *out)
 	}
 	pthread_mutex_unlock(&c->lock);
 	return e;
+}
+
+/* Returned when a result cannot even be allocated. */
+static struct scrape_result oom_result = {
+	.refs = 1,
+	.done = true,
+	.err = -ENOMEM,
+	.body = { .data = (char *)"out of memory", .len = 13, .cap = 14 },
+};
+
+struct scrape_result *collector__scrape_shared(struct collector *c, enum expo_format fmt)
+{
+	struct scrape_result *r;
+	char err[2048] = "";
+
+	pthread_mutex_lock(&c->sf_lock);
+	r = c->sf_running[fmt];
+	if (r) {
+		/* Join the collection in flight and wait for its answer. */
+		r->refs++;
+		while (!r->done)
+			pthread_cond_wait(&c->sf_cond, &c->sf_lock);
+		pthread_mutex_unlock(&c->sf_lock);
+		return r;
+	}
+	r = c->sf_spare;
+	c->sf_spare = NULL;
+	if (!r) {
+		r = calloc(1, sizeof(*r));
+		if (!r) {
+			pthread_mutex_unlock(&c->sf_lock);
+			return &oom_result;
+		}
+		r->owner = c;
+	}
+	r->refs = 1;
+	r->done = false;
+	c->sf_running[fmt] = r;
+	pthread_mutex_unlock(&c->sf_lock);
+
+	r->err = collector__scrape(c, fmt, &r->body, err, sizeof(err));
+	if (r->err) {
+		buf_reset(&r->body);
+		if (buf_puts(&r->body, err))
+			buf_reset(&r->body);
+	}
+
+	pthread_mutex_lock(&c->sf_lock);
+	r->done = true;
+	c->sf_running[fmt] = NULL;
+	pthread_cond_broadcast(&c->sf_cond);
+	pthread_mutex_unlock(&c->sf_lock);
+	return r;
+}
+
+void scrape_result__put(struct scrape_result *r)
+{
+	struct collector *c;
+
+	if (!r || r == &oom_result)
+		return;
+	c = r->owner;
+	pthread_mutex_lock(&c->sf_lock);
+	if (--r->refs > 0) {
+		pthread_mutex_unlock(&c->sf_lock);
+		return;
+	}
+	/* Keep one buffer for the next scrape: steady state allocates nothing. */
+	if (!c->sf_spare) {
+		buf_reset(&r->body);
+		c->sf_spare = r;
+		r = NULL;
+	}
+	pthread_mutex_unlock(&c->sf_lock);
+	if (r) {
+		buf_free(&r->body);
+		free(r);
+	}
 }
 
 void collector__count_request(struct collector *c, enum scrape_code code)

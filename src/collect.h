@@ -8,11 +8,25 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "expo.h"
 #include "loader.h"
 #include "util/buf.h"
 
 struct decoder_env;
 struct metric_state;
+struct collector;
+
+/*
+ * One scrape's answer, shared by every request that arrived while it was being collected
+ * (single flight). Reference-counted; release with scrape_result__put().
+ */
+struct scrape_result {
+	struct collector *owner;
+	int refs; /* guarded by the owner's sf_lock */
+	bool done; /* guarded by the owner's sf_lock */
+	int err; /* 0, or a negative errno: body then holds the gather error */
+	struct buf body;
+};
 
 /* HTTP status codes counted by promhttp_metric_handler_requests_total. */
 enum scrape_code {
@@ -39,6 +53,11 @@ struct collector {
 	uint64_t requests[SCRAPE_CODES];
 	int in_flight;
 	struct buf arena; /* built-in metrics' label values */
+	/* single flight: the collection in progress per format, and a spare result to reuse */
+	pthread_mutex_t sf_lock;
+	pthread_cond_t sf_cond;
+	struct scrape_result *sf_running[EXPO_FORMATS];
+	struct scrape_result *sf_spare;
 };
 
 /*
@@ -53,7 +72,18 @@ int collector__new(struct config **cfgs, struct module **mods, size_t n, struct 
  * a negative errno with the gather error in err (the HTTP layer answers 500 with it).
  * Takes the lock.
  */
-int collector__scrape(struct collector *c, struct buf *out, char *err, size_t errlen);
+int collector__scrape(struct collector *c, enum expo_format fmt, struct buf *out, char *err,
+		      size_t errlen);
+
+/*
+ * Single-flight scrape: joins the collection of the same format already in flight, or starts
+ * one. Never returns NULL (an allocation failure is reported as a result with err set, from a
+ * static result). The caller owns one reference.
+ */
+struct scrape_result *collector__scrape_shared(struct collector *c, enum expo_format fmt);
+
+/* Drops a reference; the last one keeps the buffer as the collector's spare. NULL-tolerant. */
+void scrape_result__put(struct scrape_result *r);
 
 /*
  * Writes the raw maps in the /maps debug format (SPEC §6.2) into out (reset first): per config

@@ -14,6 +14,13 @@
  * labels printed sorted by name with `le` last, HELP/label escaping, Go float formatting.
  */
 
+/* Exposition formats a scrape can be answered in (SPEC §4.6 negotiation). */
+enum expo_format {
+	EXPO_TEXT,     /* text/plain; version=0.0.4 */
+	EXPO_PROTOBUF, /* application/vnd.google.protobuf; ...; encoding=delimited */
+	EXPO_FORMATS,
+};
+
 enum family_type {
 	FAMILY_COUNTER,
 	FAMILY_GAUGE,

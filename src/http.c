@@ -172,36 +172,73 @@ static enum MHD_Result respond(struct MHD_Connection *conn, unsigned int status,
 	return ret;
 }
 
+static ssize_t result_reader(void *cls, uint64_t pos, char *out, size_t max)
+{
+	struct scrape_result *r = cls;
+	size_t n;
+
+	if (pos >= r->body.len)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	n = r->body.len - (size_t)pos;
+	if (n > max)
+		n = max;
+	memcpy(out, r->body.data + pos, n);
+	return (ssize_t)n;
+}
+
+static void result_release(void *cls)
+{
+	scrape_result__put(cls);
+}
+
+/* Answers from the shared result without copying it; the response holds a reference. */
+static enum MHD_Result respond_result(struct MHD_Connection *conn, struct scrape_result *r)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_callback(r->body.len, 64 * 1024, result_reader, r,
+						 result_release);
+	if (!resp) {
+		scrape_result__put(r);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, TEXT_CONTENT_TYPE);
+	ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
 static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connection *conn)
 {
 	struct collector *c = s->opts.collector;
-	struct buf body = { 0 }, gz = { 0 };
+	struct scrape_result *r;
+	struct buf gz = { 0 };
 	const char *ae;
-	char err[2048] = "";
 	enum MHD_Result ret;
-	int e;
 
 	collector__in_flight(c, 1);
-	e = collector__scrape(c, &body, err, sizeof(err));
-	if (e) {
-		buf_reset(&body);
-		buf_printf(&body, "An error has occurred while serving metrics:\n\n%s", err);
+	r = collector__scrape_shared(c, EXPO_TEXT);
+	if (r->err) {
+		struct buf body = { 0 };
+
+		buf_printf(&body, "An error has occurred while serving metrics:\n\n%s",
+			   r->body.data ? r->body.data : "");
+		scrape_result__put(r);
 		ret = respond(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8",
-			      NULL, body.data, body.len, MHD_RESPMEM_MUST_COPY);
-		buf_free(&body);
+			      NULL, body.data, body.len, MHD_RESPMEM_MUST_FREE);
 		collector__in_flight(c, -1);
 		collector__count_request(c, SCRAPE_500);
 		return ret;
 	}
 	ae = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
-	if (http_accepts_gzip(ae) && gzip_buf(body.data, body.len, &gz) == 0) {
+	if (http_accepts_gzip(ae) && gzip_buf(r->body.data, r->body.len, &gz) == 0) {
+		scrape_result__put(r);
 		ret = respond(conn, MHD_HTTP_OK, TEXT_CONTENT_TYPE, "gzip", gz.data, gz.len,
 			      MHD_RESPMEM_MUST_FREE);
-		buf_free(&body);
 	} else {
-		ret = respond(conn, MHD_HTTP_OK, TEXT_CONTENT_TYPE, NULL, body.data, body.len,
-			      MHD_RESPMEM_MUST_FREE);
 		buf_free(&gz);
+		ret = respond_result(conn, r);
 	}
 	collector__in_flight(c, -1);
 	collector__count_request(c, SCRAPE_200);
