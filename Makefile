@@ -24,7 +24,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-PKGS := libbpf yaml-0.1 libmicrohttpd libpcre2-8 libcap zlib libsystemd libprotobuf-c
+PKGS := libbpf yaml-0.1 libmicrohttpd libpcre2-8 libcap zlib libsystemd libprotobuf-c libcurl libpci libseccomp
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -56,6 +56,9 @@ CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 \
 BPF_CFLAGS := -g -O2 -Wall -Werror -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) \
 	-I$(BUILD)/bpf -Iinclude $(CLANG_BPF_SYS_INCLUDES)
 EXAMPLE_BPF := $(patsubst %.bpf.c,%.bpf.o,$(sort $(wildcard examples/*.bpf.c)))
+# Programs the examples probe (USDT demo), built next to their sources: the sections name them
+# by a path relative to the repository root.
+EXAMPLE_BINS := examples/usdt-demo
 E2E_BPF := $(patsubst %.bpf.c,%.bpf.o,$(sort $(wildcard tests/e2e/*.bpf.c)))
 E2E_BINS := $(patsubst tests/e2e/%.c,$(BUILD)/e2e/%,$(filter-out %.bpf.c,$(wildcard tests/e2e/*.c)))
 
@@ -63,7 +66,7 @@ E2E_BINS := $(patsubst tests/e2e/%.c,$(BUILD)/e2e/%,$(filter-out %.bpf.c,$(wildc
 RUN_CONFIGS ?= timers,percpu-softirq
 RUN_ARGS ?=
 
-.PHONY: all deps bpf run test unit e2e san format format-check bench clean
+.PHONY: all deps bpf run test unit e2e san format format-check bench bench-spans clean
 all: deps ebpf_exporter bpf
 
 deps:
@@ -112,7 +115,21 @@ $(VMLINUX_H):
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-bpf: $(EXAMPLE_BPF)
+bpf: $(EXAMPLE_BPF) $(EXAMPLE_BINS)
+
+$(EXAMPLE_BINS): examples/%: examples/%.c
+	$(call msg,CC,$@)
+	$(Q)$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -o $@ $<
+
+# The tracing USDT demo (examples/usdt-span.yaml) exports its own span with the exporter's
+# OTLP code, so it links the exporter's objects.
+TRACING_DEMO := examples/usdt-span-demo
+bpf: $(TRACING_DEMO)
+e2e: $(TRACING_DEMO)
+$(TRACING_DEMO): examples/usdt-span-demo.c $(LIB_OBJS)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -std=gnu11 $(WARNINGS) $(CFLAGS) $(PKG_CFLAGS) -D_GNU_SOURCE -Isrc -I$(BUILD)/proto \
+		$(EXTRA_CFLAGS) -o $@ $< $(LIB_OBJS) $(ALL_LDFLAGS) $(LIBS)
 
 run: all
 	./ebpf_exporter --config.dir=examples --config.names=$(RUN_CONFIGS) $(RUN_ARGS)
@@ -120,7 +137,7 @@ run: all
 unit: $(UNIT_BINS)
 	$(Q)bash tests/run-unit.sh $(UNIT_BINS)
 
-e2e: $(BUILD)/ebpf_exporter $(EXAMPLE_BPF) $(E2E_BPF) $(E2E_BINS)
+e2e: $(BUILD)/ebpf_exporter $(EXAMPLE_BPF) $(EXAMPLE_BINS) $(E2E_BPF) $(E2E_BINS)
 	$(Q)bash tests/e2e/run.sh $(abspath $(BUILD))/ebpf_exporter $(abspath $(BUILD))/e2e
 
 # The same suites built with AddressSanitizer and UndefinedBehaviorSanitizer.
@@ -144,7 +161,36 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory e2e
 	$(Q)$(MAKE) --no-print-directory san
 
+# The scrape benchmark (bench/README.md): as root, with prometheus-node-exporter for comparison.
+BENCH_BPF := bench/scrape.bpf.o
+
+$(BUILD)/bench/scrape: bench/scrape.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS) $(LIBS)
+
+# The span throughput benchmark (bench/spans/run.sh): as root.
+$(BUILD)/bench/spans-driver: bench/spans/driver.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -o $@ $<
+
+$(BUILD)/bench/spans-sink: bench/spans/sink.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $< -lpthread
+
+bench-spans: $(BUILD)/ebpf_exporter bench/spans/spans.bpf.o $(BUILD)/bench/spans-driver \
+		$(BUILD)/bench/spans-sink
+	$(Q)bash bench/spans/run.sh $(abspath $(BUILD))
+
+bench:
+	$(Q)bash scripts/bench-deps.sh
+	$(Q)$(MAKE) --no-print-directory -s $(BUILD)/ebpf_exporter $(EXAMPLE_BPF) $(BENCH_BPF) \
+		$(BUILD)/bench/scrape $(BUILD)/e2e/scaletool
+	$(Q)bash bench/run.sh $(abspath $(BUILD))
+
 clean:
-	rm -rf build ebpf_exporter examples/*.bpf.o tests/e2e/*.bpf.o
+	rm -rf build ebpf_exporter examples/*.bpf.o $(BENCH_BPF) bench/spans/*.bpf.o $(EXAMPLE_BINS) $(TRACING_DEMO) tests/e2e/*.bpf.o
 
 -include $(OBJS:.o=.d) $(UNIT_BINS:%=%.d)

@@ -9,6 +9,9 @@ PKGS=(
 	libbpf-dev libelf-dev zlib1g-dev bpftool
 	libyaml-dev libmicrohttpd-dev libpcre2-dev libcap-dev libsystemd-dev
 	libprotobuf-c-dev protobuf-c-compiler
+	libcurl4-openssl-dev systemtap-sdt-dev
+	protobuf-compiler python3-protobuf python3-grpcio openssl
+	libpci-dev pci.ids libseccomp-dev
 	libcmocka-dev
 	prometheus curl iproute2 clang-format
 )

@@ -13,10 +13,13 @@
 #include "decoders/decoder.h"
 #include "decoders/gofmt.h"
 #include "expo.h"
+#include "expo_pb.h"
 #include "histogram.h"
 #include "labels.h"
 #include "maps.h"
+#include "perfbuf.h"
 #include "procstat.h"
+#include "tracing/tracing.h"
 #include "util/log.h"
 #include "version.h"
 
@@ -746,7 +749,11 @@ static int collect_builtins(struct collector *c, struct builtin *b)
 			  "How many times has decoders encountered errors", FAMILY_COUNTER,
 			  l_config, 1);
 		for (i = 0; i < c->n_cfgs; i++)
-			e |= bi_sample(b, (double)c->decoder_errors[i], 1, c->cfgs[i]->name);
+			e |= bi_sample(b,
+				       (double)(c->decoder_errors[i] +
+						perf_counters__decoder_errors(c->perf, i) +
+						tracing__decoder_errors(c->tracing, i)),
+				       1, c->cfgs[i]->name);
 
 		stats = bpf_stats_enabled();
 		for (int pass = 0; pass < (stats ? 4 : 2); pass++) {
@@ -874,8 +881,9 @@ int collector__scrape(struct collector *c, enum expo_format fmt, struct buf *out
 		      size_t errlen)
 {
 	struct builtin b;
-	struct family *fams = NULL;
-	size_t n = 0, i;
+	struct family *fams = NULL, *pf = NULL, tf[TRACING_FAMILIES];
+	size_t n = 0, i, np = 0;
+	int nt = 0;
 	int e;
 
 	memset(&b, 0, sizeof(b));
@@ -897,11 +905,15 @@ int collector__scrape(struct collector *c, enum expo_format fmt, struct buf *out
 			n++;
 	}
 	e = collect_builtins(c, &b);
+	if (!e && !c->detached)
+		e = perf_counters__collect(c->perf, &pf, &np);
+	if (!e && !c->detached && (nt = tracing__collect(c->tracing, tf, TRACING_FAMILIES)) < 0)
+		e = nt;
 	if (e)
 		goto out;
 
 	{
-		struct family *all = calloc(n + b.n, sizeof(*all));
+		struct family *all = calloc(n + b.n + np + (size_t)nt, sizeof(*all));
 
 		if (!all) {
 			e = -ENOMEM;
@@ -909,12 +921,11 @@ int collector__scrape(struct collector *c, enum expo_format fmt, struct buf *out
 		}
 		memcpy(all, fams, n * sizeof(*all));
 		memcpy(all + n, b.fams, b.n * sizeof(*all));
-		if (fmt == EXPO_TEXT) {
-			e = expo_write_text(out, all, n + b.n, err, errlen);
-		} else {
-			snprintf(err, errlen, "exposition format %d is not supported", (int)fmt);
-			e = -EOPNOTSUPP;
-		}
+		if (np)
+			memcpy(all + n + b.n, pf, np * sizeof(*all));
+		if (nt > 0)
+			memcpy(all + n + b.n + np, tf, (size_t)nt * sizeof(*all));
+		e = expo_write(out, fmt, all, n + b.n + np + (size_t)nt, err, errlen);
 		free(all);
 	}
 out:
@@ -989,6 +1000,9 @@ int collector__dump_maps(struct collector *c, struct buf *out)
 	return e;
 }
 
+/* Largest scrape buffer kept for reuse between scrapes. */
+#define SPARE_MAX (8u << 20)
+
 /* Returned when a result cannot even be allocated. */
 static struct scrape_result oom_result = {
 	.refs = 1,
@@ -1054,8 +1068,11 @@ void scrape_result__put(struct scrape_result *r)
 		pthread_mutex_unlock(&c->sf_lock);
 		return;
 	}
-	/* Keep one buffer for the next scrape: steady state allocates nothing. */
-	if (!c->sf_spare) {
+	/*
+	 * Keep one buffer for the next scrape, so steady state allocates nothing; but not a huge
+	 * one, whose memory is better returned between scrapes (RSS target of issue 6).
+	 */
+	if (!c->sf_spare && r->body.cap <= SPARE_MAX) {
 		buf_reset(&r->body);
 		c->sf_spare = r;
 		r = NULL;

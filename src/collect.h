@@ -53,6 +53,8 @@ struct collector {
 	uint64_t requests[SCRAPE_CODES];
 	int in_flight;
 	struct buf arena; /* built-in metrics' label values */
+	struct perf_counters *perf; /* borrowed, may be NULL: perf_event_array counters */
+	struct tracing *tracing; /* borrowed, may be NULL: tracing/tracing.h metrics */
 	/* single flight: the collection in progress per format, and a spare result to reuse */
 	pthread_mutex_t sf_lock;
 	pthread_cond_t sf_cond;

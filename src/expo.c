@@ -361,6 +361,22 @@ static size_t utf8_seq_len(const unsigned char *p, size_t n)
 	return 0;
 }
 
+size_t expo_utf8_seq_len(const char *p, size_t n)
+{
+	return utf8_seq_len((const unsigned char *)p, n);
+}
+
+/* Length of the run of invalid bytes at p (p[0] starts no valid sequence), as Go groups them. */
+static size_t invalid_run(const unsigned char *p, const unsigned char *end)
+{
+	const unsigned char *q = p;
+
+	do
+		q++;
+	while (q < end && *q >= 0x80 && !utf8_seq_len(q, (size_t)(end - q)));
+	return (size_t)(q - p);
+}
+
 /*
  * Writes the escaped s at dst, which has room for 3 * len bytes (the worst case: every byte an
  * invalid one replaced by the 3-byte U+FFFD, or escaped as 2 bytes). Returns the end.
@@ -397,9 +413,7 @@ static char *escape_raw(char *dst, const char *s, size_t len, bool label)
 		/* Like Go's strings.ToValidUTF8: one U+FFFD per run of invalid bytes. */
 		memcpy(dst, run, (size_t)(p - run));
 		dst += p - run;
-		do
-			p++;
-		while (p < end && *p >= 0x80 && !utf8_seq_len(p, (size_t)(end - p)));
+		p += invalid_run(p, end);
 		memcpy(dst, "\xef\xbf\xbd", 3);
 		dst += 3;
 		run = p;
@@ -432,6 +446,57 @@ int expo_escape_help(struct buf *b, const char *s)
 int expo_escape_label_value(struct buf *b, const char *s, size_t len)
 {
 	return escape_append(b, s, len, true);
+}
+
+size_t expo_utf8_repaired_len(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	size_t out = len;
+
+	while (p < end) {
+		size_t n;
+
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		n = utf8_seq_len(p, (size_t)(end - p));
+		if (n) {
+			p += n;
+			continue;
+		}
+		n = invalid_run(p, end);
+		p += n;
+		out = out - n + 3;
+	}
+	return out;
+}
+
+char *expo_utf8_repair(char *dst, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len, *run = p;
+
+	while (p < end) {
+		size_t n;
+
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		n = utf8_seq_len(p, (size_t)(end - p));
+		if (n) {
+			p += n;
+			continue;
+		}
+		memcpy(dst, run, (size_t)(p - run));
+		dst += p - run;
+		p += invalid_run(p, end);
+		memcpy(dst, "\xef\xbf\xbd", 3);
+		dst += 3;
+		run = p;
+	}
+	memcpy(dst, run, (size_t)(p - run));
+	return dst + (p - run);
 }
 
 /* ---- ordering ------------------------------------------------------------------------- */
@@ -794,8 +859,8 @@ struct sample_ref {
 	const size_t *order; /* label order of the family s comes from */
 };
 
-/* State of one expo_write_text call; everything is reused from group to group. */
-struct text_writer {
+/* State of one expo_write_families call; everything is reused from group to group. */
+struct expo_walker {
 	struct family *families;
 	size_t *idx; /* families sorted by name, stable */
 	size_t **order_of; /* label order per family */
@@ -811,7 +876,7 @@ struct text_writer {
 static int cmp_ref(const void *x, const void *y, void *arg)
 {
 	const struct sample_ref *a = x, *b = y;
-	const struct text_writer *w = arg;
+	const struct expo_walker *w = arg;
 	size_t n = (a->key_len < b->key_len ? a->key_len : b->key_len) - w->lcp;
 	int c;
 
@@ -898,7 +963,7 @@ static bool families_agree(const struct family *a, const size_t *oa, const struc
 }
 
 /* Fills w->refs with the samples of the families idx[g..next), total of them. */
-static int collect_group(struct text_writer *w, size_t g, size_t next, size_t total)
+static int collect_group(struct expo_walker *w, size_t g, size_t next, size_t total)
 {
 	size_t m = 0;
 	int err;
@@ -957,7 +1022,7 @@ static int collect_group(struct text_writer *w, size_t g, size_t next, size_t to
 }
 
 /* Is refs[0..m) already in order? Then sorting is skipped (collect sorts first). */
-static bool refs_sorted(struct text_writer *w, size_t m)
+static bool refs_sorted(struct expo_walker *w, size_t m)
 {
 	for (size_t i = 1; i < m; i++) {
 		if (cmp_ref(&w->refs[i - 1], &w->refs[i], w) > 0)
@@ -969,7 +1034,7 @@ static bool refs_sorted(struct text_writer *w, size_t m)
 void expo_sort_samples(struct family *f)
 {
 	size_t stack[STACK_LABELS], zero = 0, *order;
-	struct text_writer w = { .families = f, .idx = &zero, .order_of = &order };
+	struct expo_walker w = { .families = f, .idx = &zero, .order_of = &order };
 	struct sample *tmp = NULL;
 	struct sort_ctx ctx = { .f = f };
 
@@ -1003,13 +1068,13 @@ out:
  * Messages are kept only while they may still show in the caller's err; past that they are
  * counted, as a million colliding series would otherwise build a huge message.
  */
-static bool keep_message(const struct text_writer *w)
+static bool keep_message(const struct expo_walker *w)
 {
 	return w->msgs.len < w->errlen;
 }
 
 /* Reports every duplicate of the sorted refs[0..m), as client_golang does. */
-static int find_duplicates(struct text_writer *w, const struct family *f, const size_t *fo,
+static int find_duplicates(struct expo_walker *w, const struct family *f, const size_t *fo,
 			   size_t m)
 {
 	int err;
@@ -1035,7 +1100,7 @@ static int find_duplicates(struct text_writer *w, const struct family *f, const 
  * depends on collection order; here it is always the histogram. Returns 1 when name collides
  * (an error per sample added), 0 when not, or -ENOMEM.
  */
-static int check_collision(struct text_writer *w, size_t n, const char *name, size_t samples)
+static int check_collision(struct expo_walker *w, size_t n, const char *name, size_t samples)
 {
 	static const char *const suffixes[] = { "_bucket", "_sum", "_count" };
 	size_t len = strlen(name);
@@ -1069,11 +1134,23 @@ static int check_collision(struct text_writer *w, size_t n, const char *name, si
 	return 0;
 }
 
-static int write_families(struct buf *b, struct text_writer *w, size_t n, char *err, size_t errlen)
+const struct sample *expo_group_series(const struct expo_group *g, size_t i, const char **key,
+				       size_t *key_len)
+{
+	const struct sample_ref *r = &g->w->refs[i];
+
+	*key = g->w->keys.data + r->key_off;
+	*key_len = r->key_len;
+	return r->s;
+}
+
+static int walk_families(struct buf *b, struct expo_walker *w, size_t n, expo_group_fn fn,
+			 void *arg, char *err, size_t errlen)
 {
 	for (size_t g = 0, next; g < n; g = next) {
 		const struct family *f = &w->families[w->idx[g]];
 		const size_t *fo = w->order_of[w->idx[g]];
+		struct expo_group grp;
 		size_t total = 0;
 		int ret;
 
@@ -1108,19 +1185,18 @@ static int write_families(struct buf *b, struct text_writer *w, size_t n, char *
 			return ret;
 		if (w->nerr)
 			continue; /* nothing more is written, but later errors are reported */
-		ret = write_header(b, f);
-		for (size_t i = 0; !ret && i < total; i++)
-			ret = write_sample(b, f, fo, w->refs[i].s,
-					   w->keys.data + w->refs[i].key_off, w->refs[i].key_len);
+		grp = (struct expo_group){ .f = f, .order = fo, .n_series = total, .w = w };
+		ret = fn(b, &grp, arg);
 		if (ret)
 			return ret;
 	}
 	return 0;
 }
 
-int expo_write_text(struct buf *b, struct family *families, size_t n, char *err, size_t errlen)
+int expo_write_families(struct buf *b, struct family *families, size_t n, expo_group_fn fn,
+			void *arg, char *err, size_t errlen)
 {
-	struct text_writer w = { .families = families, .errlen = err ? errlen : 0 };
+	struct expo_walker w = { .families = families, .errlen = err ? errlen : 0 };
 	size_t *orders = NULL, total_labels = 0, start = b->len;
 	int ret = 0;
 
@@ -1145,7 +1221,7 @@ int expo_write_text(struct buf *b, struct family *families, size_t n, char *err,
 	}
 	qsort_r(w.idx, n, sizeof(*w.idx), cmp_family_idx, families);
 
-	ret = write_families(b, &w, n, err, errlen);
+	ret = walk_families(b, &w, n, fn, arg, err, errlen);
 	if (!ret && w.nerr) {
 		/* One error alone is returned as is; several as Go's MultiError prints them. */
 		if (err && errlen && w.nerr == 1)
@@ -1168,4 +1244,23 @@ cleanup:
 	free(w.order_of);
 	free(w.idx);
 	return ret;
+}
+
+static int write_text_group(struct buf *b, const struct expo_group *g, void *arg)
+{
+	int ret = write_header(b, g->f);
+
+	for (size_t i = 0; !ret && i < g->n_series; i++) {
+		const char *key;
+		size_t key_len;
+		const struct sample *s = expo_group_series(g, i, &key, &key_len);
+
+		ret = write_sample(b, g->f, g->order, s, key, key_len);
+	}
+	return ret;
+}
+
+int expo_write_text(struct buf *b, struct family *families, size_t n, char *err, size_t errlen)
+{
+	return expo_write_families(b, families, n, write_text_group, NULL, err, errlen);
 }

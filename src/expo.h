@@ -16,8 +16,10 @@
 
 /* Exposition formats a scrape can be answered in (SPEC §4.6 negotiation). */
 enum expo_format {
-	EXPO_TEXT,     /* text/plain; version=0.0.4 */
+	EXPO_TEXT, /* text/plain; version=0.0.4 */
 	EXPO_PROTOBUF, /* application/vnd.google.protobuf; ...; encoding=delimited */
+	EXPO_PROTOTEXT, /* the same MetricFamily messages, encoding=text */
+	EXPO_PROTOCOMPACT, /* the same, encoding=compact-text (one line per family) */
 	EXPO_FORMATS,
 };
 
@@ -98,6 +100,58 @@ int expo_compare_samples(const struct family *f, const struct sample *a, const s
  * A family with no samples writes nothing. Returns 0 or -ENOMEM (b then left as it was).
  */
 int expo_write_family(struct buf *b, const struct family *f);
+
+/*
+ * Length of the valid UTF-8 sequence at p (n > 0 bytes left): 1 to 4, or 0 if p[0] starts no
+ * valid sequence (bad lead byte, truncated, overlong, surrogate, above U+10FFFF).
+ */
+size_t expo_utf8_seq_len(const char *p, size_t n);
+
+/*
+ * Length of s[0..len) once every run of bytes that are not valid UTF-8 is replaced by one
+ * U+FFFD, as expo_escape_label_value does (without its escaping).
+ */
+size_t expo_utf8_repaired_len(const char *s, size_t len);
+
+/*
+ * Writes s[0..len) with that replacement at dst, which has room for
+ * expo_utf8_repaired_len(s, len) bytes (no NUL is added). Returns the end of what it wrote.
+ */
+char *expo_utf8_repair(char *dst, const char *s, size_t len);
+
+struct expo_walker;
+
+/*
+ * A merged family as expo_write_families hands it to a writer: name, help, type and label
+ * names come from f (the first family of that name), order lists f's label indexes sorted
+ * by name, and its n_series series are sorted and free of duplicates.
+ */
+struct expo_group {
+	const struct family *f;
+	const size_t *order;
+	size_t n_series;
+	const struct expo_walker *w; /* private */
+};
+
+/*
+ * Series i (< g->n_series) of g: returns its sample and sets *key to its label values in
+ * label-name order, each followed by a NUL, *key_len bytes in all (the NULs included). The
+ * values are raw: not UTF-8 repaired, not escaped. Valid during the writer's call only.
+ */
+const struct sample *expo_group_series(const struct expo_group *g, size_t i, const char **key,
+				       size_t *key_len);
+
+/* Appends one merged family to b. Returns 0 or a negative errno (-ENOMEM). */
+typedef int (*expo_group_fn)(struct buf *b, const struct expo_group *g, void *arg);
+
+/*
+ * What expo_write_text does, with the writing left to fn: sorts, merges and checks the
+ * families exactly as described below, then calls fn(b, group, arg) for every non-empty merged
+ * family in name order. Once an error is found fn is not called any more. Same returns and
+ * err as expo_write_text (plus fn's errors); on any error b is left as it was.
+ */
+int expo_write_families(struct buf *b, struct family *families, size_t n, expo_group_fn fn,
+			void *arg, char *err, size_t errlen);
 
 /*
  * Sorts the families by name (bytewise, stable) and writes them all; neither the array nor the

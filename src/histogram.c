@@ -94,13 +94,14 @@ void histogram_finish(const struct histogram_conf *h, const double *acc, size_t 
 int histogram_parse_index(const char *s, uint64_t *out)
 {
 	unsigned base = 10;
-	bool prefixed = false, last_us = false, any = false;
+	/* `_` may follow a base prefix or a digit, never start the number or repeat (Go). */
+	bool us_ok = false, last_us = false, any = false;
 	uint64_t v = 0;
 
 	if (!*s)
 		return -EINVAL;
 	if (s[0] == '0' && s[1]) {
-		prefixed = true;
+		us_ok = true;
 		if (s[1] == 'x' || s[1] == 'X') {
 			base = 16;
 			s += 2;
@@ -119,8 +120,8 @@ int histogram_parse_index(const char *s, uint64_t *out)
 	for (; *s; s++) {
 		unsigned d;
 
-		if (*s == '_' && prefixed) {
-			if (last_us)
+		if (*s == '_') {
+			if (!us_ok || last_us)
 				return -EINVAL;
 			last_us = true;
 			continue;
@@ -139,6 +140,7 @@ int histogram_parse_index(const char *s, uint64_t *out)
 			return -ERANGE;
 		v = v * base + d;
 		any = true;
+		us_ok = true;
 		last_us = false;
 	}
 	if (!any || last_us)

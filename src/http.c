@@ -122,6 +122,245 @@ bool http_accepts_gzip(const char *ae)
 	return gzip_seen ? gzip_ok : star;
 }
 
+/* ---- content negotiation ------------------------------------------------------------- */
+
+#define PROTO_TYPE "application/vnd.google.protobuf"
+#define PROTO_PROTOCOL "io.prometheus.client.MetricFamily"
+/* Accept headers with more clauses than this are parsed on the heap. */
+#define ACCEPT_STACK_CLAUSES 16
+
+/* A piece of the header (not NUL-terminated). */
+struct span {
+	const char *p;
+	size_t n;
+};
+
+/* One clause of an Accept header as goautoneg parses it; the spans point into the header. */
+struct accept_clause {
+	struct span type, subtype;
+	float q;
+	struct span proto, encoding, version, escaping; /* the last of each parameter */
+};
+
+/* goautoneg trims spaces only (strings.Trim(s, " ")), not tabs. */
+static struct span trim(struct span s)
+{
+	while (s.n && s.p[0] == ' ') {
+		s.p++;
+		s.n--;
+	}
+	while (s.n && s.p[s.n - 1] == ' ')
+		s.n--;
+	return s;
+}
+
+static bool span_is(struct span s, const char *lit)
+{
+	return s.n == strlen(lit) && memcmp(s.p, lit, s.n) == 0;
+}
+
+/*
+ * Go's strconv.ParseFloat(s, 32) as goautoneg uses it: the value on success or on a range
+ * error, 0 on a syntax error (no surrounding spaces allowed, hex needs a p exponent).
+ */
+static float parse_q(struct span s)
+{
+	char tmp[256], *end;
+	const char *h;
+	float q;
+
+	if (!s.n || s.n >= sizeof(tmp) || s.p[0] == ' ' || s.p[0] == '\t' || s.p[0] == '\n' ||
+	    s.p[0] == '\r' || s.p[0] == '\v' || s.p[0] == '\f' || memchr(s.p, '(', s.n))
+		return 0;
+	memcpy(tmp, s.p, s.n);
+	tmp[s.n] = '\0';
+	h = tmp + (tmp[0] == '+' || tmp[0] == '-');
+	if ((h[0] == '0' && (h[1] == 'x' || h[1] == 'X')) && !strpbrk(h, "pP"))
+		return 0;
+	q = strtof(tmp, &end);
+	if (*end)
+		return 0;
+	return q;
+}
+
+/* Parses one comma-separated part; false when goautoneg skips it (no valid media range). */
+static bool parse_clause(struct span part, struct accept_clause *c)
+{
+	const char *semi, *slash, *end;
+	struct span media;
+
+	memset(c, 0, sizeof(*c));
+	c->q = 1.0f;
+	part = trim(part);
+	end = part.p + part.n;
+	semi = memchr(part.p, ';', part.n);
+	media.p = part.p;
+	media.n = (size_t)((semi ? semi : end) - part.p);
+	slash = memchr(media.p, '/', media.n);
+	if (!slash) {
+		c->type = trim(media);
+		if (!span_is(c->type, "*"))
+			return false;
+		c->subtype = c->type;
+	} else {
+		c->type = trim((struct span){ media.p, (size_t)(slash - media.p) });
+		c->subtype =
+			trim((struct span){ slash + 1, (size_t)(media.p + media.n - slash - 1) });
+		if (memchr(c->subtype.p, '/', c->subtype.n))
+			return false;
+	}
+	while (semi) {
+		const char *p = semi + 1, *next = memchr(p, ';', (size_t)(end - p)), *eq;
+		struct span param = { p, (size_t)((next ? next : end) - p) }, token, value;
+
+		semi = next;
+		eq = memchr(param.p, '=', param.n);
+		if (!eq)
+			continue;
+		token = trim((struct span){ param.p, (size_t)(eq - param.p) });
+		value = (struct span){ eq + 1, (size_t)(param.p + param.n - eq - 1) };
+		if (span_is(token, "q")) {
+			c->q = parse_q(value);
+			continue;
+		}
+		value = trim(value);
+		if (span_is(token, "proto")) {
+			c->proto = value;
+		} else if (span_is(token, "encoding")) {
+			c->encoding = value;
+		} else if (span_is(token, "version")) {
+			c->version = value;
+		} else if (span_is(token, "escaping")) {
+			c->escaping = value;
+		}
+	}
+	return true;
+}
+
+/* goautoneg's ordering: higher q first, then concrete type, then concrete subtype. */
+static bool clause_less(const struct accept_clause *a, const struct accept_clause *b)
+{
+	if (a->q > b->q)
+		return true;
+	if (!span_is(a->type, "*") && span_is(b->type, "*"))
+		return true;
+	return !span_is(a->subtype, "*") && span_is(b->subtype, "*");
+}
+
+/*
+ * Runs expfmt.Negotiate on the header. Go sorts with sort.Sort, an insertion sort for up to
+ * 12 clauses (which this reproduces exactly, the ordering above being no strict weak order);
+ * longer headers may order ties differently.
+ */
+static enum expo_format negotiate(const char *accept, const char **escaping)
+{
+	struct accept_clause stack[ACCEPT_STACK_CLAUSES], *cl = stack;
+	enum expo_format fmt = EXPO_TEXT;
+	size_t parts = 1, n = 0;
+	const char *p;
+
+	*escaping = "underscores";
+	if (!accept)
+		return fmt;
+	for (p = accept; *p; p++)
+		parts += *p == ',';
+	if (parts > ACCEPT_STACK_CLAUSES) {
+		cl = calloc(parts, sizeof(*cl));
+		if (!cl)
+			return fmt;
+	}
+	for (p = accept;;) {
+		const char *comma = strchr(p, ',');
+		struct span part = { p, comma ? (size_t)(comma - p) : strlen(p) };
+
+		if (parse_clause(part, &cl[n]))
+			n++;
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	for (size_t i = 1; i < n; i++) {
+		for (size_t j = i; j > 0 && clause_less(&cl[j], &cl[j - 1]); j--) {
+			struct accept_clause t = cl[j];
+
+			cl[j] = cl[j - 1];
+			cl[j - 1] = t;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct accept_clause *c = &cl[i];
+		static const char *const schemes[] = { "allow-utf-8", "underscores", "dots",
+						       "values" };
+		bool proto = c->type.n + 1 + c->subtype.n == strlen(PROTO_TYPE) &&
+			     !memcmp(c->type.p, PROTO_TYPE, c->type.n) &&
+			     PROTO_TYPE[c->type.n] == '/' &&
+			     !memcmp(c->subtype.p, PROTO_TYPE + c->type.n + 1, c->subtype.n);
+
+		for (size_t k = 0; k < sizeof(schemes) / sizeof(schemes[0]); k++) {
+			if (span_is(c->escaping, schemes[k]))
+				*escaping = schemes[k];
+		}
+		if (proto && span_is(c->proto, PROTO_PROTOCOL)) {
+			if (span_is(c->encoding, "delimited")) {
+				fmt = EXPO_PROTOBUF;
+				break;
+			}
+			if (span_is(c->encoding, "text")) {
+				fmt = EXPO_PROTOTEXT;
+				break;
+			}
+			if (span_is(c->encoding, "compact-text")) {
+				fmt = EXPO_PROTOCOMPACT;
+				break;
+			}
+		}
+		if (span_is(c->type, "text") && span_is(c->subtype, "plain") &&
+		    (span_is(c->version, "0.0.4") || !c->version.n))
+			break;
+	}
+	if (cl != stack)
+		free(cl);
+	return fmt;
+}
+
+enum expo_format http_negotiate_format(const char *accept)
+{
+	const char *escaping;
+
+	return negotiate(accept, &escaping);
+}
+
+const char *http_negotiate_escaping(const char *accept)
+{
+	const char *escaping;
+
+	negotiate(accept, &escaping);
+	return escaping;
+}
+
+int http_content_type(enum expo_format fmt, const char *escaping, char *out, size_t len)
+{
+	const char *base;
+	int n;
+
+	switch (fmt) {
+	case EXPO_PROTOBUF:
+		base = PROTO_TYPE "; proto=" PROTO_PROTOCOL "; encoding=delimited";
+		break;
+	case EXPO_PROTOTEXT:
+		base = PROTO_TYPE "; proto=" PROTO_PROTOCOL "; encoding=text";
+		break;
+	case EXPO_PROTOCOMPACT:
+		base = PROTO_TYPE "; proto=" PROTO_PROTOCOL "; encoding=compact-text";
+		break;
+	case EXPO_TEXT:
+	default:
+		base = "text/plain; version=0.0.4; charset=utf-8";
+	}
+	n = snprintf(out, len, "%s; escaping=%s", base, escaping);
+	return n < 0 || (size_t)n >= len ? -ENOSPC : 0;
+}
+
 static int gzip_buf(const char *in, size_t len, struct buf *out)
 {
 	z_stream zs;
@@ -192,7 +431,8 @@ static void result_release(void *cls)
 }
 
 /* Answers from the shared result without copying it; the response holds a reference. */
-static enum MHD_Result respond_result(struct MHD_Connection *conn, struct scrape_result *r)
+static enum MHD_Result respond_result(struct MHD_Connection *conn, struct scrape_result *r,
+				      const char *ctype)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
@@ -203,7 +443,7 @@ static enum MHD_Result respond_result(struct MHD_Connection *conn, struct scrape
 		scrape_result__put(r);
 		return MHD_NO;
 	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, TEXT_CONTENT_TYPE);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
 	ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -214,11 +454,17 @@ static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connectio
 	struct collector *c = s->opts.collector;
 	struct scrape_result *r;
 	struct buf gz = { 0 };
-	const char *ae;
+	const char *ae, *accept;
+	enum expo_format fmt;
 	enum MHD_Result ret;
+	char ctype[160];
 
+	accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+	fmt = http_negotiate_format(accept);
+	if (http_content_type(fmt, http_negotiate_escaping(accept), ctype, sizeof(ctype)))
+		snprintf(ctype, sizeof(ctype), "%s", TEXT_CONTENT_TYPE); /* cannot happen */
 	collector__in_flight(c, 1);
-	r = collector__scrape_shared(c, EXPO_TEXT);
+	r = collector__scrape_shared(c, fmt);
 	if (r->err) {
 		struct buf body = { 0 };
 
@@ -234,11 +480,11 @@ static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connectio
 	ae = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
 	if (http_accepts_gzip(ae) && gzip_buf(r->body.data, r->body.len, &gz) == 0) {
 		scrape_result__put(r);
-		ret = respond(conn, MHD_HTTP_OK, TEXT_CONTENT_TYPE, "gzip", gz.data, gz.len,
+		ret = respond(conn, MHD_HTTP_OK, ctype, "gzip", gz.data, gz.len,
 			      MHD_RESPMEM_MUST_FREE);
 	} else {
 		buf_free(&gz);
-		ret = respond_result(conn, r);
+		ret = respond_result(conn, r, ctype);
 	}
 	collector__in_flight(c, -1);
 	collector__count_request(c, SCRAPE_200);

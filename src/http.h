@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "expo.h"
+
 struct collector;
 struct http_server;
 
@@ -37,5 +39,29 @@ void http_clean_path(const char *p, char *out, size_t len);
 
 /* True when an Accept-Encoding header value allows gzip (q > 0). */
 bool http_accepts_gzip(const char *accept_encoding);
+
+/*
+ * The exposition format for an Accept header value (NULL: none), as promhttp negotiates it
+ * (expfmt.Negotiate, SPEC §4.6): clauses parsed and ordered as goautoneg does (by q, then
+ * concrete types before wildcards), and the first one that is
+ * `application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily` with
+ * `encoding=delimited|text|compact-text`, or `text/plain` with `version=0.0.4` or no version,
+ * decides. Anything else (OpenMetrics too) is text.
+ */
+enum expo_format http_negotiate_format(const char *accept);
+
+/*
+ * The name escaping scheme the same negotiation picks: the `escaping=` parameter
+ * (allow-utf-8, underscores, dots or values; others ignored) of the last clause that has one,
+ * up to the deciding clause in that order; "underscores" by default. A static string.
+ */
+const char *http_negotiate_escaping(const char *accept);
+
+/*
+ * Writes the Content-Type of format fmt with the escaping scheme into out (len bytes), e.g.
+ * `application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily;
+ * encoding=delimited; escaping=underscores`. Returns 0, or -ENOSPC if it does not fit.
+ */
+int http_content_type(enum expo_format fmt, const char *escaping, char *out, size_t len);
 
 #endif

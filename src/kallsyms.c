@@ -302,6 +302,20 @@ size_t kallsyms__count(const struct kallsyms *ks)
 	return ks ? ks->n : 0;
 }
 
+bool kallsyms__equal(const struct kallsyms *a, const struct kallsyms *b)
+{
+	if (!a || !b)
+		return a == b;
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++) {
+		if (a->syms[i].addr != b->syms[i].addr ||
+		    strcmp(a->names + a->syms[i].name, b->names + b->syms[i].name) != 0)
+			return false;
+	}
+	return true;
+}
+
 uint64_t kallsyms__loaded_at(const struct kallsyms *ks)
 {
 	return ks ? ks->loaded_at : 0;

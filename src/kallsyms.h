@@ -2,6 +2,7 @@
 #ifndef EBPF_EXPORTER_KALLSYMS_H
 #define EBPF_EXPORTER_KALLSYMS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,6 +34,12 @@ void kallsyms__free(struct kallsyms *ks);
 
 /* Number of symbols indexed. */
 size_t kallsyms__count(const struct kallsyms *ks);
+
+/*
+ * True when both index the same symbols at the same addresses, in the same order (NULL equals
+ * only NULL): a re-read that changed nothing.
+ */
+bool kallsyms__equal(const struct kallsyms *a, const struct kallsyms *b);
 
 /* CLOCK_MONOTONIC time in ns when the index was built. */
 uint64_t kallsyms__loaded_at(const struct kallsyms *ks);

@@ -2,6 +2,7 @@
 #ifndef EBPF_EXPORTER_LABELS_H
 #define EBPF_EXPORTER_LABELS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,8 +22,7 @@ struct label_set;
  * (regexps compiled, static maps indexed). Everything needed is copied, so labels may be freed
  * afterwards; env must outlive the set. Returns 0 and *out (free with label_set__free()), or a
  * negative errno with a message naming the label, e.g. `label "comm": unknown decoder "foo"`,
- * `label "comm": decoder "cgroup" is not implemented yet`, `label "comm": decoder "regexp":
- * error compiling regexp "(": missing closing parenthesis`.
+ * `label "comm": decoder "regexp": error compiling regexp "(": missing closing parenthesis`.
  * Zero sizes and empty decoder lists are accepted here and reported by decode, as upstream does;
  * label_set__check() reports them at startup.
  */
@@ -50,6 +50,14 @@ int label_set__check(const struct label_set *ls, char *err, size_t errlen);
 
 /*
  * Decodes a map key (SPEC §5.0) under env's lock; safe to call from several threads at once.
+ *
+ * Results are cached (SPEC §0): a key seen before is answered from the decoded-label cache,
+ * keyed by the whole raw key, without running the decoders and without allocating (given room
+ * in out). Entries whose decoders read a changeable source (kallsyms, cgroups, interfaces,
+ * partitions) are decoded again once that source changed; lookups that missed (`unknown...`)
+ * and errors are never cached; skips are cached when the skip cache is on. The cache is
+ * bounded (decoder_env_opts.cache_bytes, least recently used entries evicted).
+ *
  * On success returns 0, appends each value to out followed by a NUL, and points values[i]
  * (n entries) at them; the pointers stay valid until out is next changed. Returns DECODER_SKIP
  * when a decoder (regexp) drops the whole label set, or a negative errno with a message in err
@@ -62,10 +70,22 @@ int label_set__decode(struct label_set *ls, const uint8_t *key, size_t len, stru
 		      const char **values, char *err, size_t errlen);
 
 /*
- * Same for a perf sample or ring-buffer record: input longer than label_set__key_size() is
- * first truncated to it (map keys never are; shorter input fails the size check).
+ * Same for a perf sample or ring-buffer record, without the cache (upstream decodes tracing
+ * records afresh): input longer than label_set__key_size() is first truncated to it (map keys
+ * never are; shorter input fails the size check).
  */
 int label_set__decode_record(struct label_set *ls, const uint8_t *rec, size_t len, struct buf *out,
 			     const char **values, char *err, size_t errlen);
+
+/* Number of keys of ls in the decoded-label cache (results and skips). */
+size_t label_set__cache_count(struct label_set *ls);
+
+/*
+ * After label_set__decode() or label_set__decode_record() of ls failed (not skipped): true
+ * when an error of the same decoder (or, for errors outside a decoder such as a key size
+ * mismatch, of the same kind) was not logged for config in the last minute, and records the
+ * log as done. Lets a caller log decoder errors at most once a minute per config and decoder.
+ */
+bool label_set__error_log_due(struct label_set *ls, const char *config);
 
 #endif

@@ -52,36 +52,61 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return n;
 }
 
+/*
+ * Go's strconv.Atoi on a 64-bit machine: an optional sign, then at least one decimal digit and
+ * nothing else (no spaces, no underscores, no base prefix). Returns 0, -EINVAL (invalid syntax)
+ * or -ERANGE.
+ */
+static int go_atoi(const char *s, long long *out)
+{
+	const char *d = s + (*s == '+' || *s == '-');
+	char *end;
+
+	if (*d < '0' || *d > '9')
+		return -EINVAL;
+	errno = 0;
+	*out = strtoll(s, &end, 10);
+	/* Go reports the overflow even when junk follows the digits that overflowed. */
+	if (errno == ERANGE)
+		return -ERANGE;
+	return *end ? -EINVAL : 0;
+}
+
 int loader_parse_perf_event(const char *spec, struct perf_event_spec *out, char *err, size_t errlen)
 {
-	char *copy, *item, *save = NULL;
+	char *copy, *item, *next;
 	int e = 0;
 
 	memset(out, 0, sizeof(*out));
 	copy = strdup(spec);
 	if (!copy)
 		return -ENOMEM;
-	for (item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
-		char *eq = strchr(item, '='), *end;
+	/* strings.Split: every comma separates, so empty items exist and are errors. */
+	for (item = copy; item; item = next) {
+		char *eq, *comma = strchr(item, ',');
 		long long v;
 
+		next = comma ? comma + 1 : NULL;
+		if (comma)
+			*comma = '\0';
+		eq = strchr(item, '=');
 		if (!eq) {
 			snprintf(err, errlen, "invalid perf_event item: \"%s\"", item);
 			e = -EINVAL;
 			break;
 		}
-		*eq = '\0';
-		errno = 0;
-		v = strtoll(eq + 1, &end, 10);
-		if (!eq[1] || *end || errno) {
+		e = go_atoi(eq + 1, &v);
+		if (e) {
+			*eq = '\0';
 			snprintf(err, errlen,
 				 "error parsing value of item \"%s=%s\" as integer: strconv.Atoi: "
 				 "parsing \"%s\": %s",
 				 item, eq + 1, eq + 1,
-				 errno == ERANGE ? "value out of range" : "invalid syntax");
+				 e == -ERANGE ? "value out of range" : "invalid syntax");
 			e = -EINVAL;
 			break;
 		}
+		*eq = '\0';
 		if (strcmp(item, "type") == 0) {
 			out->type = v;
 		} else if (strcmp(item, "config") == 0) {
@@ -162,14 +187,14 @@ static int xdp_attach(const struct bpf_program *prog, long cookie, struct bpf_li
 	*link = NULL;
 	if (!ifname || strcmp(ifname, "devmap") == 0 || strcmp(ifname, "cpumap") == 0)
 		return -EOPNOTSUPP;
-	ifindex = if_nametoindex(ifname);
+	ifindex = *ifname ? if_nametoindex(ifname) : 0;
 	if (!ifindex) {
-		e = -errno;
 		log_msg("Error attaching XDP: failed to find device \"%s\" for program \"%s\": "
-			"route ip+net: no such network interface",
-			ifname, bpf_program__name(prog));
-		(void)et;
-		return e ? e : -ENODEV;
+			"route ip+net: %s",
+			ifname, bpf_program__name(prog),
+			*ifname ? "no such network interface" : "invalid network interface name");
+		/* As upstream's handler: the reason is logged above, libbpf gets EINVAL. */
+		return -EINVAL;
 	}
 	*link = bpf_program__attach_xdp(prog, (int)ifindex);
 	if (!*link) {
@@ -177,7 +202,7 @@ static int xdp_attach(const struct bpf_program *prog, long cookie, struct bpf_li
 		log_msg("Error attaching XDP: failed to attach xdp on device \"%s\" for program %s: "
 			"%s",
 			ifname, bpf_program__name(prog), errno_text(e, et, sizeof(et)));
-		return e;
+		return -EINVAL;
 	}
 	return 0;
 }
@@ -253,8 +278,9 @@ static int attach_perf_event(struct module *m, struct module_prog *p, const char
 
 	e = loader_parse_perf_event(spec, &pe, msg, sizeof(msg));
 	if (e) {
-		log_msg("Error attaching perf event: %s", msg);
-		return e;
+		log_msg("Error attaching perf event: failed to parse section \"%s\": %s",
+			bpf_program__section_name(p->prog), msg);
+		return -EINVAL;
 	}
 	if (!pe.frequency)
 		log_msg("Warning: program \"%s\" for config \"%s\": perf event \"%s\" has no "
@@ -265,14 +291,17 @@ static int attach_perf_event(struct module *m, struct module_prog *p, const char
 		e = f ? -EIO : -errno;
 		if (f)
 			fclose(f);
-		log_msg("Error attaching perf event: failed to read online CPUs: %s",
+		log_msg("Error attaching perf event: failed to determine online cpus: %s",
 			errno_text(e, et, sizeof(et)));
-		return e;
+		return -EINVAL;
 	}
 	fclose(f);
 	n = loader_parse_cpu_list(online, cpus, (int)(sizeof(cpus) / sizeof(cpus[0])));
 	if (n <= 0) {
-		log_msg("Error attaching perf event: bad online CPU list \"%s\"", online);
+		online[strcspn(online, "\n")] = '\0';
+		log_msg("Error attaching perf event: failed to determine online cpus: bad cpu "
+			"list \"%s\"",
+			online);
 		return -EINVAL;
 	}
 	p->cpu_links = calloc((size_t)n, sizeof(*p->cpu_links));
@@ -293,10 +322,11 @@ static int attach_perf_event(struct module *m, struct module_prog *p, const char
 
 		if (pfd < 0) {
 			e = -errno;
-			log_msg("Error attaching perf event: failed to open perf_event: %s",
+			log_msg("Error attaching perf event: failed to open perf_event: "
+				"perf_event_open: %s",
 				errno_text(e, et, sizeof(et)));
 			destroy_cpu_links(p);
-			return e;
+			return -EINVAL;
 		}
 		link = bpf_program__attach_perf_event(p->prog, pfd);
 		if (!link) {
@@ -307,7 +337,7 @@ static int attach_perf_event(struct module *m, struct module_prog *p, const char
 				pe.type, pe.config, p->name, cpus[i],
 				errno_text(e, et, sizeof(et)));
 			destroy_cpu_links(p);
-			return e;
+			return -EINVAL;
 		}
 		p->cpu_links[p->n_cpu_links++] = link;
 	}
@@ -574,6 +604,7 @@ static int check_map(const struct module *m, const char *kind, const char *metri
 	const struct config *cfg = m->cfg;
 	const struct bpf_map *map = bpf_object__find_map_by_name(m->obj, metric);
 	uint32_t vs;
+	int e;
 
 	if (!map) {
 		snprintf(
@@ -593,7 +624,29 @@ static int check_map(const struct module *m, const char *kind, const char *metri
 			cfg->name, metric, vs, kind, metric, cfg->yaml_path, line);
 		return -EINVAL;
 	}
-	return check_key_size(cfg, kind, metric, line, labels, n_labels, map, err, errlen);
+	e = check_key_size(cfg, kind, metric, line, labels, n_labels, map, err, errlen);
+	if (e || strcmp(kind, "histogram") != 0)
+		return e;
+	/*
+	 * The config check saw the last label; on a per-CPU map with a trailing `cpu` label the
+	 * bucket is the label before it, and it must decode to an integer too.
+	 */
+	if (map_type_percpu(bpf_map__type(map)) && n_labels >= 2 &&
+	    strcmp(labels[n_labels - 1].name, "cpu") == 0) {
+		const struct label_conf *b = &labels[n_labels - 2];
+
+		if (!b->n_decoders || strcmp(b->decoders[b->n_decoders - 1].name, "uint") != 0) {
+			snprintf(
+				err, errlen,
+				"error validating maps for config \"%s\": histogram \"%s\" (%s line "
+				"%d): bucket label \"%s\" (the label before \"cpu\") must end with "
+				"the uint decoder",
+				cfg->name, metric, cfg->yaml_path, b->line ? b->line : line,
+				b->name);
+			return -EINVAL;
+		}
+	}
+	return 0;
 }
 
 int module__validate_maps(const struct module *m, char *err, size_t errlen)

@@ -3,6 +3,7 @@
  * Startup order, signals and shutdown (SPEC §1.2, §1.4); everything else lives in modules.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +18,10 @@
 #include "config.h"
 #include "decoders/decoders.h"
 #include "http.h"
+#include "cgroup_id_map.h"
 #include "loader.h"
+#include "perfbuf.h"
+#include "tracing/tracing.h"
 #include "util/log.h"
 
 #define ERRLEN 4096
@@ -40,6 +44,9 @@ struct exporter {
 	struct module **mods;
 	struct decoder_env *env;
 	struct collector *collector;
+	struct cgroup_id_map **cgmaps; /* per config, NULL entries without cgroup_id_map */
+	struct perf_counters *perf;
+	struct tracing *tracing; /* tracing: ring buffers to OTLP spans */
 	struct http_server *http;
 };
 
@@ -65,6 +72,11 @@ static void exporter_free(struct exporter *x)
 
 	http_server__stop(x->http);
 	collector__free(x->collector);
+	perf_counters__free(x->perf); /* before the modules: it reads their maps */
+	tracing__free(x->tracing); /* tracing: before the modules too */
+	for (i = 0; x->cgmaps && i < x->n_names; i++)
+		cgroup_id_map__free(x->cgmaps[i]); /* unsubscribes: before the modules and env */
+	free(x->cgmaps);
 	for (i = 0; x->mods && i < x->n_names; i++)
 		module__free(x->mods[i]);
 	free(x->mods);
@@ -91,7 +103,8 @@ static int load_configs(struct exporter *x, char *err, size_t errlen)
 
 	x->cfgs = calloc((size_t)x->n_names + 1, sizeof(*x->cfgs));
 	x->mods = calloc((size_t)x->n_names + 1, sizeof(*x->mods));
-	if (!x->cfgs || !x->mods) {
+	x->cgmaps = calloc((size_t)x->n_names + 1, sizeof(*x->cgmaps));
+	if (!x->cfgs || !x->mods || !x->cgmaps) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
@@ -117,12 +130,21 @@ static int attach_configs(struct exporter *x, char *err, size_t errlen)
 	int i, e;
 
 	for (i = 0; i < x->n_names; i++) {
+		e = cgroup_id_map_check_kernel(x->cfgs[i], err, errlen);
+		if (e)
+			return e;
 		e = module__open_load(x->cfgs[i], x->opts.btf_path, x->env->kallsyms, &x->mods[i],
 				      err, errlen);
 		if (e)
 			return e;
 		module__attach(x->mods[i]);
 		e = module__validate_maps(x->mods[i], err, errlen);
+		if (e)
+			return e;
+		/* SPEC §3.7: the map filled from the cgroup monitor's initial walk, then kept current */
+		e = cgroup_id_map__new(x->cfgs[i], x->mods[i]->obj, &x->cgmaps[i], err, errlen);
+		if (!e)
+			e = cgroup_id_map__start(x->cgmaps[i], x->env->cgroups, err, errlen);
 		if (e)
 			return e;
 	}
@@ -177,6 +199,13 @@ int main(int argc, char **argv)
 
 	memset(&x, 0, sizeof(x));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/*
+	 * Scrape buffers of big maps are tens of MiB: a fixed mmap threshold returns them to the
+	 * system when freed (glibc would otherwise raise it and keep them), and two arenas
+	 * are plenty for a few HTTP threads.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+	mallopt(M_ARENA_MAX, 2);
 	switch (cli_parse(argc, argv, &x.opts)) {
 	case CLI_OK:
 		break;
@@ -232,6 +261,15 @@ int main(int argc, char **argv)
 	if (decoder_env__refresh_kallsyms(x.env, err, sizeof(err)) != 0)
 		log_msg("Error refreshing kallsyms after attach: %s", err);
 
+	/* Perf buffers are opened before the capability drop, and checked by --config.check. */
+	e = perf_counters__new(x.cfgs, x.mods, (size_t)x.n_names, x.env, &x.perf, err, sizeof(err));
+	if (e)
+		return fatal(&x, "", err);
+	/* tracing: ring buffers open before the capability drop; err is the whole line */
+	e = tracing__new(x.cfgs, x.mods, (size_t)x.n_names, x.env, &x.tracing, err, sizeof(err));
+	if (e)
+		return fatal(&x, "", err);
+
 	e = caps_apply(x.opts.capabilities_keep, err, sizeof(err));
 	if (e)
 		return fatal(&x, "Error dropping capabilities: ", err);
@@ -257,6 +295,14 @@ int main(int argc, char **argv)
 
 	e = collector__new(x.cfgs, x.mods, (size_t)x.n_names, x.env, &x.collector, err,
 			   sizeof(err));
+	if (e)
+		return fatal(&x, "Error registering exporter: ", err);
+	x.collector->perf = x.perf;
+	x.collector->tracing = x.tracing; /* tracing: its metrics in every scrape */
+	e = tracing__start(x.tracing, err, sizeof(err)); /* tracing */
+	if (e)
+		return fatal(&x, "Error registering exporter: ", err);
+	e = perf_counters__start(x.perf, err, sizeof(err));
 	if (e)
 		return fatal(&x, "Error registering exporter: ", err);
 
@@ -296,6 +342,7 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	collector__detach(x.collector);
 	log_msg("Detached in %.0fms", ms_since(&t0));
+	tracing__shutdown(x.tracing, 0); /* tracing: flush, bounded by the export timeout */
 	exporter_free(&x);
 	return 0;
 }

@@ -21,6 +21,11 @@ struct decoder_env; /* shared state of all decoders (kallsyms index, ...), see d
 struct decoder {
 	const char *name;
 	/*
+	 * The changeable sources the output depends on (DECODER_SRC_* of decoders.h): cached
+	 * results are decoded again when one of them changed.
+	 */
+	unsigned int sources;
+	/*
 	 * Optional. Builds per-use state from the YAML entry (compiled regexps, static map).
 	 * Returns 0 or a negative errno with a message in err.
 	 */
@@ -34,7 +39,8 @@ struct decoder {
 	 * Never reads past len. Runs with env->lock held (label_set__decode() takes it), so
 	 * state and env may be used without further locking. err holds an empty string on entry;
 	 * whatever the decoder appended to out before failing or skipping is discarded by the
-	 * caller.
+	 * caller. A result that must not be cached (a lookup that missed and may hit later) calls
+	 * decoder_env__no_cache(env).
 	 */
 	int (*decode)(void *state, struct decoder_env *env, const uint8_t *in, size_t len,
 		      struct buf *out, char *err, size_t errlen);

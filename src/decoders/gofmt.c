@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "gofmt.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -200,4 +201,65 @@ void gofmt_append_bytes(char *dst, size_t dstlen, const uint8_t *p, size_t n)
 			return;
 	}
 	append_raw(dst, dstlen, &used, "}", 1);
+}
+
+int gofmt_parse_uint(const uint8_t *in, size_t n, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (n == 0)
+		return -EINVAL;
+	/* Go reports whichever problem comes first, digit by digit. */
+	for (size_t i = 0; i < n; i++) {
+		unsigned int d = (unsigned int)in[i] - '0';
+
+		if (d > 9)
+			return -EINVAL;
+		if (v > (UINT64_MAX - d) / 10)
+			return -ERANGE;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
+int gofmt_atoi(const uint8_t *in, size_t n, int64_t *out, char *err, size_t errlen)
+{
+	bool neg = n > 0 && in[0] == '-';
+	size_t skip = n > 0 && (in[0] == '-' || in[0] == '+');
+	uint64_t v, limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+	int ret = gofmt_parse_uint(in + skip, n - skip, &v);
+
+	if (!ret && v > limit)
+		ret = -ERANGE;
+	if (ret) {
+		err[0] = '\0';
+		gofmt_appendf(err, errlen, "strconv.Atoi: parsing ");
+		gofmt_append_quote(err, errlen, in, n);
+		gofmt_appendf(err, errlen, ": %s",
+			      ret == -ERANGE ? "value out of range" : "invalid syntax");
+		return ret;
+	}
+	*out = neg ? (int64_t)(0 - v) : (int64_t)v;
+	return 0;
+}
+
+int gofmt_buf_hex(struct buf *out, int64_t v, int width)
+{
+	uint64_t mag = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	char text[96], *p = text + sizeof(text);
+	int digits = 0;
+
+	do {
+		*--p = "0123456789abcdef"[mag & 0xf];
+		mag >>= 4;
+		digits++;
+	} while (mag);
+	if (width > 64)
+		width = 64;
+	for (; digits + (v < 0) < width; digits++)
+		*--p = '0';
+	if (v < 0)
+		*--p = '-';
+	return buf_append(out, p, (size_t)(text + sizeof(text) - p));
 }

@@ -30,10 +30,12 @@ static int ksym_decode(void *state, struct decoder_env *env, const uint8_t *in, 
 		name = kallsyms__exact(env->kallsyms, addr);
 	if (name)
 		return buf_puts(out, name);
+	decoder_env__no_cache(env);
 	return buf_printf(out, "unknown_addr:0x%" PRIx64, addr);
 }
 
 const struct decoder decoder_ksym = {
 	.name = "ksym",
+	.sources = DECODER_SRC_KALLSYMS,
 	.decode = ksym_decode,
 };

@@ -11,33 +11,13 @@
 
 #include <cmocka.h>
 
-#include "decoders/decoders.h"
+#include "decoder_harness.h"
 #include "decoders/gofmt.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-static char fixture_path[4096];
-
-static const char *fixture(const char *name)
-{
-	const char *slash = strrchr(__FILE__, '/');
-
-	snprintf(fixture_path, sizeof(fixture_path), "%.*s/fixtures/decoders/%s",
-		 slash ? (int)(slash - __FILE__) : 1, slash ? __FILE__ : ".", name);
-	return fixture_path;
-}
-
-static struct decoder_env *new_env(const char *kallsyms_path, long reload_ms)
-{
-	struct decoder_env_opts opts = { .kallsyms_path = kallsyms_path,
-					 .kallsyms_reload_ms = reload_ms };
-	struct decoder_env *env = NULL;
-	char err[512] = "";
-
-	if (decoder_env__new(&opts, &env, err, sizeof(err)))
-		fail_msg("decoder_env__new: %s", err);
-	return env;
-}
+#define SM(k, v)                         \
+	{                                \
+		.key = (k), .value = (v) \
+	}
 
 static int setup_env(void **state)
 {
@@ -51,105 +31,24 @@ static int teardown_env(void **state)
 	return 0;
 }
 
-/* Bytes written as a C string literal, with explicit length (may hold NULs). */
-struct bytes {
-	const char *p;
-	size_t n;
-};
-#define B(s) ((struct bytes){ (s), sizeof(s) - 1 })
-#define SM(k, v)                         \
-	{                                \
-		.key = (k), .value = (v) \
-	}
-
-struct result {
-	int ret;
-	char out[512];
-	size_t out_len;
-	char err[512];
-};
-
-/* Runs one decoder through init/decode/free as a label set would. */
-static void run(struct decoder_env *env, const char *name, const struct decoder_conf *conf,
-		struct bytes in, struct result *r)
-{
-	const struct decoder *d = decoder_find(name);
-	struct decoder_conf empty = { .name = (char *)name };
-	struct buf out = { 0 };
-	void *st = NULL;
-
-	assert_non_null(d);
-	assert_string_equal(d->name, name);
-	memset(r, 0, sizeof(*r));
-	if (!conf)
-		conf = &empty;
-	if (d->init) {
-		r->ret = d->init(conf, env, &st, r->err, sizeof(r->err));
-		if (r->ret)
-			return;
-	}
-	/* Pre-existing content must be kept: decoders append. */
-	assert_int_equal(buf_puts(&out, "pre:"), 0);
-	r->ret = d->decode(st, env, (const uint8_t *)in.p, in.n, &out, r->err, sizeof(r->err));
-	assert_true(out.len >= 4);
-	assert_memory_equal(out.data, "pre:", 4);
-	r->out_len = out.len - 4;
-	assert_true(r->out_len < sizeof(r->out));
-	memcpy(r->out, out.data + 4, r->out_len);
-	r->out[r->out_len] = '\0';
-	if (r->ret)
-		assert_int_equal(r->out_len, 0);
-	if (d->free)
-		d->free(st);
-	buf_free(&out);
-}
-
-static void expect_out(struct decoder_env *env, const char *name, const struct decoder_conf *conf,
-		       struct bytes in, struct bytes want)
-{
-	struct result r;
-
-	run(env, name, conf, in, &r);
-	if (r.ret)
-		fail_msg("%s: unexpected ret %d: %s", name, r.ret, r.err);
-	assert_int_equal(r.out_len, want.n);
-	assert_memory_equal(r.out, want.p, want.n);
-}
-
-static void expect_err(struct decoder_env *env, const char *name, const struct decoder_conf *conf,
-		       struct bytes in, int ret, const char *err)
-{
-	struct result r;
-
-	run(env, name, conf, in, &r);
-	assert_int_equal(r.ret, ret);
-	if (err)
-		assert_string_equal(r.err, err);
-}
-
 /* --- registry --- */
 
 static void test_registry(void **state)
 {
-	static const char *const implemented[] = { "hex",	 "ksym",   "regexp",
-						   "static_map", "string", "uint" };
-	static const char *const later[] = { "cgroup",	     "dname",	   "errno",
-					     "ifname",	     "inet_ip",	   "kstack",
-					     "majorminor",   "pci_class",  "pci_device",
-					     "pci_subclass", "pci_vendor", "syscall" };
+	static const char *const names[] = {
+		"cgroup",     "dname",	"errno",      "hex",	   "ifname",	 "inet_ip",
+		"kstack",     "ksym",	"majorminor", "pci_class", "pci_device", "pci_subclass",
+		"pci_vendor", "regexp", "static_map", "string",	   "syscall",	 "uint",
+	};
 	static const char *const bogus[] = { "", "foo", "UINT", "uint ", "static-map", "regex" };
 
-	for (size_t i = 0; i < ARRAY_SIZE(implemented); i++) {
-		const struct decoder *d = decoder_find(implemented[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		const struct decoder *d = decoder_find(names[i]);
 
 		assert_non_null(d);
-		assert_string_equal(d->name, implemented[i]);
+		assert_string_equal(d->name, names[i]);
 		assert_non_null(d->decode);
-		assert_true(decoder_name_known(implemented[i]));
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(later); i++) {
-		assert_null(decoder_find(later[i]));
-		assert_true(decoder_name_known(later[i]));
+		assert_true(decoder_name_known(names[i]));
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(bogus); i++) {
 		assert_null(decoder_find(bogus[i]));
@@ -455,12 +354,6 @@ static void test_regexp_init_errors(void **state)
 
 /* --- ksym (SPEC §5.8) --- */
 
-static struct bytes addr_bytes(uint64_t addr, char buf[8])
-{
-	memcpy(buf, &addr, 8);
-	return (struct bytes){ buf, 8 };
-}
-
 static void test_ksym(void **state)
 {
 	static const struct {
@@ -480,7 +373,7 @@ static void test_ksym(void **state)
 	char buf[8];
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
-		expect_out(*state, "ksym", NULL, addr_bytes(cases[i].addr, buf),
+		expect_out(*state, "ksym", NULL, u64_bytes(cases[i].addr, buf),
 			   (struct bytes){ cases[i].out, strlen(cases[i].out) });
 
 	/* Only the first 8 bytes count. */
@@ -498,15 +391,6 @@ static void test_ksym(void **state)
 		   "need at least 8 bytes for an address, got 0: []byte{}");
 }
 
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	assert_int_equal(fputs(text, f) >= 0, 1);
-	assert_int_equal(fclose(f), 0);
-}
-
 static void test_ksym_reload(void **state)
 {
 	char path[] = "/tmp/test_decoders_kallsyms_XXXXXX", buf[8];
@@ -520,18 +404,18 @@ static void test_ksym_reload(void **state)
 
 	/* Re-read on every miss. */
 	env = new_env(path, -1);
-	expect_out(env, "ksym", NULL, addr_bytes(0x2000, buf), B("unknown_addr:0x2000"));
+	expect_out(env, "ksym", NULL, u64_bytes(0x2000, buf), B("unknown_addr:0x2000"));
 	assert_int_equal(env->kallsyms_reloads, 1);
 	write_file(path, "1000 T first\n2000 t second\t[bpf]\n");
-	expect_out(env, "ksym", NULL, addr_bytes(0x2000, buf), B("second"));
+	expect_out(env, "ksym", NULL, u64_bytes(0x2000, buf), B("second"));
 	assert_int_equal(env->kallsyms_reloads, 2);
-	expect_out(env, "ksym", NULL, addr_bytes(0x1000, buf), B("first"));
+	expect_out(env, "ksym", NULL, u64_bytes(0x1000, buf), B("first"));
 	assert_int_equal(env->kallsyms_reloads, 2); /* hits never re-read */
 	/* A failing re-read keeps the old index (and logs once). */
 	assert_int_equal(unlink(path), 0);
-	expect_out(env, "ksym", NULL, addr_bytes(0x3000, buf), B("unknown_addr:0x3000"));
-	expect_out(env, "ksym", NULL, addr_bytes(0x3000, buf), B("unknown_addr:0x3000"));
-	expect_out(env, "ksym", NULL, addr_bytes(0x2000, buf), B("second"));
+	expect_out(env, "ksym", NULL, u64_bytes(0x3000, buf), B("unknown_addr:0x3000"));
+	expect_out(env, "ksym", NULL, u64_bytes(0x3000, buf), B("unknown_addr:0x3000"));
+	expect_out(env, "ksym", NULL, u64_bytes(0x2000, buf), B("second"));
 	assert_true(env->kallsyms_failing);
 	assert_int_equal(decoder_env__refresh_kallsyms(env, err, sizeof(err)), -ENOENT);
 	assert_true(strncmp(err, "error opening kallsyms at ", 26) == 0);
@@ -541,19 +425,19 @@ static void test_ksym_reload(void **state)
 	write_file(path, "1000 T first\n");
 	env = new_env(path, 0);
 	write_file(path, "1000 T first\n2000 T second\n");
-	expect_out(env, "ksym", NULL, addr_bytes(0x2000, buf), B("unknown_addr:0x2000"));
+	expect_out(env, "ksym", NULL, u64_bytes(0x2000, buf), B("unknown_addr:0x2000"));
 	assert_int_equal(env->kallsyms_reloads, 0);
 	assert_int_equal(decoder_env__refresh_kallsyms(env, err, sizeof(err)), 0);
-	expect_out(env, "ksym", NULL, addr_bytes(0x2000, buf), B("second"));
+	expect_out(env, "ksym", NULL, u64_bytes(0x2000, buf), B("second"));
 	decoder_env__free(env);
 
 	/* A short interval lets a later miss re-read. */
 	write_file(path, "1000 T first\n");
 	env = new_env(path, 30);
 	write_file(path, "1000 T first\n3000 T third\n");
-	expect_out(env, "ksym", NULL, addr_bytes(0x3000, buf), B("unknown_addr:0x3000"));
+	expect_out(env, "ksym", NULL, u64_bytes(0x3000, buf), B("unknown_addr:0x3000"));
 	usleep(40 * 1000);
-	expect_out(env, "ksym", NULL, addr_bytes(0x3000, buf), B("third"));
+	expect_out(env, "ksym", NULL, u64_bytes(0x3000, buf), B("third"));
 	assert_int_equal(env->kallsyms_reloads, 1);
 	decoder_env__free(env);
 	unlink(path);

@@ -333,8 +333,6 @@ static void test_new_errors(void **state)
 		{ LABEL("x", 4, 0, DEC("uint"), DEC("foo")), -EINVAL,
 		  "label \"x\": unknown decoder \"foo\"" },
 		{ LABEL("x\ty", 4, 0, DEC("")), -EINVAL, "label \"x\\ty\": unknown decoder \"\"" },
-		{ LABEL("cg", 8, 0, DEC("uint"), DEC("cgroup")), -EINVAL,
-		  "label \"cg\": decoder \"cgroup\" is not implemented yet" },
 		{ LABEL("comm", 16, 0, DEC("string"), REGEXP("ok", "(")), -EINVAL,
 		  "label \"comm\": decoder \"regexp\": error compiling regexp \"(\": missing "
 		  "closing parenthesis" },

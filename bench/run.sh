@@ -1,0 +1,303 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# The scrape benchmark (`make bench`, as root): for BPF maps of 1k to 1M series filled from
+# user space, the exporter's scrape time (text and protobuf), the floors of reading the same
+# map (one BPF_MAP_LOOKUP_BATCH pass; get_next_key + lookup per key as the Go exporter
+# does), prometheus-node-exporter serving the same series from a textfile, and the
+# exporter's memory. Prints a Markdown table and writes it into bench/README.md.
+#
+# Usage: run.sh BUILD_DIR   (holding ebpf_exporter, bench/scrape and e2e/scaletool)
+# Environment: BENCH_CASES (space-separated subset of the case names below),
+# BENCH_REPS (scrapes per median, default 5), BENCH_PORT (first of two loopback ports,
+# default 19535), BENCH_README=0 to leave bench/README.md alone.
+
+set -u -o pipefail
+
+if [ $# -ne 1 ]; then
+	echo "usage: $0 BUILD_DIR" >&2
+	exit 2
+fi
+BUILD=$1
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+EXPORTER=$BUILD/ebpf_exporter
+SCRAPE=$BUILD/bench/scrape
+FILL=$BUILD/e2e/scaletool
+NODE_EXPORTER=${NODE_EXPORTER:-prometheus-node-exporter}
+REPS=${BENCH_REPS:-5}
+PORT=${BENCH_PORT:-19535}
+NE_PORT=$((PORT + 1))
+ACCEPT_PB='application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited'
+EXAMPLES=timers,percpu-softirq,raw-tracepoints
+
+# name map fill-kind count: the series are the map's keys (histograms: label sets).
+ALL_CASES="c1k:bench_c1k_total:counter:1000
+c10k:bench_c10k_total:counter:10000
+c100k:bench_c100k_total:counter:100000
+c1m:bench_c1m_total:counter:1000000
+pcpu100k:bench_pcpu_total:pcpu:100000
+hist10k:bench_hist_seconds:hist:10000"
+CASES=${BENCH_CASES:-c1k c10k c100k c1m pcpu100k hist10k}
+
+WORK=
+EXP_PID=
+NE_PID=
+NE_MS=
+IDLE_RSS=
+IDLE_RSS_SCRAPED=
+C1M_RSS_SEQ=
+
+die()
+{
+	echo "bench: $*" >&2
+	exit 1
+}
+
+# stop_pid PID: TERM, then KILL after 10 s; waits for it.
+stop_pid()
+{
+	local pid=$1 i
+
+	[ -n "$pid" ] || return 0
+	kill -TERM "$pid" 2>/dev/null
+	for ((i = 0; i < 200; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+}
+
+cleanup()
+{
+	stop_pid "$EXP_PID"
+	stop_pid "$NE_PID"
+	[ -n "$WORK" ] && rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+# wait_http PORT PID NAME: until the server answers (60 s at most) or its process exits.
+wait_http()
+{
+	local i
+
+	for ((i = 0; i < 1200; i++)); do
+		curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$1/" && return 0
+		kill -0 "$2" 2>/dev/null || die "$3 exited during start-up (log: $WORK/$3.log)"
+		sleep 0.05
+	done
+	die "$3 did not answer on port $1"
+}
+
+# start_exporter NAME ARGS...
+start_exporter()
+{
+	local name=$1
+
+	shift
+	"$EXPORTER" --web.listen-address="127.0.0.1:$PORT" "$@" >"$WORK/$name.log" 2>&1 &
+	EXP_PID=$!
+	wait_http "$PORT" "$EXP_PID" "$name"
+}
+
+stop_exporter()
+{
+	stop_pid "$EXP_PID"
+	EXP_PID=
+}
+
+mib()
+{
+	awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'
+}
+
+# write_config NAME MAP KIND: NAME.yaml exporting MAP, NAME.bpf.o the benchmark object.
+write_config()
+{
+	local name=$1 map=$2 kind=$3
+
+	cp "$HERE/scrape.bpf.o" "$WORK/cfg/$name.bpf.o"
+	if [ "$kind" = hist ]; then
+		cat <<EOF
+metrics:
+  histograms:
+    - name: $map
+      help: Benchmark histogram
+      bucket_type: exp2
+      bucket_min: 0
+      bucket_max: 29
+      bucket_multiplier: 0.000001
+      labels:
+        - {name: id, size: 4, decoders: [{name: uint}]}
+        - {name: bucket, size: 4, decoders: [{name: uint}]}
+EOF
+	else
+		cat <<EOF
+metrics:
+  counters:
+    - name: $map
+      help: Benchmark counter
+      labels:
+        - {name: id, size: 4, decoders: [{name: uint}]}
+        - {name: shard, size: 4, decoders: [{name: uint}]}
+EOF
+	fi >"$WORK/cfg/$name.yaml"
+}
+
+# node_exporter_ms NAME COUNT: node_exporter serving NAME's scraped families from a textfile;
+# sets NE_MS to the median scrape time in ms, after checking it serves COUNT series.
+node_exporter_ms()
+{
+	local name=$1 count=$2 got out
+
+	mkdir -p "$WORK/ne"
+	rm -f "$WORK/ne"/*.prom
+	grep -E '^(# (HELP|TYPE) )?ebpf_exporter_bench_' "$WORK/$name.prom" >"$WORK/ne/bench.prom"
+	"$NODE_EXPORTER" --collector.disable-defaults --collector.textfile \
+		--collector.textfile.directory="$WORK/ne" \
+		--web.listen-address="127.0.0.1:$NE_PORT" >"$WORK/node_exporter.log" 2>&1 &
+	NE_PID=$!
+	wait_http "$NE_PORT" "$NE_PID" node_exporter
+	curl -s --max-time 300 -o "$WORK/node_exporter.prom" "http://127.0.0.1:$NE_PORT/metrics"
+	got=$(count_series "$WORK/node_exporter.prom")
+	[ "$got" -eq "$count" ] || die "node_exporter serves $got series of $name, want $count"
+	out=$("$SCRAPE" http 127.0.0.1 "$NE_PORT" /metrics - "$REPS") ||
+		die "scraping node_exporter failed"
+	stop_pid "$NE_PID"
+	NE_PID=
+	NE_MS=${out%% *}
+}
+
+# Series the exporter serves for the benchmark family (histograms: their _count lines).
+count_series()
+{
+	grep -E '^ebpf_exporter_bench_[a-z0-9_]*[{ ]' "$1" | grep -cvE '_(bucket|sum)[{ ]'
+}
+
+run_case()
+{
+	local name=$1 map=$2 kind=$3 n=$4 id text pb fl rss hwm series i r seq=
+
+	write_config "$name" "$map" "$kind"
+	start_exporter "$name" --config.dir="$WORK/cfg" --config.names="$name"
+	id=$("$FILL" fill "$EXP_PID" "$map" "$kind" "$n") || die "$name: filling $map failed"
+	curl -s --max-time 300 -o "$WORK/$name.prom" "http://127.0.0.1:$PORT/metrics" ||
+		die "$name: scrape failed"
+	series=$(count_series "$WORK/$name.prom")
+	[ "$series" -eq "$n" ] || die "$name: the exporter serves $series series, want $n"
+	text=$("$SCRAPE" http 127.0.0.1 "$PORT" /metrics - "$REPS") || die "$name: text scrapes"
+	pb=$("$SCRAPE" http 127.0.0.1 "$PORT" /metrics "$ACCEPT_PB" "$REPS") ||
+		die "$name: protobuf scrapes"
+	fl=$("$SCRAPE" floors "$id" "$REPS") || die "$name: map floors"
+	read -r rss hwm < <("$SCRAPE" rss "$EXP_PID")
+	if [ "$name" = c1m ]; then
+		# Memory must come back down, or stay steady, scrape after scrape.
+		for ((i = 0; i < 3; i++)); do
+			"$SCRAPE" http 127.0.0.1 "$PORT" /metrics - 1 >/dev/null
+			read -r r _ < <("$SCRAPE" rss "$EXP_PID")
+			seq="$seq $(mib "$r")"
+		done
+		C1M_RSS_SEQ="$(mib "$rss")$seq"
+	fi
+	stop_exporter
+	node_exporter_ms "$name" "$n"
+	# name series text_ms text_bytes pb_ms pb_bytes batch_ms perkey_ms entries rss hwm ne_ms
+	echo "$name $n $text $pb $fl $rss $hwm $NE_MS" >>"$WORK/results"
+}
+
+idle_rss()
+{
+	local rss hwm after
+
+	start_exporter idle --config.dir="$ROOT/examples" --config.names="$EXAMPLES"
+	sleep 1
+	read -r rss hwm < <("$SCRAPE" rss "$EXP_PID")
+	"$SCRAPE" http 127.0.0.1 "$PORT" /metrics - 1 >/dev/null || die "idle: scrape failed"
+	sleep 0.2
+	read -r after hwm < <("$SCRAPE" rss "$EXP_PID")
+	stop_exporter
+	IDLE_RSS=$(mib "$rss")
+	IDLE_RSS_SCRAPED=$(mib "$after")
+}
+
+report()
+{
+	local rev
+
+	rev=$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)
+	echo "Run $(date -u +%Y-%m-%d) on $(nproc) CPUs, Linux $(uname -r), revision $rev;" \
+		"medians of $REPS scrapes."
+	echo
+	echo "| case | series | text ms | protobuf ms | batch floor ms | text / batch | per-key floor ms | node_exporter ms | node_exporter / text | ns per series | RSS after MiB | peak RSS MiB |"
+	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+	awk '{
+		printf "| %s | %d | %.2f | %.2f | %.2f | %.2f | %.2f | %.1f | %.1f | %.0f | %.1f | %.1f |\n",
+			$1, $2, $3, $5, $7, $3 / $7, $8, $12, $12 / $3, $3 * 1e6 / $2,
+			$10 / 1024, $11 / 1024
+	}' "$WORK/results"
+	echo
+	echo "Text and protobuf bodies: $(awk '{ printf "%s%s %.2f/%.2f MB", (NR > 1 ? ", " : ""), $1, $4 / 1e6, $6 / 1e6 }' "$WORK/results")."
+	echo
+	echo "Targets (issue 6):"
+	awk -v idle="$IDLE_RSS" -v idle2="$IDLE_RSS_SCRAPED" -v seq="${C1M_RSS_SEQ:-}" '
+	function verdict(ok) { return ok ? "met" : "NOT met" }
+	{ t[$1] = $3; b[$1] = $7; ne[$1] = $12; n[$1] = $2 }
+	END {
+		if ("c100k" in t) {
+			printf "- 100k-series counter map: text scrape / batch floor = %.2f (at most 2: %s)\n", t["c100k"] / b["c100k"], verdict(t["c100k"] / b["c100k"] <= 2)
+			printf "- 100k-series counter map: node_exporter / exporter = %.1f (at least 10: %s)\n", ne["c100k"] / t["c100k"], verdict(ne["c100k"] / t["c100k"] >= 10)
+		}
+		printf "- RSS idle with three examples: %s MiB at start, %s MiB after a scrape (at most 8: %s)\n", idle, idle2, verdict(idle <= 8 && idle2 <= 8)
+		if (seq != "") {
+			k = split(seq, r, " ")
+			max = 0
+			for (i = 1; i <= k; i++) if (r[i] + 0 > max) max = r[i] + 0
+			printf "- RSS after scraping the 1M-series map, then after each of 3 more scrapes: %s MiB (at most 64, steady or falling: %s)\n", seq, verdict(max <= 64 && r[k] <= r[1] * 1.05)
+		}
+		if (("c1k" in t) && ("c1m" in t))
+			printf "- Per-series cost: %.0f ns at 1k, %.0f ns at 1M, %.2fx (linear growth keeps it near 1x)\n", t["c1k"] * 1e6 / n["c1k"], t["c1m"] * 1e6 / n["c1m"], (t["c1m"] / n["c1m"]) / (t["c1k"] / n["c1k"])
+	}' "$WORK/results"
+}
+
+# Replaces the text between the bench markers of bench/README.md with the report.
+update_readme()
+{
+	local readme=$HERE/README.md
+
+	grep -q '^<!-- bench:begin -->$' "$readme" || return 0
+	awk -v table="$1" '
+	/^<!-- bench:begin -->$/ { print; while ((getline line < table) > 0) print line; skip = 1; next }
+	/^<!-- bench:end -->$/ { skip = 0 }
+	!skip { print }' "$readme" >"$readme.new" && mv "$readme.new" "$readme"
+}
+
+main()
+{
+	local c name map kind n
+
+	[ "$(id -u)" -eq 0 ] || die "run as root (BPF maps, /proc of the exporter)"
+	for f in "$EXPORTER" "$SCRAPE" "$FILL"; do
+		[ -x "$f" ] || die "$f not found: run it through make bench"
+	done
+	[ -f "$HERE/scrape.bpf.o" ] || die "$HERE/scrape.bpf.o not found: run it through make bench"
+	command -v "$NODE_EXPORTER" >/dev/null || die "$NODE_EXPORTER not found (scripts/bench-deps.sh)"
+	WORK=$(mktemp -d /tmp/ebpf-exporter-bench.XXXXXX)
+	mkdir -p "$WORK/cfg"
+	: >"$WORK/results"
+
+	echo "bench: idle memory with $EXAMPLES" >&2
+	idle_rss
+	for c in $CASES; do
+		IFS=: read -r name map kind n < <(printf '%s\n' "$ALL_CASES" | grep "^$c:") ||
+			die "unknown case $c"
+		echo "bench: $name ($n series of $map)" >&2
+		run_case "$name" "$map" "$kind" "$n"
+	done
+	report | tee "$WORK/report.md"
+	if [ "${BENCH_README:-1}" != 0 ]; then
+		update_readme "$WORK/report.md"
+	fi
+}
+
+main

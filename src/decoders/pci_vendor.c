@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: MIT
+/*
+ * pci_vendor (SPEC §5.13, §0): decimal text of a vendor id (chain `uint` first) to its name in
+ * pci.ids (libpci), else `unknown pci vendor: 0x<id as 4 hex digits>`; `missing pci.ids db`
+ * for any input when there is no pci.ids. Text that is not a number is an error.
+ */
+#include "decoders.h"
+#include "gofmt.h"
+#include "pcidb.h"
+
+static int pci_vendor_init(const struct decoder_conf *conf, struct decoder_env *env, void **state,
+			   char *err, size_t errlen)
+{
+	return decoder_env__use_pcidb(env, err, errlen);
+}
+
+static int pci_vendor_decode(void *state, struct decoder_env *env, const uint8_t *in, size_t len,
+			     struct buf *out, char *err, size_t errlen)
+{
+	char buf[PCIDB_NAME_MAX];
+	const char *name = NULL;
+	int64_t n;
+	int ret;
+
+	if (pcidb__missing(env->pcidb))
+		return buf_puts(out, "missing pci.ids db");
+	ret = gofmt_atoi(in, len, &n, err, errlen);
+	if (ret)
+		return ret;
+	if (n >= 0 && n <= 0xffff)
+		name = pcidb__vendor(env->pcidb, (uint16_t)n, buf);
+	if (name)
+		return buf_puts(out, name);
+	ret = buf_puts(out, "unknown pci vendor: 0x");
+	return ret ? ret : gofmt_buf_hex(out, n, 4);
+}
+
+const struct decoder decoder_pci_vendor = {
+	.name = "pci_vendor",
+	.init = pci_vendor_init,
+	.decode = pci_vendor_decode,
+};

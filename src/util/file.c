@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: MIT
+#include "file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#define READ_CHUNK 65536
+
+int file_read_all(const char *path, size_t limit, struct buf *out, const char **op)
+{
+	int fd, err = 0;
+	ssize_t n;
+
+	*op = "open";
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		*op = NULL;
+		if (limit && out->len >= limit) {
+			err = -EFBIG;
+			break;
+		}
+		err = buf_reserve(out, READ_CHUNK);
+		if (err)
+			break;
+		out->data[out->len] = '\0';
+		*op = "read";
+		n = read(fd, out->data + out->len, READ_CHUNK);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		out->len += (size_t)n;
+		out->data[out->len] = '\0';
+	}
+	close(fd);
+	if (!err)
+		*op = NULL;
+	return err;
+}
