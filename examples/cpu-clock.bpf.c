@@ -2,7 +2,8 @@
 /*
  * Samples every online CPU 99 times a second with the software cpu-clock perf event and counts
  * what each sample found the CPU doing: idle, running kernel code or running user code. The
- * shares approximate CPU utilisation per CPU and mode, the way `perf top` samples it.
+ * shares approximate CPU utilisation per CPU and mode, the way `perf top` samples it. (A CPU
+ * whose tick stops while idle may not be sampled then: `idle` is a lower bound.)
  *
  * The exporter opens one perf event per online CPU for the perf_event/ section below
  * (type 1 = PERF_TYPE_SOFTWARE, config 0 = PERF_COUNT_SW_CPU_CLOCK, 99 samples a second).

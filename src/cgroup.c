@@ -402,7 +402,9 @@ static struct cg_entry *find_alive_path(struct cgroup_monitor *m, const char *pa
 	return NULL;
 }
 
-static void handle_event(struct cgroup_monitor *m, const struct fanotify_event_metadata *md)
+/* md is a copy of the header of the event at raw (which holds md->event_len bytes). */
+static void handle_event(struct cgroup_monitor *m, const struct fanotify_event_metadata *md,
+			 const char *raw)
 {
 	struct file_handle *dir = NULL, *child = NULL;
 	const char *name = NULL;
@@ -423,7 +425,7 @@ static void handle_event(struct cgroup_monitor *m, const struct fanotify_event_m
 	if (!(md->mask & FAN_ONDIR) || !(md->mask & (FAN_CREATE | FAN_DELETE)))
 		return;
 	while (off + sizeof(struct fanotify_event_info_header) <= md->event_len) {
-		const struct fanotify_event_info_header *h = (const void *)((const char *)md + off);
+		const struct fanotify_event_info_header *h = (const void *)(raw + off);
 		const struct fanotify_event_info_fid *fid = (const void *)h;
 		size_t hsz = sizeof(*fid) + sizeof(struct file_handle);
 
@@ -465,12 +467,19 @@ static void handle_event(struct cgroup_monitor *m, const struct fanotify_event_m
 	}
 	exists = stat(path.data, &st) == 0 && S_ISDIR(st.st_mode);
 	if (md->mask & FAN_CREATE) {
-		/* Merged create and delete of the same name: the directory may be gone already. */
-		if (handle_id(child, &id) || (exists && ((id = st.st_ino), true))) {
-			ret = record(m, id, path.data, path.len);
-			if (ret)
-				event_error(m, "recording a new cgroup", -ret);
+		/*
+		 * The id comes with the event (FAN_REPORT_TARGET_FID), else from the directory,
+		 * which may be gone already when a create and a delete of one name were merged.
+		 */
+		bool known = handle_id(child, &id);
+
+		if (!known && exists) {
+			id = st.st_ino;
+			known = true;
 		}
+		ret = known ? record(m, id, path.data, path.len) : 0;
+		if (ret)
+			event_error(m, "recording a new cgroup", -ret);
 	}
 	if ((md->mask & FAN_DELETE) && !((md->mask & FAN_CREATE) && exists)) {
 		struct cg_entry *e = handle_id(child, &id) ? idx_find(m, id) :
@@ -485,13 +494,13 @@ static void handle_event(struct cgroup_monitor *m, const struct fanotify_event_m
 /* Takes in every queued event. With the lock held. */
 static void drain(struct cgroup_monitor *m)
 {
-	char buf[16384] __attribute__((aligned(__alignof__(struct fanotify_event_metadata))));
+	char buf[16384];
 	ssize_t n;
 
 	if (m->fan_fd < 0)
 		return;
 	for (;;) {
-		const struct fanotify_event_metadata *md = (const void *)buf;
+		size_t off = 0;
 
 		n = read(m->fan_fd, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
@@ -501,12 +510,21 @@ static void drain(struct cgroup_monitor *m)
 				event_error(m, "reading fanotify events", errno);
 			return;
 		}
-		for (; FAN_EVENT_OK(md, n); md = FAN_EVENT_NEXT(md, n)) {
-			if (md->vers != FANOTIFY_METADATA_VERSION) {
+		/*
+		 * Events are only 4-byte aligned (FANOTIFY_EVENT_ALIGN): copy each header out
+		 * before reading its 64-bit mask.
+		 */
+		while ((size_t)n - off >= sizeof(struct fanotify_event_metadata)) {
+			struct fanotify_event_metadata md;
+
+			memcpy(&md, buf + off, sizeof(md));
+			if (md.event_len < sizeof(md) || md.event_len > (size_t)n - off)
+				break;
+			if (md.vers != FANOTIFY_METADATA_VERSION)
 				event_error(m, "unexpected fanotify event version", EPROTO);
-				continue;
-			}
-			handle_event(m, md);
+			else if (md.metadata_len >= sizeof(md) && md.metadata_len <= md.event_len)
+				handle_event(m, &md, buf + off);
+			off += md.event_len;
 		}
 	}
 }

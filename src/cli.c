@@ -29,7 +29,7 @@
  * In kingpin's registration order, which is the order of --help: the application's built-in
  * flags first, then main.go's flags, then --version (kingpin.Version() comes last there).
  */
-const struct flag_def cli_flags[CLI_N_FLAGS] = {
+const struct flag_def cli_flags[] = {
 	{ "help", "Show context-sensitive help (also try --help-long and --help-man).", FT_BOOL,
 	  NULL, false, false, 'h', FA_HELP, 0 },
 	{ "help-long", "Generate long help.", FT_BOOL, NULL, false, true, 0, FA_HELP_LONG, 0 },
@@ -222,7 +222,7 @@ static int check_dir(const char *path, struct buf *msg)
 			return 0;
 		/*
 		 * Go's FileInfo.Name(), os.basename(), differs from filepath.Base() only for ""
-		 * and paths of slashes, which never name a file.
+		 * and paths ending in '/', which stat() never finds to be a file.
 		 */
 		err = buf_putc(msg, '\'');
 		if (!err)
@@ -299,6 +299,7 @@ static void emit(FILE *f, const struct buf *b)
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* Actions and the public API */
 
 static int set_defaults(struct cli_opts *opts)
 {

@@ -67,6 +67,30 @@ struct metric_state {
 	uint8_t *keybuf;
 	const char **tmp_values;
 	time_t last_log;
+	/*
+	 * Counters' steady state: when a scrape reads exactly the keys of the previous one and
+	 * no decoder source changed, the decoded, sorted and merged series are reused and only
+	 * their values recomputed. rowid[k] is the row sample k came from (rows numbered in
+	 * walk order); series g sums rows grp_rows[grp_end[g-1]..grp_end[g]).
+	 */
+	size_t row_no;
+	uint32_t *rowid;
+	size_t rowid_cap;
+	size_t *order; /* label indexes sorted by label name */
+	uint32_t *perm;
+	size_t perm_cap;
+	uint32_t *grp_rows;
+	size_t grp_rows_cap;
+	uint32_t *grp_end;
+	size_t grp_end_cap;
+	struct sample *out;
+	size_t n_out, out_cap;
+	uint8_t *prev_keys;
+	size_t prev_n, prev_keys_cap;
+	uint64_t prev_gen;
+	uint64_t prev_errors; /* entries that failed to decode in the slow path */
+	uint64_t scrape_errors;
+	bool reusable;
 };
 
 /* One decoded histogram row: label values (bucket excluded), bucket index, value. */
@@ -147,6 +171,19 @@ static int metric_init(struct metric_state *ms, struct collector *c, size_t cfg_
 		return -ENOMEM;
 	for (i = 0; i < n_labels; i++)
 		ms->label_names[i] = labels[i].name;
+	ms->order = calloc(n_labels + 1, sizeof(*ms->order));
+	if (!ms->order)
+		return -ENOMEM;
+	for (i = 0; i < n_labels; i++)
+		ms->order[i] = i;
+	/* Insertion sort by name: a handful of labels. */
+	for (i = 1; i < n_labels; i++) {
+		size_t k = ms->order[i], j = i;
+
+		for (; j > 0 && strcmp(labels[ms->order[j - 1]].name, labels[k].name) > 0; j--)
+			ms->order[j] = ms->order[j - 1];
+		ms->order[j] = k;
+	}
 
 	e = label_set__new(labels, n_labels, c->env, &ms->ls, lerr, sizeof(lerr));
 	if (!e)
@@ -212,6 +249,13 @@ static void metric_free(struct metric_state *ms)
 	free(ms->vals);
 	free(ms->samples);
 	free(ms->keybuf);
+	free(ms->rowid);
+	free(ms->order);
+	free(ms->perm);
+	free(ms->grp_rows);
+	free(ms->grp_end);
+	free(ms->out);
+	free(ms->prev_keys);
 	free(ms->le);
 	free(ms->acc);
 	free(ms->rows);
@@ -318,6 +362,7 @@ static void metric_error(struct collector *c, struct metric_state *ms, const cha
 	time_t now = time(NULL);
 
 	c->decoder_errors[ms->cfg_idx]++;
+	ms->scrape_errors++;
 	if (ms->last_log && now - ms->last_log < ERROR_LOG_INTERVAL)
 		return;
 	ms->last_log = now;
@@ -378,6 +423,12 @@ static int add_row(struct collector *c, struct metric_state *ms, const uint8_t *
 			ms->offs[n * ms->n_labels + i] =
 				(size_t)(ms->tmp_values[i] - ms->arena.data);
 	}
+	if (!ms->hist) {
+		e = grow((void **)&ms->rowid, &ms->rowid_cap, n + 1, sizeof(*ms->rowid));
+		if (e)
+			return e;
+		ms->rowid[n] = (uint32_t)ms->row_no;
+	}
 	ms->samples[n].value = v;
 	ms->samples[n].hist = NULL;
 	ms->samples[n].values = NULL;
@@ -393,16 +444,18 @@ typedef int (*row_fn)(struct collector *c, struct metric_state *ms, const uint8_
  * CPU with the CPU index appended to the key when the last label is `cpu`; otherwise their
  * CPUs' values are summed into one row, unless split_cpus asks for a row per CPU (/maps).
  */
-static int walk_rows(struct collector *c, struct metric_state *ms, bool split_cpus, row_fn fn,
-		     void *arg)
+/*
+ * Reads the map into ms->snap. Returns 1 when there is a snapshot to walk, 0 when there is
+ * none (no map, or a read error, which is counted and logged), or -ENOMEM.
+ */
+static int read_snapshot(struct collector *c, struct metric_state *ms)
 {
-	struct map_snapshot *s = &ms->snap;
-	size_t i;
-	int e, cpu;
+	int e;
 
+	ms->snap.n = 0;
 	if (ms->map_fd < 0)
 		return 0;
-	e = map_snapshot__read(s, ms->map_fd, ms->map_type, ms->key_size, ms->value_size,
+	e = map_snapshot__read(&ms->snap, ms->map_fd, ms->map_type, ms->key_size, ms->value_size,
 			       ms->max_entries);
 	if (e) {
 		char et[128];
@@ -412,6 +465,16 @@ static int walk_rows(struct collector *c, struct metric_state *ms, bool split_cp
 		metric_error(c, ms, errno_text(e, et, sizeof(et)));
 		return 0;
 	}
+	return 1;
+}
+
+/* Calls fn for every row of the snapshot already read (see walk_rows). */
+static int walk_snapshot(struct collector *c, struct metric_state *ms, bool split_cpus, row_fn fn,
+			 void *arg)
+{
+	struct map_snapshot *s = &ms->snap;
+	size_t i;
+	int e, cpu;
 
 	for (i = 0; i < s->n; i++) {
 		const uint8_t *key = map_snapshot__key(s, i);
@@ -457,28 +520,31 @@ static int walk_rows(struct collector *c, struct metric_state *ms, bool split_cp
 	return 0;
 }
 
+static int walk_rows(struct collector *c, struct metric_state *ms, bool split_cpus, row_fn fn,
+		     void *arg)
+{
+	int e = read_snapshot(c, ms);
+
+	if (e <= 0)
+		return e;
+	return walk_snapshot(c, ms, split_cpus, fn, arg);
+}
+
 static int add_row_cb(struct collector *c, struct metric_state *ms, const uint8_t *key, size_t len,
 		      double v, void *arg)
 {
-	return add_row(c, ms, key, len, v);
+	int e = add_row(c, ms, key, len, v);
+
+	ms->row_no++;
+	return e;
 }
 
-/*
- * Snapshots the map and decodes every row into ms->samples, each with all its label values
- * (the bucket label included, for histograms).
- */
-static int collect_rows(struct collector *c, struct metric_state *ms)
+/* Turns the arena offsets of the decoded rows into pointers, once the arena stops moving. */
+static int fix_values(struct metric_state *ms)
 {
 	size_t i, k;
 	int e;
 
-	ms->n_samples = 0;
-	buf_reset(&ms->arena);
-	e = walk_rows(c, ms, false, add_row_cb, NULL);
-	if (e)
-		return e;
-
-	/* The arena no longer moves: turn offsets into pointers. */
 	e = grow((void **)&ms->vals, &ms->vals_cap, ms->n_samples * ms->n_labels + 1,
 		 sizeof(*ms->vals));
 	if (e)
@@ -492,37 +558,173 @@ static int collect_rows(struct collector *c, struct metric_state *ms)
 	return 0;
 }
 
+/*
+ * Snapshots the map and decodes every row into ms->samples, each with all its label values
+ * (the bucket label included, for histograms).
+ */
+static int collect_rows(struct collector *c, struct metric_state *ms)
+{
+	int e;
+
+	ms->n_samples = 0;
+	ms->row_no = 0;
+	buf_reset(&ms->arena);
+	e = walk_rows(c, ms, false, add_row_cb, NULL);
+	return e ? e : fix_values(ms);
+}
+
+/* Value of row r of the snapshot (rows numbered as walk_snapshot() visits them). */
+static double row_value(const struct metric_state *ms, uint32_t r)
+{
+	const struct map_snapshot *s = &ms->snap;
+	double v = 0;
+	int cpu;
+
+	if (ms->cpu_label)
+		return (double)map_snapshot__value(s, r / (uint32_t)s->ncpus,
+						   (int)(r % (uint32_t)s->ncpus));
+	for (cpu = 0; cpu < s->ncpus; cpu++)
+		v += (double)map_snapshot__value(s, r, cpu);
+	return v;
+}
+
+static int perm_compare(const void *a, const void *b, void *arg)
+{
+	const struct metric_state *ms = arg;
+	const struct sample *x = &ms->samples[*(const uint32_t *)a];
+	const struct sample *y = &ms->samples[*(const uint32_t *)b];
+	size_t k;
+
+	for (k = 0; k < ms->n_labels; k++) {
+		int r = strcmp(x->values[ms->order[k]], y->values[ms->order[k]]);
+
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+/*
+ * Sorts the decoded rows by label values (label-name order, as the exposition prints them)
+ * and merges rows with equal values into one series each (SPEC §4.3, compared exactly as
+ * SPEC §0 says), remembering which rows make up each series.
+ */
+static int group_rows(struct metric_state *ms)
+{
+	size_t n = ms->n_samples, i, g = 0;
+	int e;
+
+	e = grow((void **)&ms->perm, &ms->perm_cap, n + 1, sizeof(*ms->perm));
+	if (!e)
+		e = grow((void **)&ms->grp_rows, &ms->grp_rows_cap, n + 1, sizeof(*ms->grp_rows));
+	if (!e)
+		e = grow((void **)&ms->grp_end, &ms->grp_end_cap, n + 1, sizeof(*ms->grp_end));
+	if (!e)
+		e = grow((void **)&ms->out, &ms->out_cap, n + 1, sizeof(*ms->out));
+	if (e)
+		return e;
+	for (i = 0; i < n; i++)
+		ms->perm[i] = (uint32_t)i;
+	if (ms->n_labels)
+		qsort_r(ms->perm, n, sizeof(*ms->perm), perm_compare, ms);
+	for (i = 0; i < n; i++) {
+		const struct sample *smp = &ms->samples[ms->perm[i]];
+
+		if (i == 0 || perm_compare(&ms->perm[i - 1], &ms->perm[i], ms) != 0) {
+			if (i)
+				ms->grp_end[g++] = (uint32_t)i;
+			ms->out[g] = *smp;
+			ms->out[g].value = 0;
+		}
+		ms->out[g].value += smp->value;
+		ms->grp_rows[i] = ms->rowid[ms->perm[i]];
+	}
+	if (n)
+		ms->grp_end[g++] = (uint32_t)n;
+	ms->n_out = g;
+	return 0;
+}
+
+/* Remembers the keys the series were built from, for the next scrape's fast path. */
+static int remember_keys(struct metric_state *ms, uint64_t gen)
+{
+	size_t bytes = ms->snap.n * ms->key_size;
+
+	ms->reusable = false;
+	if (bytes > ms->prev_keys_cap) {
+		uint8_t *p = realloc(ms->prev_keys, bytes);
+
+		if (!p)
+			return -ENOMEM;
+		ms->prev_keys = p;
+		ms->prev_keys_cap = bytes;
+	}
+	if (bytes)
+		memcpy(ms->prev_keys, ms->snap.keys, bytes);
+	ms->prev_n = ms->snap.n;
+	ms->prev_gen = gen;
+	ms->prev_errors = ms->scrape_errors;
+	ms->reusable = true;
+	return 0;
+}
+
+/* The previous scrape's series still hold when the same keys decode the same way. */
+static bool keys_unchanged(const struct metric_state *ms, uint64_t gen)
+{
+	return ms->reusable && ms->snap.n == ms->prev_n && gen == ms->prev_gen &&
+	       (ms->snap.n == 0 ||
+		memcmp(ms->prev_keys, ms->snap.keys, ms->snap.n * ms->key_size) == 0);
+}
+
 static int collect_counter(struct collector *c, struct metric_state *ms, struct family *f)
 {
-	size_t i;
+	uint64_t gen;
+	size_t g, i;
 	int e;
 
 	memset(f, 0, sizeof(*f));
-	e = collect_rows(c, ms);
-	if (e)
+	ms->scrape_errors = 0;
+	e = read_snapshot(c, ms);
+	if (e < 0)
 		return e;
+	if (e == 0) {
+		ms->n_out = 0;
+		ms->reusable = false;
+		return 0;
+	}
+	gen = label_set__generation(ms->ls);
+	if (keys_unchanged(ms, gen)) {
+		/* Steady state: same series, new values; keys that failed count again. */
+		for (g = 0, i = 0; g < ms->n_out; g++) {
+			double v = 0;
+
+			for (; i < ms->grp_end[g]; i++)
+				v += row_value(ms, ms->grp_rows[i]);
+			ms->out[g].value = v;
+		}
+		c->decoder_errors[ms->cfg_idx] += ms->prev_errors;
+	} else {
+		ms->n_samples = 0;
+		ms->row_no = 0;
+		buf_reset(&ms->arena);
+		e = walk_snapshot(c, ms, false, add_row_cb, NULL);
+		if (!e)
+			e = fix_values(ms);
+		if (!e)
+			e = group_rows(ms);
+		if (!e)
+			e = remember_keys(ms, gen);
+		if (e)
+			return e;
+	}
 
 	f->name = ms->full_name;
 	f->help = ms->help;
 	f->type = FAMILY_COUNTER;
 	f->label_names = ms->label_names;
 	f->n_labels = ms->n_labels;
-	f->samples = ms->samples;
-	f->n_samples = ms->n_samples;
-
-	/* Rows with equal label values are summed (SPEC §4.3; compared exactly, SPEC §0). */
-	expo_sort_samples(f);
-	if (f->n_samples > 1) {
-		size_t w = 0;
-
-		for (i = 1; i < f->n_samples; i++) {
-			if (expo_compare_samples(f, &f->samples[w], &f->samples[i]) == 0)
-				f->samples[w].value += f->samples[i].value;
-			else
-				f->samples[++w] = f->samples[i];
-		}
-		f->n_samples = w + 1;
-	}
+	f->samples = ms->out;
+	f->n_samples = ms->n_out;
 	return 0;
 }
 

@@ -54,8 +54,7 @@ int config_oom(struct config_parser *p)
 }
 
 /* "line N: <what>[ in <ctx>]"; keeps the first error. Returns -EINVAL (or -ENOMEM). */
-__attribute__((format(printf, 4, 5))) int
-config_fail(struct config_parser *p, int line, const struct config_ctx *c, const char *fmt, ...)
+int config_fail(struct config_parser *p, int line, const struct config_ctx *c, const char *fmt, ...)
 {
 	va_list ap;
 	int err;
@@ -128,6 +127,19 @@ static int pairs_add(struct config_parser *p, struct config_pairs *ps, const yam
 	return 0;
 }
 
+/* Adds the pairs of src whose keys dst lacks, so that the keys already in dst win. */
+static int pairs_add_missing(struct config_parser *p, struct config_pairs *dst,
+			     const struct config_pairs *src)
+{
+	size_t i;
+	int err = 0;
+
+	for (i = 0; !err && i < src->n; i++)
+		if (!pairs_find(dst, src->v[i].key))
+			err = pairs_add(p, dst, src->v[i].key, src->v[i].val);
+	return err;
+}
+
 /* `<<: *anchor` or `<<: [*a, *b]`: keys of earlier maps win over later ones. */
 static int merge(struct config_parser *p, const yaml_node_t *v, const struct config_ctx *c,
 		 struct config_pairs *dst, int depth)
@@ -145,7 +157,6 @@ static int merge(struct config_parser *p, const yaml_node_t *v, const struct con
 	for (i = 0; !err && i < count; i++) {
 		const yaml_node_t *m = v;
 		struct config_pairs tmp = { 0 };
-		size_t j;
 
 		if (v->type == YAML_SEQUENCE_NODE)
 			m = node_at(p, v->data.sequence.items.start[i]);
@@ -153,9 +164,8 @@ static int merge(struct config_parser *p, const yaml_node_t *v, const struct con
 			return config_fail(p, node_line(m), c,
 					   "map merge requires a map or a list of maps");
 		err = config_collect(p, m, c, &tmp, depth + 1);
-		for (j = 0; !err && j < tmp.n; j++)
-			if (!pairs_find(dst, tmp.v[j].key))
-				err = pairs_add(p, dst, tmp.v[j].key, tmp.v[j].val);
+		if (!err)
+			err = pairs_add_missing(p, dst, &tmp);
 		free(tmp.v);
 	}
 	return err;
@@ -171,7 +181,6 @@ int config_collect(struct config_parser *p, const yaml_node_t *map, const struct
 	yaml_node_pair_t *it;
 	struct config_pairs merged = { 0 };
 	int err = 0;
-	size_t i;
 
 	for (it = map->data.mapping.pairs.start; !err && it < map->data.mapping.pairs.top; it++) {
 		const yaml_node_t *k = node_at(p, it->key), *v = node_at(p, it->value);
@@ -189,9 +198,8 @@ int config_collect(struct config_parser *p, const yaml_node_t *map, const struct
 			err = pairs_add(p, own, k, v);
 		}
 	}
-	for (i = 0; !err && i < merged.n; i++)
-		if (!pairs_find(own, merged.v[i].key))
-			err = pairs_add(p, own, merged.v[i].key, merged.v[i].val);
+	if (!err)
+		err = pairs_add_missing(p, own, &merged);
 	free(merged.v);
 	return err;
 }
@@ -254,6 +262,17 @@ int config_parse_object(struct config_parser *p, const yaml_node_t *n, const cha
 
 /* ---- lists ---- */
 
+/* The item count of a list in *cnt and 0, 1 for null (nothing to parse), or a type error. */
+static int list_len(struct config_parser *p, const yaml_node_t *n, const char *key, size_t *cnt)
+{
+	if (config_is_null(n))
+		return 1;
+	if (n->type != YAML_SEQUENCE_NODE)
+		return config_type_error(p, n, key, "a list");
+	*cnt = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	return 0;
+}
+
 /*
  * A list of objects: *arr and *count are set before the elements are parsed, so that the
  * caller can store them for config_free() even on error.
@@ -262,15 +281,13 @@ int config_get_list(struct config_parser *p, const yaml_node_t *n, const char *k
 		    const struct config_ctx *parent, size_t size, config_elem_fn fn, void **arr,
 		    size_t *count, bool *set)
 {
-	size_t i, cnt;
+	size_t i, cnt = 0;
 	char *a;
 	int err;
 
-	if (config_is_null(n))
-		return 0;
-	if (n->type != YAML_SEQUENCE_NODE)
-		return config_type_error(p, n, key, "a list");
-	cnt = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	err = list_len(p, n, key, &cnt);
+	if (err)
+		return err < 0 ? err : 0;
 	a = calloc(cnt ? cnt : 1, size);
 	if (!a)
 		return config_oom(p);
@@ -296,14 +313,12 @@ static int get_scalar_list(struct config_parser *p, const yaml_node_t *n, const 
 			   size_t size, item_fn fn, void **vals, int **lines, size_t *count,
 			   bool *set)
 {
-	size_t i, cnt;
+	size_t i, cnt = 0;
 	int err;
 
-	if (config_is_null(n))
-		return 0;
-	if (n->type != YAML_SEQUENCE_NODE)
-		return config_type_error(p, n, key, "a list");
-	cnt = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	err = list_len(p, n, key, &cnt);
+	if (err)
+		return err < 0 ? err : 0;
 	*vals = calloc(cnt ? cnt : 1, size);
 	*lines = calloc(cnt ? cnt : 1, sizeof(**lines));
 	if (!*vals || !*lines)

@@ -167,6 +167,18 @@ static void resolve(const yaml_node_t *n, struct rval *r)
 	}
 }
 
+/*
+ * Resolves a field's node (anything but a scalar resolves as a string, for the type error).
+ * Returns true for null, which leaves the field alone.
+ */
+static bool resolve_field(const yaml_node_t *n, struct rval *r)
+{
+	memset(r, 0, sizeof(*r));
+	if (n->type == YAML_SCALAR_NODE)
+		resolve(n, r);
+	return r->kind == R_NULL;
+}
+
 /* Null leaves *out alone; any other scalar gives its literal text. */
 int config_get_str(struct config_parser *p, const yaml_node_t *n, const char *key, char **out)
 {
@@ -195,11 +207,9 @@ int config_ensure_str(struct config_parser *p, char **s)
 
 int config_get_bool(struct config_parser *p, const yaml_node_t *n, const char *key, bool *out)
 {
-	struct rval r = { 0 };
+	struct rval r;
 
-	if (n->type == YAML_SCALAR_NODE)
-		resolve(n, &r);
-	if (r.kind == R_NULL)
+	if (resolve_field(n, &r))
 		return 0;
 	if (n->type != YAML_SCALAR_NODE || r.kind != R_BOOL)
 		return config_type_error(p, n, key, "a boolean");
@@ -214,11 +224,9 @@ static bool integral(double f, double lo, double hi)
 
 int config_get_uint(struct config_parser *p, const yaml_node_t *n, const char *key, uint64_t *out)
 {
-	struct rval r = { 0 };
+	struct rval r;
 
-	if (n->type == YAML_SCALAR_NODE)
-		resolve(n, &r);
-	if (r.kind == R_NULL)
+	if (resolve_field(n, &r))
 		return 0;
 	if (r.kind == R_INT && (!r.neg || !r.mag))
 		*out = r.mag;
@@ -245,11 +253,9 @@ static bool to_int64(const struct rval *r, int64_t *out)
 
 int config_get_int(struct config_parser *p, const yaml_node_t *n, const char *key, int64_t *out)
 {
-	struct rval r = { 0 };
+	struct rval r;
 
-	if (n->type == YAML_SCALAR_NODE)
-		resolve(n, &r);
-	if (r.kind == R_NULL)
+	if (resolve_field(n, &r))
 		return 0;
 	if (!to_int64(&r, out))
 		return config_type_error(p, n, key, "an integer");
@@ -258,11 +264,9 @@ int config_get_int(struct config_parser *p, const yaml_node_t *n, const char *ke
 
 int config_get_float(struct config_parser *p, const yaml_node_t *n, const char *key, double *out)
 {
-	struct rval r = { 0 };
+	struct rval r;
 
-	if (n->type == YAML_SCALAR_NODE)
-		resolve(n, &r);
-	if (r.kind == R_NULL)
+	if (resolve_field(n, &r))
 		return 0;
 	if (r.kind == R_INT)
 		*out = r.neg ? -(double)r.mag : (double)r.mag;
@@ -277,12 +281,10 @@ int config_get_float(struct config_parser *p, const yaml_node_t *n, const char *
 int config_get_duration(struct config_parser *p, const yaml_node_t *n, const char *key,
 			int64_t *out)
 {
-	struct rval r = { 0 };
+	struct rval r;
 	bool ok;
 
-	if (n->type == YAML_SCALAR_NODE)
-		resolve(n, &r);
-	if (r.kind == R_NULL)
+	if (resolve_field(n, &r))
 		return 0;
 	if (r.kind == R_INT || r.kind == R_FLOAT)
 		ok = to_int64(&r, out);

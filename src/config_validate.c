@@ -49,6 +49,19 @@ vfail(struct validator *v, int line, const struct config_ctx *c, const char *fmt
 	return err ? err : -EINVAL;
 }
 
+/* A metric of the given kind needs a name and a help text. */
+static int check_name_help(struct validator *v, const char *kind, const char *name,
+			   const char *help, int line)
+{
+	if (!*name)
+		return vfail(v, line, NULL, "%s \"\" in config \"%s\" lacks name", kind,
+			     v->cfg->name);
+	if (!*help)
+		return vfail(v, line, NULL, "%s \"%s\" in config \"%s\" lacks help", kind, name,
+			     v->cfg->name);
+	return 0;
+}
+
 static bool known_decoder(const char *name)
 {
 	size_t i;
@@ -169,24 +182,16 @@ int config_validate(const struct config *cfg, struct buf *msg)
 	for (i = 0; i < cfg->n_counters; i++) {
 		const struct counter_conf *m = &cfg->counters[i];
 
-		if (!*m->name)
-			return vfail(&v, m->line, NULL, "counter \"\" in config \"%s\" lacks name",
-				     cfg->name);
-		if (!*m->help)
-			return vfail(&v, m->line, NULL,
-				     "counter \"%s\" in config \"%s\" lacks help", m->name,
-				     cfg->name);
+		err = check_name_help(&v, "counter", m->name, m->help, m->line);
+		if (err)
+			return err;
 	}
 	for (i = 0; i < cfg->n_histograms; i++) {
 		const struct histogram_conf *h = &cfg->histograms[i];
 
-		if (!*h->name)
-			return vfail(&v, h->line, NULL,
-				     "histogram \"\" in config \"%s\" lacks name", cfg->name);
-		if (!*h->help)
-			return vfail(&v, h->line, NULL,
-				     "histogram \"%s\" in config \"%s\" lacks help", h->name,
-				     cfg->name);
+		err = check_name_help(&v, "histogram", h->name, h->help, h->line);
+		if (err)
+			return err;
 	}
 	for (i = 0; i < cfg->n_counters; i++) {
 		const struct counter_conf *m = &cfg->counters[i];

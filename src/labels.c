@@ -37,8 +37,11 @@ struct lc_entry {
 	uint32_t key_len;
 	uint32_t vals_len; /* the values, each followed by a NUL */
 	bool skip;
+	bool used; /* hit since it last reached the LRU list's tail */
 	uint32_t lens[]; /* one per label (none for a skip), then the key, then the values */
 };
+
+#define MIN_SLOTS 64 /* smallest table; tables grow at half full, shrink at an eighth */
 
 struct lc_slot {
 	uint64_t hash;
@@ -419,6 +422,31 @@ static struct lc_entry *cache_find(struct label_set *ls, uint64_t h, const uint8
 	}
 }
 
+/* Rehashes ls's table into ncap (a power of two, more than twice the entries) slots. */
+static int cache_resize(struct label_set *ls, size_t ncap)
+{
+	struct lc_slot *slots;
+
+	if (ncap > SIZE_MAX / sizeof(*slots))
+		return -ENOMEM;
+	slots = calloc(ncap, sizeof(*slots));
+	if (!slots)
+		return -ENOMEM;
+	for (size_t i = 0; i < ls->lc_cap; i++) {
+		size_t j;
+
+		if (!ls->lc_slots[i].e)
+			continue;
+		for (j = ls->lc_slots[i].hash & (ncap - 1); slots[j].e; j = (j + 1) & (ncap - 1))
+			;
+		slots[j] = ls->lc_slots[i];
+	}
+	free(ls->lc_slots);
+	ls->lc_slots = slots;
+	ls->lc_cap = ncap;
+	return 0;
+}
+
 /* Takes e out of its set's table and the LRU, returns its budget, frees it. */
 static void cache_drop(struct decoder_env *env, struct lc_entry *e)
 {
@@ -445,6 +473,12 @@ static void cache_drop(struct decoder_env *env, struct lc_entry *e)
 	else
 		env->cache.bytes -= e->charge;
 	free(e);
+	/*
+	 * Give back a table that others' entries emptied, so that tables stay within the
+	 * budget's share (a failed shrink keeps the larger table).
+	 */
+	if (ls->lc_cap > MIN_SLOTS && ls->lc_count * 8 < ls->lc_cap)
+		cache_resize(ls, ls->lc_cap / 2);
 }
 
 static void cache_clear(struct label_set *ls)
@@ -463,31 +497,6 @@ static void cache_clear(struct label_set *ls)
 		ls->lc_slots[i].e = NULL;
 	}
 	ls->lc_count = 0;
-}
-
-static int cache_grow(struct label_set *ls)
-{
-	size_t ncap = ls->lc_cap ? ls->lc_cap * 2 : 64;
-	struct lc_slot *slots;
-
-	if (ncap > SIZE_MAX / sizeof(*slots))
-		return -ENOMEM;
-	slots = calloc(ncap, sizeof(*slots));
-	if (!slots)
-		return -ENOMEM;
-	for (size_t i = 0; i < ls->lc_cap; i++) {
-		size_t j;
-
-		if (!ls->lc_slots[i].e)
-			continue;
-		for (j = ls->lc_slots[i].hash & (ncap - 1); slots[j].e; j = (j + 1) & (ncap - 1))
-			;
-		slots[j] = ls->lc_slots[i];
-	}
-	free(ls->lc_slots);
-	ls->lc_slots = slots;
-	ls->lc_cap = ncap;
-	return 0;
 }
 
 /*
@@ -509,7 +518,8 @@ static void cache_put(struct label_set *ls, uint64_t h, uint64_t gen, const uint
 	charge += 2 * sizeof(struct lc_slot);
 	if (skip ? !c->skip_max : charge > c->max_bytes)
 		return;
-	if ((ls->lc_count + 1) * 2 > ls->lc_cap && cache_grow(ls))
+	if ((ls->lc_count + 1) * 2 > ls->lc_cap &&
+	    cache_resize(ls, ls->lc_cap ? ls->lc_cap * 2 : MIN_SLOTS))
 		return;
 	e = malloc(charge);
 	if (!e)
@@ -519,6 +529,12 @@ static void cache_put(struct label_set *ls, uint64_t h, uint64_t gen, const uint
 
 		if (tail == head)
 			break;
+		if (((struct lc_entry *)tail)->used) {
+			((struct lc_entry *)tail)->used = false;
+			lru_unlink(tail);
+			lru_push_front(head, tail);
+			continue;
+		}
 		cache_drop(ls->env, (struct lc_entry *)tail);
 		c->evictions++;
 	}
@@ -529,6 +545,7 @@ static void cache_put(struct label_set *ls, uint64_t h, uint64_t gen, const uint
 	e->key_len = (uint32_t)len;
 	e->vals_len = (uint32_t)vals;
 	e->skip = skip;
+	e->used = false;
 	for (size_t i = 0; i < n_lens; i++) {
 		size_t end = i + 1 < ls->n ? ls->offs[i + 1] : vals;
 
@@ -591,8 +608,8 @@ static int decode_cached(struct label_set *ls, const uint8_t *key, size_t len, s
 	e = cache_find(ls, h, key, len);
 	if (e && e->gen == gen) {
 		c->hits++;
-		lru_unlink(&e->lru);
-		lru_push_front(e->skip ? &c->skipped : &c->results, &e->lru);
+		/* Second chance instead of a move to the front: no neighbours touched. */
+		e->used = true;
 		if (e->skip) {
 			err[0] = '\0';
 			return DECODER_SKIP;
@@ -657,4 +674,16 @@ int label_set__decode_record(struct label_set *ls, const uint8_t *rec, size_t le
 	ret = decode_locked(ls, rec, len, out, values, err, errlen);
 	decoder_env__unlock(ls->env);
 	return ret;
+}
+
+uint64_t label_set__generation(struct label_set *ls)
+{
+	struct decoder_env *env = ls->env;
+	uint64_t gen;
+
+	decoder_env__lock(env);
+	decoder_env__poll(env);
+	gen = decoder_env__generation(env, ls->sources);
+	decoder_env__unlock(env);
+	return gen;
 }

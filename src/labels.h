@@ -77,6 +77,14 @@ int label_set__decode(struct label_set *ls, const uint8_t *key, size_t len, stru
 int label_set__decode_record(struct label_set *ls, const uint8_t *rec, size_t len, struct buf *out,
 			     const char **values, char *err, size_t errlen);
 
+/*
+ * A number that moves whenever a source read by ls's decoders (kallsyms, cgroups, interfaces,
+ * partitions) changed: values decoded under one number stay valid while it does not move, so a
+ * caller may reuse them for the same keys. Polls the sources (cheap, rate-limited). Takes the
+ * env lock.
+ */
+uint64_t label_set__generation(struct label_set *ls);
+
 /* Number of keys of ls in the decoded-label cache (results and skips). */
 size_t label_set__cache_count(struct label_set *ls);
 

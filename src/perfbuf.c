@@ -5,6 +5,7 @@
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,7 +61,6 @@ struct perf_snapshot {
 	struct sample *samples;
 	const char **values;
 	char *strings;
-	size_t strings_len;
 };
 
 struct perf_counters {
@@ -84,6 +84,23 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
+/* Logs at most once per ERROR_LOG_INTERVAL per counter (reader thread only). */
+static void log_limited(struct perf_counter *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void log_limited(struct perf_counter *c, const char *fmt, ...)
+{
+	time_t now = time(NULL);
+	va_list ap;
+
+	if (c->last_log && now - c->last_log < ERROR_LOG_INTERVAL)
+		return;
+	c->last_log = now;
+	va_start(ap, fmt);
+	log_vmsg(fmt, ap);
+	va_end(ap);
+}
+
 static void on_sample(void *ctx, int cpu, void *data, __u32 size)
 {
 	struct perf_counter *c = ctx;
@@ -97,28 +114,17 @@ static void on_sample(void *ctx, int cpu, void *data, __u32 size)
 	if (e == DECODER_SKIP)
 		return;
 	if (e) {
-		time_t now = time(NULL);
-
 		__atomic_add_fetch(&p->decoder_errors[c->cfg_idx], 1, __ATOMIC_RELAXED);
-		if (!c->last_log || now - c->last_log >= ERROR_LOG_INTERVAL) {
-			c->last_log = now;
-			log_msg("Failed to decode labels: %s",
-				e == -ENOMEM ? "out of memory" : derr);
-		}
+		log_limited(c, "Failed to decode labels: %s",
+			    e == -ENOMEM ? "out of memory" : derr);
 		return;
 	}
 	pthread_mutex_lock(&p->lock);
 	e = series_table__add(c->series, c->values, 1);
 	pthread_mutex_unlock(&p->lock);
-	if (e) {
-		time_t now = time(NULL);
-
-		if (!c->last_log || now - c->last_log >= ERROR_LOG_INTERVAL) {
-			c->last_log = now;
-			log_msg("perfbuf: config %s: counter %s: sample dropped: out of memory",
-				c->cfg->name, c->conf->name);
-		}
-	}
+	if (e)
+		log_limited(c, "perfbuf: config %s: counter %s: sample dropped: out of memory",
+			    c->cfg->name, c->conf->name);
 }
 
 static void on_lost(void *ctx, int cpu, __u64 cnt)
@@ -223,9 +229,12 @@ int perf_counters__new(struct config **cfgs, struct module **mods, size_t n,
 	size_t i, j, total = 0;
 	int e = 0;
 
+	err[0] = '\0';
 	p = calloc(1, sizeof(*p));
-	if (!p)
+	if (!p) {
+		snprintf(err, errlen, "Can't init PerfBuf: out of memory");
 		return -ENOMEM;
+	}
 	pthread_mutex_init(&p->lock, NULL);
 	p->epoll_fd = -1;
 	p->stop_fd = -1;
@@ -291,9 +300,9 @@ static void read_slot(struct perf_slot *slot)
 	int e;
 
 	e = perf_buffer__consume_buffer(c->pb, slot->idx);
-	if (e < 0 && e != -ENOENT)
-		log_msg("perfbuf: config %s: counter %s: reading the perf buffer failed: %s",
-			c->cfg->name, c->conf->name, errno_text(e, et, sizeof(et)));
+	if (e < 0)
+		log_limited(c, "perfbuf: config %s: counter %s: reading the perf buffer failed: %s",
+			    c->cfg->name, c->conf->name, errno_text(e, et, sizeof(et)));
 }
 
 /*

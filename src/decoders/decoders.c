@@ -126,6 +126,26 @@ static long env_ms(const char *name)
 	return ms;
 }
 
+/* The decoded-label cache budget: EBPF_EXPORTER_LABEL_CACHE_BYTES (0: off), or the default. */
+static long long env_cache_bytes(void)
+{
+	const char *v = getenv("EBPF_EXPORTER_LABEL_CACHE_BYTES");
+	long long n;
+	char *end;
+
+	if (!v || !*v)
+		return DECODER_CACHE_DEFAULT_BYTES;
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (errno || *end || n < 0) {
+		log_msg("decoders: ignoring EBPF_EXPORTER_LABEL_CACHE_BYTES=\"%s\": not a number of "
+			"bytes",
+			v);
+		return DECODER_CACHE_DEFAULT_BYTES;
+	}
+	return n ? n : -1;
+}
+
 static void start_cgroups(struct decoder_env *env, const struct decoder_env_opts *opts)
 {
 	struct cgroup_monitor_opts from_env = { 0 };
@@ -172,7 +192,7 @@ int decoder_env__new(const struct decoder_env_opts *opts, struct decoder_env **o
 	lru_init(&env->cache.results);
 	lru_init(&env->cache.skipped);
 	if (cache_bytes == 0)
-		cache_bytes = DECODER_CACHE_DEFAULT_BYTES;
+		cache_bytes = env_cache_bytes();
 	env->cache.max_bytes = cache_bytes < 0 ? 0 : (size_t)cache_bytes;
 	env->cache.skip_max = skips <= 0 ? 0 : (size_t)skips;
 	if (dup_opt(&env->kallsyms_path, path) ||

@@ -54,8 +54,8 @@ struct decoder_env_opts {
 	const struct cgroup_monitor_opts *cgroup_opts;
 	/*
 	 * Decoded-label cache budget in bytes (keys, values and bookkeeping of all label sets).
-	 * 0: the default, DECODER_CACHE_DEFAULT_BYTES; negative: no cache (every key is decoded
-	 * on every scrape).
+	 * 0: EBPF_EXPORTER_LABEL_CACHE_BYTES from the environment (0 there: no cache), else
+	 * DECODER_CACHE_DEFAULT_BYTES; negative: no cache (every key is decoded on every scrape).
 	 */
 	long long cache_bytes;
 	/* --config.skip-cache-size: skipped keys remembered (LRU); <= 0: none. */

@@ -9,6 +9,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "../decoders/gofmt.h"
+
 #define GRPC_EXPORT_PATH "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
 
 struct env {
@@ -87,6 +89,23 @@ static int percent_decode(char *s)
 	return 0;
 }
 
+/* No control characters (a decoded CR or LF would end an HTTP header early). */
+static bool printable(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return false;
+	return true;
+}
+
+/* OTLP strings must be valid UTF-8. */
+static bool valid_utf8(const char *s)
+{
+	size_t n = strlen(s);
+
+	return gofmt_utf8_valid_prefix((const uint8_t *)s, n) == n;
+}
+
 static void kv_free(struct otel_kv *kv, size_t n)
 {
 	size_t i;
@@ -133,7 +152,8 @@ static int parse_kv_list(const char *var, const char *text, struct otel_kv **out
 		*eq = '\0';
 		k = trim(item);
 		v = trim(eq + 1);
-		if (!*k || percent_decode(k) || percent_decode(v)) {
+		if (!*k || percent_decode(k) || percent_decode(v) || !printable(k) ||
+		    !printable(v) || !valid_utf8(k) || !valid_utf8(v)) {
 			snprintf(err, errlen, "%s: invalid item \"%s=%s\"", var, k, v);
 			e = -EINVAL;
 			break;
@@ -432,6 +452,10 @@ static int load_resource(struct otel_conf *c, const struct env *e, char *err, si
 		c->resource[j++] = c->resource[i];
 	}
 	c->n_resource = j;
+	if (svc && (!valid_utf8(svc) || !printable(svc))) {
+		snprintf(err, errlen, "OTEL_SERVICE_NAME is not printable UTF-8");
+		return -EINVAL;
+	}
 	if (svc) {
 		free(c->service_name);
 		c->service_name = strdup(svc);

@@ -718,6 +718,13 @@ void otlp_transport__send(struct otlp_transport *t, const uint8_t *body, size_t 
 		curl_easy_setopt(h, CURLOPT_HTTP_VERSION,
 				 c->tls ? (long)CURL_HTTP_VERSION_2TLS :
 					  (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
+	/*
+	 * libcurl 7.88 (Debian 12) never sends a second request on a reused prior-knowledge
+	 * HTTP/2 connection: the transfer ends at once with "Error in the HTTP2 framing layer".
+	 * h2c costs one loopback-cheap handshake per batch, so do not reuse it at all.
+	 */
+	if (c->protocol == OTEL_PROTO_GRPC && !c->tls)
+		curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
 	else if (!c->tls)
 		curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
 	if (c->certificate)

@@ -107,24 +107,6 @@ tr_metric()
 	echo "${v:-0}"
 }
 
-# tr_wait_sum VALUE SECONDS NAME...: until the samples add up to VALUE.
-tr_wait_sum()
-{
-	local want=$1 secs=$2 i name sum
-
-	shift 2
-	for ((i = 0; i < secs * 10; i++)); do
-		scrape "$TR_DIR/wait.prom" >/dev/null
-		sum=0
-		for name in "$@"; do
-			sum=$((sum + $(sample_value "$TR_DIR/wait.prom" "$name" | sed 's/^$/0/')))
-		done
-		[ "$sum" -eq "$want" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 # tr_check NAME EXPECT_JSON: the receiver's spans meet the expectations (otlp_receiver.py check).
 tr_check()
 {
@@ -154,12 +136,6 @@ if not reqs or bad:
 	else
 		fail "$1" "$out"
 	fi
-}
-
-# The uint decoder's text for a number given in hex.
-tr_dec()
-{
-	printf '%d' "$1"
 }
 
 # Hex, memory order, of a u64 on this (little-endian) machine.
@@ -489,6 +465,52 @@ print(min(b - a for a, b in zip(t, t[1:])) if len(t) > 1 else 0)' "$TR_OUT")
 	tr_receiver_stop
 }
 
+# gRPC: UNAVAILABLE is retried after the RetryInfo delay in grpc-status-details-bin.
+tr_grpc_retry()
+{
+	local s gap
+
+	tr_receiver_start || return
+	: >"$TR_OUT"
+	printf 'status 503\nretry-after 1\n' >"$TR_MODE"
+	export OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$TR_GRPC_PORT OTEL_EXPORTER_OTLP_PROTOCOL=grpc
+	export OTEL_BSP_SCHEDULE_DELAY=50 OTEL_BSP_EXPORT_TIMEOUT=1500
+	start_exporter tracing-grpc-retry --config.dir="$HERE" --config.names=spans
+	s=$?
+	tr_env_clear
+	if [ $s -ne 0 ]; then
+		tr_receiver_stop
+		return
+	fi
+	trigger "$CPU_A" 80:1:0x900:0
+	if tr_wait_metric 'ebpf_exporter_spans_dropped_total{reason="export_failed",service="e2e-spans"}' 1 10; then
+		gap=$("$TR_PY" -c 'import json, sys
+t = [json.loads(l)["time"] for l in open(sys.argv[1]) if json.loads(l)["status"] == 503]
+print(t[1] - t[0] if len(t) == 2 else -1)' "$TR_OUT")
+		if awk -v g="$gap" 'BEGIN { exit !(g >= 0.9) }'; then
+			pass "tracing grpc: UNAVAILABLE retried after the RetryInfo delay (${gap}s), then dropped"
+		else
+			fail "tracing grpc: UNAVAILABLE retried after the RetryInfo delay, then dropped" \
+				"$(tr_request_count 503) tries, gap $gap s"
+		fi
+	else
+		fail "tracing grpc: UNAVAILABLE retried after the RetryInfo delay, then dropped" \
+			"$(tail -n 5 "$EXP_LOG")"
+	fi
+	check_log "tracing grpc: the failure is logged with its status" "$EXP_LOG" \
+		"gRPC status 14: unavailable for the test"
+	: >"$TR_MODE"
+	: >"$TR_OUT"
+	trigger "$CPU_A" 80:1:0x901:0x90
+	if tr_wait_spans 1; then
+		pass "tracing grpc: export recovers when the receiver does"
+	else
+		fail "tracing grpc: export recovers when the receiver does" "$(tail -n 5 "$EXP_LOG")"
+	fi
+	stop_exporter TERM
+	tr_receiver_stop
+}
+
 # SIGTERM flushes what is queued, and is bounded by the export timeout when nobody answers.
 tr_shutdown()
 {
@@ -723,6 +745,7 @@ suite_tracing()
 	tr_protocols
 	tr_tls
 	tr_failures
+	tr_grpc_retry
 	tr_shutdown
 	tr_console_and_samplers
 	tr_startup_errors

@@ -221,6 +221,12 @@ static void test_bad_values(void **state)
 		  "OTEL_TRACES_SAMPLER \"traceidratio\" with OTEL_TRACES_SAMPLER_ARG \"1.5\" is not "
 		  "supported (always_on, always_off, traceidratio, parentbased_always_on, "
 		  "parentbased_always_off or parentbased_traceidratio; the ratio in [0, 1])" },
+		/* a decoded CR LF would end the header early; OTLP strings are UTF-8 */
+		{ ENV("OTEL_EXPORTER_OTLP_HEADERS", "k=a%0d%0aHost: evil"),
+		  "OTEL_EXPORTER_OTLP_HEADERS: invalid item \"k=a\r\nHost: evil\"" },
+		{ ENV("OTEL_RESOURCE_ATTRIBUTES", "k=%ff"),
+		  "OTEL_RESOURCE_ATTRIBUTES: invalid item \"k=\xff\"" },
+		{ ENV("OTEL_SERVICE_NAME", "bad\xff"), "OTEL_SERVICE_NAME is not printable UTF-8" },
 		{ ENV("OTEL_SDK_DISABLED", "yes"),
 		  "OTEL_SDK_DISABLED \"yes\" is not a boolean (true or false)" },
 	};
