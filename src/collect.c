@@ -357,15 +357,25 @@ void collector__free(struct collector *c)
 	free(c);
 }
 
-static void metric_error(struct collector *c, struct metric_state *ms, const char *msg)
+/*
+ * Counts a failed entry (SPEC §0: only that entry is dropped) and logs it: decode errors at
+ * most once a minute per config and decoder (the label set keeps that account), other errors
+ * (map reads, bucket indexes) at most once a minute per metric.
+ */
+static void metric_error(struct collector *c, struct metric_state *ms, const char *msg, bool decode)
 {
 	time_t now = time(NULL);
 
 	c->decoder_errors[ms->cfg_idx]++;
 	ms->scrape_errors++;
-	if (ms->last_log && now - ms->last_log < ERROR_LOG_INTERVAL)
-		return;
-	ms->last_log = now;
+	if (decode) {
+		if (!label_set__error_log_due(ms->ls, ms->cfg->name))
+			return;
+	} else {
+		if (ms->last_log && now - ms->last_log < ERROR_LOG_INTERVAL)
+			return;
+		ms->last_log = now;
+	}
 	log_msg("Error getting map \"%s\" values for metric \"%s\" of config \"%s\": %s", ms->name,
 		ms->name, ms->cfg->name, msg);
 }
@@ -416,7 +426,7 @@ static int add_row(struct collector *c, struct metric_state *ms, const uint8_t *
 		if (e == -ENOMEM)
 			return e;
 		if (e) {
-			metric_error(c, ms, derr);
+			metric_error(c, ms, derr, true);
 			return 0;
 		}
 		for (i = 0; i < ms->n_labels; i++)
@@ -462,7 +472,7 @@ static int read_snapshot(struct collector *c, struct metric_state *ms)
 
 		if (e == -ENOMEM)
 			return e;
-		metric_error(c, ms, errno_text(e, et, sizeof(et)));
+		metric_error(c, ms, errno_text(e, et, sizeof(et)), false);
 		return 0;
 	}
 	return 1;
@@ -771,7 +781,7 @@ static int collect_histogram(struct collector *c, struct metric_state *ms, struc
 			/* SPEC §0: only this entry is dropped, and it is counted. */
 			snprintf(msg, sizeof(msg),
 				 "error parsing bucket index \"%s\": not an unsigned integer", bv);
-			metric_error(c, ms, msg);
+			metric_error(c, ms, msg, false);
 			continue;
 		}
 		r->values = ms->samples[i].values;
@@ -1158,7 +1168,7 @@ static int dump_row_cb(struct collector *c, struct metric_state *ms, const uint8
 		if (e == -ENOMEM)
 			return e;
 		if (e) {
-			metric_error(c, ms, derr);
+			metric_error(c, ms, derr, true);
 			return 0;
 		}
 	}
@@ -1296,13 +1306,13 @@ void collector__in_flight(struct collector *c, int delta)
 	__atomic_add_fetch(&c->in_flight, delta, __ATOMIC_RELAXED);
 }
 
-void collector__detach(struct collector *c)
+void collector__detach(struct collector *c, struct lifecycle *lc, struct lc_span *parent)
 {
 	size_t i;
 
 	pthread_mutex_lock(&c->lock);
 	for (i = 0; i < c->n_cfgs; i++)
-		module__detach(c->mods[i]);
+		module__detach(c->mods[i], lc, parent);
 	c->detached = true;
 	pthread_mutex_unlock(&c->lock);
 }

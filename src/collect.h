@@ -15,6 +15,8 @@
 struct decoder_env;
 struct metric_state;
 struct collector;
+struct lifecycle;
+struct lc_span;
 
 /*
  * One scrape's answer, shared by every request that arrived while it was being collected
@@ -100,8 +102,11 @@ void collector__count_request(struct collector *c, enum scrape_code code);
 /* Marks a scrape as in flight (+1) or done (-1). */
 void collector__in_flight(struct collector *c, int delta);
 
-/* Detaches every module under the scrape lock (SPEC §1.4). */
-void collector__detach(struct collector *c);
+/*
+ * Detaches every module under the scrape lock (SPEC §1.4), recording close_module spans under
+ * parent in the lifecycle trace (lc may be NULL).
+ */
+void collector__detach(struct collector *c, struct lifecycle *lc, struct lc_span *parent);
 
 void collector__free(struct collector *c);
 

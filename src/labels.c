@@ -55,6 +55,8 @@ struct label_set {
 	size_t lc_cap; /* power of two, or 0 */
 	size_t lc_count;
 	const char *err_dec; /* decoder of the last decode error, NULL outside a decoder */
+	bool had_miss; /* a decode since the last label_set__generation() had a lookup miss */
+	uint64_t miss_salt; /* moves label_set__generation() after such misses */
 	size_t n;
 	struct label_slot *slots;
 	struct dec_inst *insts;
@@ -601,8 +603,13 @@ static int decode_cached(struct label_set *ls, const uint8_t *key, size_t len, s
 	int ret;
 
 	decoder_env__poll(env);
-	if (!c->max_bytes && !c->skip_max)
-		return decode_locked(ls, key, len, out, values, err, errlen);
+	if (!c->max_bytes && !c->skip_max) {
+		env->no_cache = false;
+		ret = decode_locked(ls, key, len, out, values, err, errlen);
+		if (env->no_cache && (ret == 0 || ret == DECODER_SKIP))
+			ls->had_miss = true;
+		return ret;
+	}
 	h = hash_key(key, len);
 	gen = decoder_env__generation(env, ls->sources);
 	e = cache_find(ls, h, key, len);
@@ -624,6 +631,8 @@ static int decode_cached(struct label_set *ls, const uint8_t *key, size_t len, s
 	c->misses++;
 	env->no_cache = false;
 	ret = decode_locked(ls, key, len, out, values, err, errlen);
+	if (env->no_cache && (ret == 0 || ret == DECODER_SKIP))
+		ls->had_miss = true;
 	/* Results of lookups that missed, or made while a source changed, are not kept. */
 	if ((ret == 0 || ret == DECODER_SKIP) && !env->no_cache &&
 	    decoder_env__generation(env, ls->sources) == gen)
@@ -683,7 +692,16 @@ uint64_t label_set__generation(struct label_set *ls)
 
 	decoder_env__lock(env);
 	decoder_env__poll(env);
-	gen = decoder_env__generation(env, ls->sources);
+	/*
+	 * A lookup that missed (`unknown_cgroup_id:N`, `unknown:N`, `??`) may hit on the next try
+	 * without any generation moving (a new cgroup does not move it): while the last decodes
+	 * had such misses, answer a new number each time so that callers decode again.
+	 */
+	if (ls->had_miss) {
+		ls->had_miss = false;
+		ls->miss_salt++;
+	}
+	gen = decoder_env__generation(env, ls->sources) + ls->miss_salt;
 	decoder_env__unlock(env);
 	return gen;
 }

@@ -79,9 +79,9 @@ int label_set__decode_record(struct label_set *ls, const uint8_t *rec, size_t le
 
 /*
  * A number that moves whenever a source read by ls's decoders (kallsyms, cgroups, interfaces,
- * partitions) changed: values decoded under one number stay valid while it does not move, so a
- * caller may reuse them for the same keys. Polls the sources (cheap, rate-limited). Takes the
- * env lock.
+ * partitions) changed, and after decodes whose lookups missed (they may resolve next time):
+ * values decoded under one number stay valid while it does not move, so a caller may reuse
+ * them for the same keys. Polls the sources (cheap, rate-limited). Takes the env lock.
  */
 uint64_t label_set__generation(struct label_set *ls);
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "kallsyms.h"
+#include "tracing/tracing.h"
 #include "maps.h"
 #include "util/log.h"
 
@@ -438,8 +439,10 @@ static int pass_kaddrs(const struct config *cfg, struct bpf_object *obj, struct 
 }
 
 int module__open_load(const struct config *cfg, const char *btf_path, struct kallsyms *ks,
-		      struct module **out, char *err, size_t errlen)
+		      struct lifecycle *lc, struct lc_span *parent, struct module **out, char *err,
+		      size_t errlen)
 {
+	struct lc_span *span;
 	LIBBPF_OPTS(bpf_object_open_opts, opts);
 	struct bpf_program *prog;
 	struct module *m;
@@ -466,24 +469,49 @@ int module__open_load(const struct config *cfg, const char *btf_path, struct kal
 	if (!m)
 		return -ENOMEM;
 	m->cfg = cfg;
+	span = lifecycle__begin(lc, parent, "new_module");
 	m->obj = bpf_object__open_file(cfg->obj_path, &opts);
 	if (!m->obj) {
 		e = -errno;
 		snprintf(err, errlen, "error creating module from \"%s\" for config \"%s\": %s",
 			 cfg->obj_path, cfg->name, errno_text(e, et, sizeof(et)));
+		lifecycle__error(span, err);
+		lifecycle__end(lc, span);
 		goto out_free;
 	}
+	lifecycle__end(lc, span);
 
-	e = pass_kaddrs(cfg, m->obj, ks, err, errlen);
-	if (e)
-		goto out_close;
+	if (cfg->n_kaddrs) {
+		size_t i;
 
+		span = lifecycle__begin(lc, parent, "pass_kaddrs");
+		for (i = 0; i < cfg->n_kaddrs; i++)
+			lifecycle__event(span, "kaddr", "symbol", cfg->kaddrs[i]);
+		{
+			struct lc_span *pop = lifecycle__begin(lc, span, "populate_kaddrs");
+
+			e = pass_kaddrs(cfg, m->obj, ks, err, errlen);
+			if (e)
+				lifecycle__error(pop, err);
+			lifecycle__end(lc, pop);
+		}
+		if (e)
+			lifecycle__error(span, err);
+		lifecycle__end(lc, span);
+		if (e)
+			goto out_close;
+	}
+
+	span = lifecycle__begin(lc, parent, "bpf_load_object");
 	if (bpf_object__load(m->obj) != 0) {
 		e = -errno;
 		snprintf(err, errlen, "error loading bpf object from \"%s\" for config \"%s\": %s",
 			 cfg->obj_path, cfg->name, errno_text(e, et, sizeof(et)));
+		lifecycle__error(span, err);
+		lifecycle__end(lc, span);
 		goto out_close;
 	}
+	lifecycle__end(lc, span);
 
 	bpf_object__for_each_program(prog, m->obj) {
 		n++;
@@ -511,14 +539,15 @@ out_free:
 	return e;
 }
 
-int module__attach(struct module *m)
+int module__attach(struct module *m, struct lifecycle *lc, struct lc_span *parent)
 {
+	struct lc_span *span = lifecycle__begin(lc, parent, "attach_module");
 	int failed = 0;
 	size_t i;
 
 	for (i = 0; i < m->n_progs; i++) {
 		struct module_prog *p = &m->progs[i];
-		char et[128];
+		char et[128], msg[256];
 
 		const char *pe = section_arg(p->prog, "perf_event/");
 		int e = 0;
@@ -532,11 +561,14 @@ int module__attach(struct module *m)
 			if (!p->link)
 				e = errno ? -errno : -EINVAL;
 		}
+		lifecycle__event(span, "prog_attach", "SEC", bpf_program__section_name(p->prog));
 		if (!p->link) {
 			p->attach_err = e;
 			log_msg("Failed to attach program \"%s\" for config \"%s\": failed to attach "
 				"program: %s",
 				p->name, m->cfg->name, errno_text(p->attach_err, et, sizeof(et)));
+			snprintf(msg, sizeof(msg), "failed to attach program: %s", et);
+			lifecycle__error(span, msg);
 			failed++;
 			continue;
 		}
@@ -544,6 +576,7 @@ int module__attach(struct module *m)
 		log_debug("loader: config %s: program %s attached (%s)", m->cfg->name, p->name,
 			  bpf_program__section_name(p->prog));
 	}
+	lifecycle__end(lc, span);
 	return failed;
 }
 
@@ -675,37 +708,45 @@ int module__validate_maps(const struct module *m, char *err, size_t errlen)
 	return 0;
 }
 
-void module__detach(struct module *m)
+void module__detach(struct module *m, struct lifecycle *lc, struct lc_span *parent)
 {
+	struct lc_span *span;
 	size_t i;
 
 	if (!m)
 		return;
+	span = lifecycle__begin(lc, parent, "close_module");
+	lifecycle__attr(span, "config", m->cfg->name);
 	for (i = 0; i < m->n_progs; i++) {
 		struct module_prog *p = &m->progs[i];
 		char et[128];
 		int e;
 
 		if (p->n_cpu_links) {
+			lifecycle__event(span, "prog_detach", "SEC",
+					 bpf_program__section_name(p->prog));
 			destroy_cpu_links(p);
 			p->link = NULL;
 			continue;
 		}
 		if (!p->link)
 			continue;
+		lifecycle__event(span, "prog_detach", "SEC", bpf_program__section_name(p->prog));
 		e = bpf_link__destroy(p->link);
 		if (e)
 			log_msg("Failed to detach program \"%s\" for config \"%s\": %s", p->name,
 				m->cfg->name, errno_text(e, et, sizeof(et)));
 		p->link = NULL;
 	}
+	lifecycle__event(span, "close", NULL, NULL);
+	lifecycle__end(lc, span);
 }
 
 void module__free(struct module *m)
 {
 	if (!m)
 		return;
-	module__detach(m);
+	module__detach(m, NULL, NULL);
 	bpf_object__close(m->obj);
 	free(m->progs);
 	free(m);

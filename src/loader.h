@@ -13,6 +13,8 @@ struct bpf_program;
 struct bpf_link;
 struct bpf_map;
 struct kallsyms;
+struct lifecycle;
+struct lc_span;
 
 /* One BPF program of a module, attached or not. */
 struct module_prog {
@@ -63,9 +65,12 @@ void loader_fini(void);
  * Opens <cfg->obj_path> (with btf_path as the kernel BTF when non-empty), writes kaddrs
  * (SPEC §3.3, looked up in ks) and loads it into the kernel. Does not attach.
  * Returns a new module in *out or a negative errno with a message in upstream's words.
+ * The steps are recorded as children of parent in the lifecycle trace (SPEC §7.8:
+ * new_module, pass_kaddrs with populate_kaddrs, bpf_load_object); lc may be NULL.
  */
 int module__open_load(const struct config *cfg, const char *btf_path, struct kallsyms *ks,
-		      struct module **out, char *err, size_t errlen);
+		      struct lifecycle *lc, struct lc_span *parent, struct module **out, char *err,
+		      size_t errlen);
 
 /*
  * Attaches every program in object order through libbpf's auto-attach. A failure is logged
@@ -73,7 +78,7 @@ int module__open_load(const struct config *cfg, const char *btf_path, struct kal
  * recorded in the program's attach_err; it never fails the module. Returns the number of
  * programs that failed to attach.
  */
-int module__attach(struct module *m);
+int module__attach(struct module *m, struct lifecycle *lc, struct lc_span *parent);
 
 /*
  * Checks every metric of the config against its map (SPEC §3.6 and §0): the map exists,
@@ -82,8 +87,11 @@ int module__attach(struct module *m);
  */
 int module__validate_maps(const struct module *m, char *err, size_t errlen);
 
-/* Destroys every link (logging failures as upstream does). Idempotent. */
-void module__detach(struct module *m);
+/*
+ * Destroys every link (logging failures as upstream does). Idempotent. Recorded as a
+ * close_module span (attribute config, events prog_detach and close) under parent.
+ */
+void module__detach(struct module *m, struct lifecycle *lc, struct lc_span *parent);
 
 /* Detaches, closes the object and frees the module. NULL-tolerant. */
 void module__free(struct module *m);

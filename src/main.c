@@ -47,6 +47,8 @@ struct exporter {
 	struct cgroup_id_map **cgmaps; /* per config, NULL entries without cgroup_id_map */
 	struct perf_counters *perf;
 	struct tracing *tracing; /* tracing: ring buffers to OTLP spans */
+	struct lifecycle *lc; /* the exporter's own start-up and shutdown trace (SPEC §7.8) */
+	struct lc_span *lc_attach;
 	struct http_server *http;
 };
 
@@ -74,6 +76,7 @@ static void exporter_free(struct exporter *x)
 	collector__free(x->collector);
 	perf_counters__free(x->perf); /* before the modules: it reads their maps */
 	tracing__free(x->tracing); /* tracing: before the modules too */
+	lifecycle__free(x->lc);
 	for (i = 0; x->cgmaps && i < x->n_names; i++)
 		cgroup_id_map__free(x->cgmaps[i]); /* unsubscribes: before the modules and env */
 	free(x->cgmaps);
@@ -124,31 +127,56 @@ static int load_configs(struct exporter *x, char *err, size_t errlen)
 	return 0;
 }
 
+/* One config: open, kaddrs, load, attach, validate, cgroup_id_map (SPEC §3). */
+static int attach_config_steps(struct exporter *x, int i, struct lc_span *span, char *err,
+			       size_t errlen)
+{
+	int e;
+
+	e = cgroup_id_map_check_kernel(x->cfgs[i], err, errlen);
+	if (e)
+		return e;
+	e = module__open_load(x->cfgs[i], x->opts.btf_path, x->env->kallsyms, x->lc, span,
+			      &x->mods[i], err, errlen);
+	if (e)
+		return e;
+	module__attach(x->mods[i], x->lc, span);
+	e = module__validate_maps(x->mods[i], err, errlen);
+	if (e)
+		return e;
+	/* SPEC §3.7: the map filled from the cgroup monitor's initial walk, then kept current */
+	e = cgroup_id_map__new(x->cfgs[i], x->mods[i]->obj, &x->cgmaps[i], err, errlen);
+	if (!e)
+		e = cgroup_id_map__start(x->cgmaps[i], x->env->cgroups, err, errlen);
+	return e;
+}
+
+static int attach_config(struct exporter *x, int i, struct lc_span *parent, char *err,
+			 size_t errlen)
+{
+	struct lc_span *span = lifecycle__begin(x->lc, parent, "attach_config");
+	int e;
+
+	lifecycle__attr(span, "config", x->cfgs[i]->name);
+	e = attach_config_steps(x, i, span, err, errlen);
+	if (e)
+		lifecycle__error(span, err);
+	lifecycle__end(x->lc, span);
+	return e;
+}
+
 /* Opens, loads and attaches every config in --config.names order (SPEC §3). */
 static int attach_configs(struct exporter *x, char *err, size_t errlen)
 {
-	int i, e;
+	struct lc_span *all = lifecycle__begin(x->lc, x->lc_attach, "attach_configs");
+	int i, e = 0;
 
-	for (i = 0; i < x->n_names; i++) {
-		e = cgroup_id_map_check_kernel(x->cfgs[i], err, errlen);
-		if (e)
-			return e;
-		e = module__open_load(x->cfgs[i], x->opts.btf_path, x->env->kallsyms, &x->mods[i],
-				      err, errlen);
-		if (e)
-			return e;
-		module__attach(x->mods[i]);
-		e = module__validate_maps(x->mods[i], err, errlen);
-		if (e)
-			return e;
-		/* SPEC §3.7: the map filled from the cgroup monitor's initial walk, then kept current */
-		e = cgroup_id_map__new(x->cfgs[i], x->mods[i]->obj, &x->cgmaps[i], err, errlen);
-		if (!e)
-			e = cgroup_id_map__start(x->cgmaps[i], x->env->cgroups, err, errlen);
-		if (e)
-			return e;
-	}
-	return 0;
+	for (i = 0; !e && i < x->n_names; i++)
+		e = attach_config(x, i, all, err, errlen);
+	if (e)
+		lifecycle__error(all, err);
+	lifecycle__end(x->lc, all);
+	return e;
 }
 
 static int count_programs(const struct exporter *x, struct buf *missed)
@@ -193,6 +221,7 @@ int main(int argc, char **argv)
 	struct http_opts hopts;
 	struct timespec t0;
 	struct buf missed = { 0 };
+	struct lc_span *span;
 	char err[ERRLEN] = "", ready[256];
 	sigset_t sigs;
 	int e, fd = -1, sig, nprogs;
@@ -234,6 +263,14 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
 
+	/*
+	 * Recorded from the start, handed to the tracing once it exists (SPEC §7.8), unless
+	 * EBPF_EXPORTER_TRACE_LIFECYCLE=0 turns it off.
+	 */
+	if (!getenv("EBPF_EXPORTER_TRACE_LIFECYCLE") ||
+	    strcmp(getenv("EBPF_EXPORTER_TRACE_LIFECYCLE"), "0") != 0)
+		x.lc = lifecycle__new();
+
 	notify("parsing config...");
 	x.names = cli_split_names(x.opts.config_names, &x.n_names);
 	if (!x.names)
@@ -248,11 +285,13 @@ int main(int argc, char **argv)
 
 	notify("creating exporter...");
 	memset(&env_opts, 0, sizeof(env_opts));
+	env_opts.skip_cache_size = x.opts.skip_cache_size;
 	e = decoder_env__new(&env_opts, &x.env, err, sizeof(err));
 	if (e)
 		return fatal(&x, "Error creating exporter: ", err);
 
 	notify("attaching configs...");
+	x.lc_attach = lifecycle__begin(x.lc, NULL, "attach");
 	e = attach_configs(&x, err, sizeof(err));
 	if (e)
 		return fatal(&x, "Error attaching exporter: ", err);
@@ -269,6 +308,7 @@ int main(int argc, char **argv)
 	e = tracing__new(x.cfgs, x.mods, (size_t)x.n_names, x.env, &x.tracing, err, sizeof(err));
 	if (e)
 		return fatal(&x, "", err);
+	tracing__adopt_lifecycle(x.tracing, x.lc);
 
 	e = caps_apply(x.opts.capabilities_keep, err, sizeof(err));
 	if (e)
@@ -293,8 +333,10 @@ int main(int argc, char **argv)
 		return 0;
 	}
 
+	span = lifecycle__begin(x.lc, x.lc_attach, "register_handlers");
 	e = collector__new(x.cfgs, x.mods, (size_t)x.n_names, x.env, &x.collector, err,
 			   sizeof(err));
+	lifecycle__end(x.lc, span);
 	if (e)
 		return fatal(&x, "Error registering exporter: ", err);
 	x.collector->perf = x.perf;
@@ -335,12 +377,15 @@ int main(int argc, char **argv)
 		return fatal(&x, "Error serving HTTP: ", err);
 	snprintf(err, sizeof(err), "READY=1\nSTATUS=ready with %s", ready);
 	sd_notify(0, err);
+	lifecycle__end(x.lc, x.lc_attach);
 
 	sig = wait_for_signal();
 	log_msg("Received signal: %s", sig == SIGINT ? "interrupt" : "terminated");
 	sd_notify(0, "STOPPING=1");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	collector__detach(x.collector);
+	span = lifecycle__begin(x.lc, NULL, "detach");
+	collector__detach(x.collector, x.lc, span);
+	lifecycle__end(x.lc, span);
 	log_msg("Detached in %.0fms", ms_since(&t0));
 	tracing__shutdown(x.tracing, 0); /* tracing: flush, bounded by the export timeout */
 	exporter_free(&x);

@@ -62,7 +62,7 @@ struct decoder_env_opts {
 	long long skip_cache_size;
 };
 
-#define DECODER_CACHE_DEFAULT_BYTES (256ll << 20)
+#define DECODER_CACHE_DEFAULT_BYTES (32ll << 20)
 
 /* Sources whose content can change; a decoder lists those it reads in decoder.sources. */
 enum decoder_source {

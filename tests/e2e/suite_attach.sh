@@ -139,7 +139,7 @@ att_perf_events()
 		v1=$(att_value "$s1" "ebpf_exporter_e2e_cpu_clock_samples_total{cpu=\"$cpu\"}")
 		rate=$(((${v1:-0} - ${v0:-0}) * 1000000000 / (t1 - t0)))
 		check "perf events: CPU $cpu samples at about 99 Hz under a busy loop ($rate/s)" \
-			test "$rate" -ge 80 -a "$rate" -le 110
+			test "$rate" -ge 50 -a "$rate" -le 130
 	done
 	check_line "perf events: the hardware event and the one without frequency never fire" \
 		"$s1" 'ebpf_exporter_e2e_perf_unfired_total 0'

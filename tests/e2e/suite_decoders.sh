@@ -6,17 +6,22 @@
 # from a tp_btf/sys_enter program (the armed trigger's real syscalls and its kernel stack at
 # exit_group). The scrape must show the decoded values. A cgroup created after the exporter
 # started decodes to its path on the next scrape, and is gone after the grace period once
-# removed (shortened to 2 s through EBPF_EXPORTER_CGROUP_GRACE_MS).
+# removed (shortened to 2 s through EBPF_EXPORTER_CGROUP_GRACE_MS); an interface created, renamed
+# and removed while the exporter runs shows under its current name.
 # Sourced by run.sh, which calls suite_decoders; uses its globals and lib.sh's helpers.
 # shellcheck shell=bash disable=SC2154
 
-DEC_CG= # the cgroup the suite creates, removed on exit
+DEC_CG=      # the cgroup the suite creates, removed on exit
+DEC_IF=ee_e2e_if # the interface it creates (an ifb), renamed to ${DEC_IF}2, removed on exit
+DEC_IFINDEX=31337
 
 dec_cleanup()
 {
 	if [ -n "$DEC_CG" ] && [ -d "$DEC_CG" ]; then
 		rmdir "$DEC_CG" 2>/dev/null
 	fi
+	ip link del dev "$DEC_IF" 2>/dev/null
+	ip link del dev "${DEC_IF}2" 2>/dev/null
 }
 
 # The cgroup v2 mount point, from mountinfo (the field after " - " is the filesystem type).
@@ -272,6 +277,45 @@ dec_cgroup_lifecycle()
 	fi
 }
 
+# An interface that appears after its index was seen, is renamed and removed: the label follows
+# (netlink notifications refresh the cache; a lookup that missed is retried every scrape).
+dec_iface_lifecycle()
+{
+	local s=$WORK/decoders-if.prom prefix=ebpf_exporter_e2e_ifname_total
+
+	dec_cleanup
+	if ip link show | grep -q "^$DEC_IFINDEX:"; then
+		echo "SKIP: decoders: interface index $DEC_IFINDEX is taken"
+		return
+	fi
+	trigger "$CPU_A" 4:1:"$DEC_IFINDEX":0 || return
+	scrape "$s" >/dev/null
+	check_line "decoders: an unknown interface index" "$s" \
+		"$prefix{device=\"unknown:$DEC_IFINDEX\"} 1"
+	if ! ip link add "$DEC_IF" index "$DEC_IFINDEX" type ifb; then
+		echo "SKIP: decoders: cannot create an ifb interface"
+		return
+	fi
+	if dec_wait_line "$s" "$prefix{device=\"$DEC_IF\"} 1"; then
+		pass "decoders: an interface created later resolves without a restart"
+	else
+		fail "decoders: an interface created later resolves without a restart" \
+			"$(grep "^$prefix" "$s")"
+	fi
+	ip link set dev "$DEC_IF" name "${DEC_IF}2"
+	if dec_wait_line "$s" "$prefix{device=\"${DEC_IF}2\"} 1"; then
+		pass "decoders: a renamed interface shows its new name"
+	else
+		fail "decoders: a renamed interface shows its new name" "$(grep "^$prefix" "$s")"
+	fi
+	ip link del dev "${DEC_IF}2"
+	if dec_wait_line "$s" "$prefix{device=\"unknown:$DEC_IFINDEX\"} 1"; then
+		pass "decoders: a removed interface is unknown again"
+	else
+		fail "decoders: a removed interface is unknown again" "$(grep "^$prefix" "$s")"
+	fi
+}
+
 suite_decoders()
 {
 	local s=$WORK/decoders.prom s2=$WORK/decoders-2.prom want=$WORK/decoders.want
@@ -323,6 +367,7 @@ suite_decoders()
 	fi
 
 	dec_cgroup_lifecycle "$v2"
+	dec_iface_lifecycle
 	stop_exporter TERM
 	check_exit "decoders: exits 0 on SIGTERM" 0
 	dec_cleanup

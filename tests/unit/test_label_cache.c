@@ -468,6 +468,42 @@ static void test_refresh_on_source_change(void **state)
 	unlink(path);
 }
 
+/*
+ * label_set__generation(): stable while nothing changes, new after decodes whose lookups
+ * missed (they may hit next time without any source's generation moving), stable again once
+ * they hit.
+ */
+static void test_generation(void **state)
+{
+	char path[] = "/tmp/test_label_cache_gen_XXXXXX";
+	struct label_conf labels[] = { LABEL("dev", 4, 0, DEC("majorminor")) };
+	const uint8_t sdb[4] = { 0x10, 0x08, 0, 0 };
+	struct decoder_env *env;
+	struct label_set *ls;
+	uint64_t g;
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	close(fd);
+	write_file(path, " 8 0 1 sda\n");
+	env = env_with(0, 0, path);
+	ls = new_set(env, labels, 1);
+	g = label_set__generation(ls);
+	assert_int_equal(label_set__generation(ls), g);
+	expect(ls, sdb, 4, "unknown:8:16");
+	assert_int_not_equal(label_set__generation(ls), g);
+	g = label_set__generation(ls);
+	assert_int_equal(label_set__generation(ls), g); /* no decode since: stable */
+	write_file(path, " 8 0 1 sda\n 8 16 1 sdb\n");
+	expect(ls, sdb, 4, "sdb");
+	g = label_set__generation(ls); /* the re-read moved the partitions' generation */
+	expect(ls, sdb, 4, "sdb");
+	assert_int_equal(label_set__generation(ls), g);
+	label_set__free(ls);
+	decoder_env__free(env);
+	unlink(path);
+}
+
 /* Decoder chains as SPEC §5.0 describes them, through label sets. */
 static void test_chains(void **state)
 {
@@ -608,6 +644,7 @@ int main(void)
 		cmocka_unit_test(test_skip_cache),
 		cmocka_unit_test(test_errors_not_cached),
 		cmocka_unit_test(test_refresh_on_source_change),
+		cmocka_unit_test(test_generation),
 		cmocka_unit_test(test_chains),
 		cmocka_unit_test(test_error_log_rate),
 		cmocka_unit_test(test_concurrency),
