@@ -19,6 +19,7 @@
 #include "collect.h"
 #include "loader.h"
 #include "util/buf.h"
+#include "util/gostr.h"
 #include "util/log.h"
 
 #define TEXT_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8; escaping=underscores"
@@ -44,39 +45,22 @@ static int request_marker;
 
 void http_clean_path(const char *p, char *out, size_t len)
 {
-	size_t n = strlen(p), r = 0, w = 1;
+	size_t n = strlen(p);
 	bool trailing = n > 0 && p[n - 1] == '/';
 
-	if (len < n + 2) {
+	if (len < n + 3) {
 		if (len)
 			snprintf(out, len, "/");
 		return;
 	}
-	/* Go's path.Clean on "/" + p; p[r + 1] is at worst the terminating NUL. */
-	out[0] = '/';
-	while (r < n) {
-		if (p[r] == '/') {
-			r++;
-		} else if (p[r] == '.' && (r + 1 == n || p[r + 1] == '/')) {
-			r++;
-		} else if (p[r] == '.' && p[r + 1] == '.' && (r + 2 == n || p[r + 2] == '/')) {
-			r += 2;
-			if (w > 1) {
-				w--;
-				while (w > 1 && out[w] != '/')
-					w--;
-			}
-		} else {
-			if (w != 1)
-				out[w++] = '/';
-			while (r < n && p[r] != '/')
-				out[w++] = p[r++];
-		}
+	/* ServeMux's cleanPath: path.Clean of the rooted path, keeping a trailing slash. */
+	snprintf(out, len, "%s%s", p[0] == '/' ? "" : "/", p);
+	gostr_path_clean(out);
+	n = strlen(out);
+	if (trailing && strcmp(out, "/") != 0) {
+		out[n] = '/';
+		out[n + 1] = '\0';
 	}
-	/* ServeMux keeps a trailing slash. */
-	if (trailing && w > 1)
-		out[w++] = '/';
-	out[w] = '\0';
 }
 
 bool http_accepts_gzip(const char *ae)
