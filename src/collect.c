@@ -23,6 +23,9 @@
 #include "util/log.h"
 #include "version.h"
 
+/* Per-row scratch arrays larger than this are freed after each rebuild of a metric's series. */
+#define SCRATCH_KEEP_MAX (1u << 20)
+
 /* Decode failures of one metric are logged at most this often (seconds). */
 #define ERROR_LOG_INTERVAL 60
 
@@ -655,6 +658,30 @@ static int group_rows(struct metric_state *ms)
 	return 0;
 }
 
+/*
+ * Once grouped, the per-row arrays are only needed again when the keys change. Big ones are
+ * returned to the system rather than kept across scrapes (RSS matters more than the page
+ * faults of rebuilding them on the next change).
+ */
+static void release_scratch(struct metric_state *ms)
+{
+	if (ms->samples_cap * sizeof(*ms->samples) < SCRATCH_KEEP_MAX)
+		return;
+	free(ms->samples);
+	ms->samples = NULL;
+	ms->samples_cap = 0;
+	ms->n_samples = 0;
+	free(ms->offs);
+	ms->offs = NULL;
+	ms->offs_cap = 0;
+	free(ms->rowid);
+	ms->rowid = NULL;
+	ms->rowid_cap = 0;
+	free(ms->perm);
+	ms->perm = NULL;
+	ms->perm_cap = 0;
+}
+
 /* Remembers the keys the series were built from, for the next scrape's fast path. */
 static int remember_keys(struct metric_state *ms, uint64_t gen)
 {
@@ -726,6 +753,7 @@ static int collect_counter(struct collector *c, struct metric_state *ms, struct 
 			e = remember_keys(ms, gen);
 		if (e)
 			return e;
+		release_scratch(ms);
 	}
 
 	f->name = ms->full_name;

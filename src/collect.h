@@ -72,8 +72,9 @@ int collector__new(struct config **cfgs, struct module **mods, size_t n, struct 
 		   struct collector **out, char *err, size_t errlen);
 
 /*
- * Collects everything and writes the text exposition into out (reset first). Returns 0, or
- * a negative errno with the gather error in err (the HTTP layer answers 500 with it).
+ * Collects everything and writes the exposition in format fmt into out (reset first).
+ * Returns 0, or a negative errno with the gather error in err (the HTTP layer answers 500
+ * with it).
  * Takes the lock.
  */
 int collector__scrape(struct collector *c, enum expo_format fmt, struct buf *out, char *err,

@@ -446,11 +446,20 @@ run_counters()
 	check_builtins "$s"
 	check_http
 
-	# Values are read afresh on every scrape.
-	trigger "$CPU_A" 5:1:1:0
+	# Values are read afresh on every scrape, also when the keys are those of the previous
+	# scrape (the decoded series are reused then, only the values change).
+	trigger "$CPU_A" 5:1:1:0 1:2:2:s=beta
 	scrape "$s" >/dev/null
 	check_line "counters: later scrapes see new values" "$s" \
 		'ebpf_exporter_e2e_nolabels_total 1.234568e+06'
+	check_line "counters: a hash key seen before shows its new value" "$s" \
+		'ebpf_exporter_e2e_hash_total{id="2",name="beta"} 7'
+	trigger "$CPU_A" 1:1:42:s=newkey
+	scrape "$s" >/dev/null
+	check_line "counters: a new key after unchanged scrapes appears" "$s" \
+		'ebpf_exporter_e2e_hash_total{id="42",name="newkey"} 1'
+	check_line "counters: the other keys keep their values" "$s" \
+		'ebpf_exporter_e2e_hash_total{id="2",name="beta"} 7'
 
 	section "shutdown on SIGTERM"
 	ids=$(all_prog_ids "$s")
