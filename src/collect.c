@@ -358,11 +358,12 @@ static int grow(void **p, size_t *cap, size_t want, size_t size)
 }
 
 /*
- * Decodes one key into ms->tmp_values (strings in ms->arena). Returns 0, 1 when the row is
- * dropped (a regexp skip, or a decode error, which is counted and logged: SPEC §0 drops only
- * that entry), or -ENOMEM.
+ * Decodes one key into ms->tmp_values (strings appended to arena). Returns 0, 1 when the
+ * row is dropped (a regexp skip, or a decode error, which is counted and logged: SPEC §0
+ * drops only that entry), or -ENOMEM.
  */
-static int decode_key(struct collector *c, struct metric_state *ms, const uint8_t *key, size_t len)
+static int decode_key(struct collector *c, struct metric_state *ms, struct buf *arena,
+		      const uint8_t *key, size_t len)
 {
 	char derr[1024] = "";
 	int e;
@@ -370,7 +371,7 @@ static int decode_key(struct collector *c, struct metric_state *ms, const uint8_
 	/* A map without labels: the single zero key is one unlabelled series. */
 	if (ms->n_labels == 0 && len == 4 && !key[0] && !key[1] && !key[2] && !key[3])
 		return 0;
-	e = label_set__decode(ms->ls, key, len, &ms->arena, ms->tmp_values, derr, sizeof(derr));
+	e = label_set__decode(ms->ls, key, len, arena, ms->tmp_values, derr, sizeof(derr));
 	if (e == -ENOMEM)
 		return e;
 	if (e == DECODER_SKIP)
@@ -399,7 +400,7 @@ static int add_row(struct collector *c, struct metric_state *ms, const uint8_t *
 	if (e)
 		return e;
 
-	e = decode_key(c, ms, key, len);
+	e = decode_key(c, ms, &ms->arena, key, len);
 	if (e)
 		return e < 0 ? e : 0;
 	for (i = 0; i < ms->n_labels; i++)
@@ -893,16 +894,26 @@ out:
 	return e;
 }
 
+struct dump_ctx {
+	struct buf *out;
+	struct buf scratch;
+};
+
 static int dump_row_cb(struct collector *c, struct metric_state *ms, const uint8_t *key, size_t len,
 		       double v, void *arg)
 {
-	struct buf *out = arg;
+	struct dump_ctx *d = arg;
+	struct buf *out = d->out;
 	char raw[16384] = "";
 	size_t i;
 	int e;
 
-	buf_reset(&ms->arena);
-	e = decode_key(c, ms, key, len);
+	/*
+	 * Not ms->arena: it holds the label values the next scrape may reuse (collect_counter's
+	 * steady state).
+	 */
+	buf_reset(&d->scratch);
+	e = decode_key(c, ms, &d->scratch, key, len);
 	if (e)
 		return e < 0 ? e : 0;
 	gofmt_append_bytes(raw, sizeof(raw), key, len);
@@ -916,6 +927,7 @@ static int dump_row_cb(struct collector *c, struct metric_state *ms, const uint8
 
 int collector__dump_maps(struct collector *c, struct buf *out)
 {
+	struct dump_ctx d = { .out = out };
 	size_t i, j, k = 0;
 	int e = 0;
 
@@ -936,12 +948,13 @@ int collector__dump_maps(struct collector *c, struct buf *out)
 
 			e = buf_printf(out, "### Map: %s\n\n```\n", ms->name);
 			if (!e)
-				e = walk_rows(c, ms, true, dump_row_cb, out);
+				e = walk_rows(c, ms, true, dump_row_cb, &d);
 			if (!e)
 				e = buf_puts(out, "```\n\n");
 		}
 	}
 	pthread_mutex_unlock(&c->lock);
+	buf_free(&d.scratch);
 	return e;
 }
 

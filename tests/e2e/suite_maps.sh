@@ -199,6 +199,7 @@ suite_maps()
 	start_exporter maps-debug --config.dir="$CFG" --config.names=maps_counters,maps_histograms \
 		--debug || return
 	maps_trigger
+	scrape "$WORK/maps.before" >/dev/null
 	code=$(scrape "$body" /maps -D "$h")
 	maps_expect >"$want"
 	if [ "$code" = 200 ] && d=$(diff -u "$want" "$body"); then
@@ -220,6 +221,13 @@ suite_maps()
 	scrape "$body" >/dev/null
 	check_line "maps: /metrics still served with --debug" "$body" \
 		'ebpf_exporter_e2e_one_bucket_bucket{label="0",le="8"} 4'
+	# Reading /maps between two scrapes changes nothing the second scrape reuses.
+	if d=$(diff <(grep '^ebpf_exporter_e2e_' "$WORK/maps.before") \
+		<(grep '^ebpf_exporter_e2e_' "$body")) && [ -s "$WORK/maps.before" ]; then
+		pass "maps: scrapes before and after /maps show the same series"
+	else
+		fail "maps: scrapes before and after /maps show the same series" "$d"
+	fi
 	stop_exporter TERM
 	check_exit "maps: --debug run exits 0 on SIGTERM" 0
 
