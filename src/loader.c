@@ -398,7 +398,7 @@ static int pass_kaddrs(const struct config *cfg, struct bpf_object *obj, struct 
 
 	for (i = 0; i < cfg->n_kaddrs; i++) {
 		const char *sym = cfg->kaddrs[i];
-		char var[512], et[128];
+		char var[512];
 		struct bpf_map *map = NULL;
 		__u32 off = 0, size = 0;
 		uint64_t addr = 0;
@@ -428,7 +428,6 @@ static int pass_kaddrs(const struct config *cfg, struct bpf_object *obj, struct 
 				cfg->name, sym, var, (unsigned long long)addr,
 				e == -ENOENT ? "variable not found in .rodata or .data" :
 					       "variable is not a u64");
-			(void)et;
 			return e;
 		}
 		memcpy(data + off, &addr, sizeof(addr));
