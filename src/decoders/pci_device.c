@@ -6,14 +6,8 @@
  * an error.
  */
 #include "decoders.h"
-#include "gofmt.h"
+#include "pci_common.h"
 #include "pcidb.h"
-
-static int pci_device_init(const struct decoder_conf *conf, struct decoder_env *env, void **state,
-			   char *err, size_t errlen)
-{
-	return decoder_env__use_pcidb(env, err, errlen);
-}
 
 static int pci_device_decode(void *state, struct decoder_env *env, const uint8_t *in, size_t len,
 			     struct buf *out, char *err, size_t errlen)
@@ -21,23 +15,17 @@ static int pci_device_decode(void *state, struct decoder_env *env, const uint8_t
 	char buf[PCIDB_NAME_MAX];
 	const char *name = NULL;
 	int64_t n;
-	int ret;
+	int ret = pci_decode_number(env, in, len, out, &n, err, errlen);
 
-	if (pcidb__missing(env->pcidb))
-		return buf_puts(out, "missing pci.ids db");
-	ret = gofmt_atoi(in, len, &n, err, errlen);
 	if (ret)
-		return ret;
+		return ret < 0 ? ret : 0;
 	if (n >= 0 && n <= 0xffffffffll)
 		name = pcidb__device(env->pcidb, (uint16_t)(n >> 16), (uint16_t)n, buf);
-	if (name)
-		return buf_puts(out, name);
-	ret = buf_puts(out, "unknown pci device: 0x");
-	return ret ? ret : gofmt_buf_hex(out, n, 8);
+	return pci_put_name(out, name, "device", n, 8);
 }
 
 const struct decoder decoder_pci_device = {
 	.name = "pci_device",
-	.init = pci_device_init,
+	.init = pci_decoder_init,
 	.decode = pci_device_decode,
 };

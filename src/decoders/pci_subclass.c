@@ -8,14 +8,8 @@
 #include <errno.h>
 
 #include "decoders.h"
-#include "gofmt.h"
+#include "pci_common.h"
 #include "pcidb.h"
-
-static int pci_subclass_init(const struct decoder_conf *conf, struct decoder_env *env, void **state,
-			     char *err, size_t errlen)
-{
-	return decoder_env__use_pcidb(env, err, errlen);
-}
 
 static int pci_subclass_decode(void *state, struct decoder_env *env, const uint8_t *in, size_t len,
 			       struct buf *out, char *err, size_t errlen)
@@ -24,11 +18,9 @@ static int pci_subclass_decode(void *state, struct decoder_env *env, const uint8
 	int64_t n, cls, sub;
 	int ret, found = -ENOENT;
 
-	if (pcidb__missing(env->pcidb))
-		return buf_puts(out, "missing pci.ids db");
-	ret = gofmt_atoi(in, len, &n, err, errlen);
+	ret = pci_decode_number(env, in, len, out, &n, err, errlen);
 	if (ret)
-		return ret;
+		return ret < 0 ? ret : 0;
 	/* Go's >> on a negative int keeps the sign; & 0xff gives the low byte. */
 	cls = n >> 8;
 	sub = n & 0xff;
@@ -39,12 +31,11 @@ static int pci_subclass_decode(void *state, struct decoder_env *env, const uint8
 	if (found == -ESRCH)
 		return buf_printf(out, "unknown pci subclass: 0x%02x (class 0x%02x)",
 				  (unsigned int)sub, (unsigned int)cls);
-	ret = buf_puts(out, "unknown pci class: 0x");
-	return ret ? ret : gofmt_buf_hex(out, cls, 2);
+	return pci_put_name(out, NULL, "class", cls, 2);
 }
 
 const struct decoder decoder_pci_subclass = {
 	.name = "pci_subclass",
-	.init = pci_subclass_init,
+	.init = pci_decoder_init,
 	.decode = pci_subclass_decode,
 };
