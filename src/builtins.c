@@ -56,23 +56,6 @@ static void pool_free(struct strpool *p)
 	memset(p, 0, sizeof(*p));
 }
 
-static int grow(void **p, size_t *cap, size_t want, size_t size)
-{
-	size_t n = *cap ? *cap : 64;
-	void *q;
-
-	if (want <= *cap)
-		return 0;
-	while (n < want)
-		n *= 2;
-	q = reallocarray(*p, n, size);
-	if (!q)
-		return -ENOMEM;
-	*p = q;
-	*cap = n;
-	return 0;
-}
-
 static struct family *bi_family(struct builtin *b, const char *name, const char *help,
 				enum family_type type, const char *const *labels, size_t n_labels)
 {
@@ -95,8 +78,8 @@ static int bi_sample(struct builtin *b, double v, size_t n_values, ...)
 	va_list ap;
 	size_t i;
 
-	if (grow((void **)&b->samples, &b->cap, b->n_samples + 1, sizeof(*b->samples)) ||
-	    grow((void **)&b->vals, &b->vcap, b->n_vals + n_values + 1, sizeof(*b->vals)))
+	if (array_grow((void **)&b->samples, &b->cap, b->n_samples + 1, sizeof(*b->samples)) ||
+	    array_grow((void **)&b->vals, &b->vcap, b->n_vals + n_values + 1, sizeof(*b->vals)))
 		return -ENOMEM;
 	va_start(ap, n_values);
 	for (i = 0; i < n_values; i++) {

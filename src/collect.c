@@ -340,23 +340,6 @@ static void metric_error(struct collector *c, struct metric_state *ms, const cha
 		ms->name, ms->cfg->name, msg);
 }
 
-static int grow(void **p, size_t *cap, size_t want, size_t size)
-{
-	size_t n = *cap ? *cap : 64;
-	void *q;
-
-	if (want <= *cap)
-		return 0;
-	while (n < want)
-		n *= 2;
-	q = reallocarray(*p, n, size);
-	if (!q)
-		return -ENOMEM;
-	*p = q;
-	*cap = n;
-	return 0;
-}
-
 /*
  * Decodes one key into ms->tmp_values (strings appended to arena). Returns 0, 1 when the
  * row is dropped (a regexp skip, or a decode error, which is counted and logged: SPEC §0
@@ -393,10 +376,10 @@ static int add_row(struct collector *c, struct metric_state *ms, const uint8_t *
 	size_t n = ms->n_samples, i;
 	int e;
 
-	e = grow((void **)&ms->samples, &ms->samples_cap, n + 1, sizeof(*ms->samples));
+	e = array_grow((void **)&ms->samples, &ms->samples_cap, n + 1, sizeof(*ms->samples));
 	if (!e)
-		e = grow((void **)&ms->offs, &ms->offs_cap, (n + 1) * (ms->n_labels + 1),
-			 sizeof(*ms->offs));
+		e = array_grow((void **)&ms->offs, &ms->offs_cap, (n + 1) * (ms->n_labels + 1),
+			       sizeof(*ms->offs));
 	if (e)
 		return e;
 
@@ -406,7 +389,7 @@ static int add_row(struct collector *c, struct metric_state *ms, const uint8_t *
 	for (i = 0; i < ms->n_labels; i++)
 		ms->offs[n * ms->n_labels + i] = (size_t)(ms->tmp_values[i] - ms->arena.data);
 	if (!ms->hist) {
-		e = grow((void **)&ms->rowid, &ms->rowid_cap, n + 1, sizeof(*ms->rowid));
+		e = array_grow((void **)&ms->rowid, &ms->rowid_cap, n + 1, sizeof(*ms->rowid));
 		if (e)
 			return e;
 		ms->rowid[n] = (uint32_t)ms->row_no;
@@ -527,8 +510,8 @@ static int fix_values(struct metric_state *ms)
 	size_t i, k;
 	int e;
 
-	e = grow((void **)&ms->vals, &ms->vals_cap, ms->n_samples * ms->n_labels + 1,
-		 sizeof(*ms->vals));
+	e = array_grow((void **)&ms->vals, &ms->vals_cap, ms->n_samples * ms->n_labels + 1,
+		       sizeof(*ms->vals));
 	if (e)
 		return e;
 	for (i = 0; i < ms->n_samples; i++) {
@@ -596,13 +579,15 @@ static int group_rows(struct metric_state *ms)
 	size_t n = ms->n_samples, i, g = 0;
 	int e;
 
-	e = grow((void **)&ms->perm, &ms->perm_cap, n + 1, sizeof(*ms->perm));
+	e = array_grow((void **)&ms->perm, &ms->perm_cap, n + 1, sizeof(*ms->perm));
 	if (!e)
-		e = grow((void **)&ms->grp_rows, &ms->grp_rows_cap, n + 1, sizeof(*ms->grp_rows));
+		e = array_grow((void **)&ms->grp_rows, &ms->grp_rows_cap, n + 1,
+			       sizeof(*ms->grp_rows));
 	if (!e)
-		e = grow((void **)&ms->grp_end, &ms->grp_end_cap, n + 1, sizeof(*ms->grp_end));
+		e = array_grow((void **)&ms->grp_end, &ms->grp_end_cap, n + 1,
+			       sizeof(*ms->grp_end));
 	if (!e)
-		e = grow((void **)&ms->out, &ms->out_cap, n + 1, sizeof(*ms->out));
+		e = array_grow((void **)&ms->out, &ms->out_cap, n + 1, sizeof(*ms->out));
 	if (e)
 		return e;
 	for (i = 0; i < n; i++)
@@ -765,7 +750,7 @@ static int collect_histogram(struct collector *c, struct metric_state *ms, struc
 	if (ms->n_samples == 0)
 		return 0;
 
-	e = grow((void **)&ms->rows, &ms->rows_cap, ms->n_samples, sizeof(*ms->rows));
+	e = array_grow((void **)&ms->rows, &ms->rows_cap, ms->n_samples, sizeof(*ms->rows));
 	if (e)
 		return e;
 	for (i = 0; i < ms->n_samples; i++) {
@@ -788,12 +773,13 @@ static int collect_histogram(struct collector *c, struct metric_state *ms, struc
 	qsort_r(ms->rows, nr, sizeof(*ms->rows), row_compare, ms);
 
 	/* At most nr series: size everything once so pointers stay valid. */
-	e = grow((void **)&ms->hvals, &ms->hvals_cap, nr + 1, sizeof(*ms->hvals));
+	e = array_grow((void **)&ms->hvals, &ms->hvals_cap, nr + 1, sizeof(*ms->hvals));
 	if (!e)
-		e = grow((void **)&ms->cum, &ms->cum_cap, nr * ms->n_buckets + 1, sizeof(*ms->cum));
+		e = array_grow((void **)&ms->cum, &ms->cum_cap, nr * ms->n_buckets + 1,
+			       sizeof(*ms->cum));
 	if (!e)
-		e = grow((void **)&ms->series_vals, &ms->series_vals_cap, nr * nsl + 1,
-			 sizeof(*ms->series_vals));
+		e = array_grow((void **)&ms->series_vals, &ms->series_vals_cap, nr * nsl + 1,
+			       sizeof(*ms->series_vals));
 	if (e)
 		return e;
 

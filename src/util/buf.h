@@ -30,6 +30,12 @@ int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf
 int buf_vprintf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Forgets the contents but keeps the memory for reuse. */
 void buf_reset(struct buf *b);
+/*
+ * Grows the array *p of *cap elements of size bytes to hold at least want elements,
+ * doubling from 64 (overflow-checked). Returns 0 or -ENOMEM (then *p and *cap are unchanged).
+ */
+int array_grow(void **p, size_t *cap, size_t want, size_t size);
+
 /* Releases the memory; the buffer may be reused afterwards. NULL-tolerant. */
 void buf_free(struct buf *b);
 
