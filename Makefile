@@ -24,8 +24,10 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-PKGS := libbpf yaml-0.1 libmicrohttpd libpcre2-8 libcap zlib libsystemd libprotobuf-c libcurl libpci libseccomp
-PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKGS := libbpf yaml-0.1 libmicrohttpd libpcre2-8 libcap zlib libprotobuf-c libpci libseccomp
+# Loaded with dlopen() only when needed (src/tracing/curl_api.c, src/util/systemd.c).
+DLOPEN_PKGS := libcurl libsystemd
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) $(DLOPEN_PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 CFLAGS ?= -O2 -g

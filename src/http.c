@@ -12,7 +12,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <systemd/sd-daemon.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -21,6 +20,7 @@
 #include "util/buf.h"
 #include "util/gostr.h"
 #include "util/log.h"
+#include "util/systemd.h"
 
 #define TEXT_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8; escaping=underscores"
 
@@ -604,7 +604,9 @@ static int listen_systemd(const char *address, int *fd_out, char *err, size_t er
 			 address, num);
 		return -EINVAL;
 	}
-	n = sd_listen_fds(0);
+	n = systemd_listen_fds(err, errlen);
+	if (n == -ENOPKG)
+		return n;
 	if (n <= 0) {
 		snprintf(err, errlen, "no listeners passed via activation");
 		return -ENOENT;
@@ -614,7 +616,7 @@ static int listen_systemd(const char *address, int *fd_out, char *err, size_t er
 			 idx, n);
 		return -ERANGE;
 	}
-	*fd_out = SD_LISTEN_FDS_START + (int)idx;
+	*fd_out = SYSTEMD_LISTEN_FDS_START + (int)idx;
 	return 0;
 }
 

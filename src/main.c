@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <systemd/sd-daemon.h>
 #include <time.h>
 #include <bpf/libbpf.h>
 
@@ -23,6 +22,7 @@
 #include "perfbuf.h"
 #include "tracing/tracing.h"
 #include "util/log.h"
+#include "util/systemd.h"
 
 #define ERRLEN 4096
 
@@ -65,7 +65,7 @@ static void notify(const char *status)
 	char buf[512];
 
 	snprintf(buf, sizeof(buf), "STATUS=%s", status);
-	sd_notify(0, buf);
+	systemd_notify(buf);
 }
 
 static void exporter_free(struct exporter *x)
@@ -375,13 +375,15 @@ int main(int argc, char **argv)
 	e = http_server__start(&hopts, fd, &x.http, err, sizeof(err));
 	if (e)
 		return fatal(&x, "Error serving HTTP: ", err);
+	/* Loading parsed BTF and ELF files: give the freed heap pages back before idling. */
+	malloc_trim(0);
 	snprintf(err, sizeof(err), "READY=1\nSTATUS=ready with %s", ready);
-	sd_notify(0, err);
+	systemd_notify(err);
 	lifecycle__end(x.lc, x.lc_attach);
 
 	sig = wait_for_signal();
 	log_msg("Received signal: %s", sig == SIGINT ? "interrupt" : "terminated");
-	sd_notify(0, "STOPPING=1");
+	systemd_notify("STOPPING=1");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	span = lifecycle__begin(x.lc, NULL, "detach");
 	collector__detach(x.collector, x.lc, span);

@@ -14,7 +14,7 @@
 #include "gofmt.h"
 
 /* Appends the stack; returns 0, 1 when a frame was unresolved, or -ENOMEM. */
-static int resolve(const struct kallsyms *ks, const uint8_t *in, size_t len, struct buf *out)
+static int resolve(struct kallsyms *ks, const uint8_t *in, size_t len, struct buf *out)
 {
 	bool missed = false;
 	int ret = 0;

@@ -3,7 +3,6 @@
 
 #include <ctype.h>
 #include <stdarg.h>
-#include <curl/curl.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -15,6 +14,7 @@
 
 #include "../util/buf.h"
 #include "../version.h"
+#include "curl_api.h"
 #include "ebpf_exporter/grpc_status.pb-c.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
 #include "span.h"
@@ -61,6 +61,12 @@ static uint64_t mono_ns(void)
 	return span_now_mono_ns();
 }
 
+/* libcurl's functions; callable once otlp_transport__new() (or curl_api__get()) succeeded. */
+static const struct curl_api *cu(void)
+{
+	return curl_api__get(NULL, 0);
+}
+
 /* ---- helpers ---- */
 
 long otlp_parse_retry_after(const char *v)
@@ -82,7 +88,9 @@ long otlp_parse_retry_after(const char *v)
 			return -1;
 		return s * 1000;
 	}
-	when = curl_getdate(v, NULL);
+	if (!curl_api__get(NULL, 0))
+		return -1;
+	when = cu()->getdate(v, NULL);
 	if (when < 0)
 		return -1;
 	s = (long)(when - time(NULL));
@@ -417,13 +425,17 @@ int otlp_transport__new(const struct otel_conf *c, struct otlp_transport **out, 
 		return -ENOMEM;
 	t->conf = c;
 	t->resp.max = MAX_RESPONSE + 1;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+	if (!curl_api__get(err, errlen)) {
+		free(t);
+		return -ENOPKG;
+	}
+	if (cu()->global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		snprintf(err, errlen, "libcurl initialisation failed");
 		free(t);
 		return -EIO;
 	}
 	t->global_init = true;
-	vi = curl_version_info(CURLVERSION_NOW);
+	vi = cu()->version_info(CURLVERSION_NOW);
 	if (c->protocol == OTEL_PROTO_GRPC && !(vi->features & CURL_VERSION_HTTP2)) {
 		snprintf(err, errlen,
 			 "protocol grpc needs libcurl with HTTP/2 (libcurl %s has none)",
@@ -436,7 +448,7 @@ int otlp_transport__new(const struct otel_conf *c, struct otlp_transport **out, 
 		otlp_transport__free(t);
 		return -ENOTSUP;
 	}
-	t->curl = curl_easy_init();
+	t->curl = cu()->easy_init();
 	if (!t->curl) {
 		otlp_transport__free(t);
 		return -ENOMEM;
@@ -450,12 +462,12 @@ void otlp_transport__free(struct otlp_transport *t)
 	if (!t)
 		return;
 	if (t->curl)
-		curl_easy_cleanup(t->curl);
+		cu()->easy_cleanup(t->curl);
 	buf_free(&t->req);
 	buf_free(&t->resp);
 	buf_free(&t->grpc_details);
 	if (t->global_init)
-		curl_global_cleanup();
+		cu()->global_cleanup();
 	free(t);
 }
 
@@ -471,7 +483,7 @@ static struct curl_slist *add_header(struct curl_slist *l, bool *oom, const char
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	n = curl_slist_append(l, line);
+	n = cu()->slist_append(l, line);
 	if (!n) {
 		*oom = true;
 		return l;
@@ -689,62 +701,62 @@ void otlp_transport__send(struct otlp_transport *t, const uint8_t *body, size_t 
 	}
 	headers = build_headers(t, timeout_ms, &oom);
 	if (oom) {
-		curl_slist_free_all(headers);
+		cu()->slist_free_all(headers);
 		set_result(res, EXPORT_FAIL, "cannot build the request headers: out of memory");
 		return;
 	}
 
-	curl_easy_reset(h);
+	cu()->easy_reset(h);
 	t->curl_err[0] = '\0';
-	curl_easy_setopt(h, CURLOPT_URL, c->url);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_POST, 1L);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDS, t->req.data);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)t->req.len);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, t);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, t);
-	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(h, CURLOPT_XFERINFODATA, t);
-	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, t->curl_err);
-	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+	cu()->easy_setopt(h, CURLOPT_URL, c->url);
+	cu()->easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	cu()->easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	cu()->easy_setopt(h, CURLOPT_POST, 1L);
+	cu()->easy_setopt(h, CURLOPT_POSTFIELDS, t->req.data);
+	cu()->easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)t->req.len);
+	cu()->easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+	cu()->easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
+	cu()->easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+	cu()->easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	cu()->easy_setopt(h, CURLOPT_WRITEDATA, t);
+	cu()->easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	cu()->easy_setopt(h, CURLOPT_HEADERDATA, t);
+	cu()->easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+	cu()->easy_setopt(h, CURLOPT_XFERINFODATA, t);
+	cu()->easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	cu()->easy_setopt(h, CURLOPT_ERRORBUFFER, t->curl_err);
+	cu()->easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
 	if (c->protocol == OTEL_PROTO_GRPC)
-		curl_easy_setopt(h, CURLOPT_HTTP_VERSION,
-				 c->tls ? (long)CURL_HTTP_VERSION_2TLS :
-					  (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
+		cu()->easy_setopt(h, CURLOPT_HTTP_VERSION,
+				  c->tls ? (long)CURL_HTTP_VERSION_2TLS :
+					   (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
 	/*
 	 * libcurl 7.88 (Debian 12) never sends a second request on a reused prior-knowledge
 	 * HTTP/2 connection: the transfer ends at once with "Error in the HTTP2 framing layer".
 	 * h2c costs one loopback-cheap handshake per batch, so do not reuse it at all.
 	 */
 	if (c->protocol == OTEL_PROTO_GRPC && !c->tls)
-		curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
+		cu()->easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
 	else if (!c->tls)
-		curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+		cu()->easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
 	if (c->certificate)
-		curl_easy_setopt(h, CURLOPT_CAINFO, c->certificate);
+		cu()->easy_setopt(h, CURLOPT_CAINFO, c->certificate);
 	if (c->client_certificate) {
-		curl_easy_setopt(h, CURLOPT_SSLCERT, c->client_certificate);
-		curl_easy_setopt(h, CURLOPT_SSLKEY, c->client_key);
+		cu()->easy_setopt(h, CURLOPT_SSLCERT, c->client_certificate);
+		cu()->easy_setopt(h, CURLOPT_SSLKEY, c->client_key);
 	}
 
-	rc = curl_easy_perform(h);
-	curl_slist_free_all(headers);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+	rc = cu()->easy_perform(h);
+	cu()->slist_free_all(headers);
+	cu()->easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
 	if (rc != CURLE_OK) {
 		set_result(res, curl_error_retryable(rc) ? EXPORT_RETRY : EXPORT_FAIL, "%s",
-			   t->curl_err[0] ? t->curl_err : curl_easy_strerror(rc));
+			   t->curl_err[0] ? t->curl_err : cu()->easy_strerror(rc));
 		return;
 	}
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	cu()->easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
 	if (c->protocol == OTEL_PROTO_GRPC) {
-		curl_easy_getinfo(h, CURLINFO_HTTP_VERSION, &version);
+		cu()->easy_getinfo(h, CURLINFO_HTTP_VERSION, &version);
 		if (version != CURL_HTTP_VERSION_2_0) {
 			set_result(res, EXPORT_FAIL,
 				   "gRPC needs HTTP/2, the server at %s answered over HTTP/1",

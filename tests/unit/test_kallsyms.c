@@ -319,12 +319,79 @@ static void test_large_unsorted(void **state)
 	kallsyms__free(ks);
 }
 
+static void test_blocks_and_gaps(void **state)
+{
+	/*
+	 * Addresses more than 4 GiB apart start a new block; blocks hold at most 128 symbols;
+	 * a duplicate name resolves to its last line in the file even when the file is unsorted.
+	 */
+	static const char text[] = "ffffffffc0000000 t mod_fn\t[mod]\n"
+				   "1000 T low\n"
+				   "100002000 T high\n"
+				   "ffffffff81000000 T dup\n"
+				   "2000 T dup\n";
+	char buf[64 * 300], want[32], err[256];
+	struct kallsyms *ks;
+	uint64_t addr;
+	size_t len = 0;
+
+	assert_int_equal(kallsyms__parse(text, sizeof(text) - 1, &ks, err, sizeof(err)), 0);
+	assert_string_equal(kallsyms__exact(ks, 0x1000), "low");
+	assert_string_equal(kallsyms__nearest(ks, 0x100001fff, NULL), "dup");
+	assert_string_equal(kallsyms__nearest(ks, 0x100002001, NULL), "high");
+	assert_string_equal(kallsyms__nearest(ks, 0xffffffff80000000, NULL), "high");
+	assert_string_equal(kallsyms__exact(ks, 0xffffffffc0000000), "mod_fn");
+	assert_int_equal(kallsyms__addr(ks, "dup", &addr), 0);
+	assert_int_equal(addr, 0x2000);
+	assert_int_equal(kallsyms__addr(ks, "mod_fn", &addr), 0);
+	assert_int_equal(addr, 0xffffffffc0000000);
+	kallsyms__free(ks);
+
+	/* 300 symbols: three blocks; every name and boundary resolves. */
+	for (int i = 0; i < 300; i++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%x T name_%d\n",
+					0x100 + i * 8, i);
+	assert_int_equal(kallsyms__parse(buf, len, &ks, err, sizeof(err)), 0);
+	for (int i = 0; i < 300; i++) {
+		snprintf(want, sizeof(want), "name_%d", i);
+		assert_string_equal(kallsyms__exact(ks, (uint64_t)(0x100 + i * 8)), want);
+		assert_string_equal(kallsyms__nearest(ks, (uint64_t)(0x100 + i * 8 + 7), NULL),
+				    want);
+	}
+	assert_null(kallsyms__exact(ks, 0x101));
+	assert_null(kallsyms__nearest(ks, 0xff, NULL));
+	kallsyms__free(ks);
+}
+
 static double ms_since(const struct timespec *t0)
 {
 	struct timespec t1;
 
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* Every 7th line of /proc/kallsyms: its address is a symbol that the index resolves exactly. */
+static void check_against_file(struct kallsyms *ks)
+{
+	FILE *f = fopen("/proc/kallsyms", "r");
+	char line[1024];
+	size_t checked = 0, lineno = 0;
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long a;
+		uint64_t got = 1;
+
+		if (lineno++ % 7 || sscanf(line, "%llx", &a) != 1)
+			continue;
+		assert_non_null(kallsyms__nearest(ks, a, &got));
+		assert_int_equal(got, a);
+		assert_non_null(kallsyms__exact(ks, a));
+		checked++;
+	}
+	fclose(f);
+	assert_true(checked > 100);
 }
 
 static void test_real_proc_kallsyms(void **state)
@@ -348,8 +415,10 @@ static void test_real_proc_kallsyms(void **state)
 		if (i < 4)
 			kallsyms__free(ks);
 	}
-	print_message("/proc/kallsyms: %zu symbols, best of 5 loads %.1f ms\n", kallsyms__count(ks),
-		      best);
+	print_message("/proc/kallsyms: %zu symbols, best of 5 loads %.1f ms, %zu bytes held\n",
+		      kallsyms__count(ks), best, kallsyms__bytes(ks));
+	/* Compressed: well under the 16 bytes a symbol of a plain address + offset table. */
+	assert_true(kallsyms__bytes(ks) < kallsyms__count(ks) * 16);
 	assert_true(kallsyms__count(ks) > 1000);
 	/* _stext exists on every kernel; whatever it resolves to shares its address. */
 	assert_int_equal(kallsyms__addr(ks, "_stext", &addr), 0);
@@ -360,17 +429,29 @@ static void test_real_proc_kallsyms(void **state)
 	for (int i = 0; i < 100000; i++)
 		(void)kallsyms__nearest(ks, addr + (uint64_t)i, NULL);
 	print_message("100000 nearest lookups: %.1f ms\n", ms_since(&t0));
+	/* Scattered over the kernel text: a different block almost every time. */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int i = 0; i < 20000; i++)
+		(void)kallsyms__nearest(ks, addr + ((uint64_t)i * 2654435761u) % (32u << 20), NULL);
+	print_message("20000 scattered nearest lookups: %.1f ms\n", ms_since(&t0));
+	check_against_file(ks);
 	kallsyms__free(ks);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_load_fixture),   cmocka_unit_test(test_exact),
-		cmocka_unit_test(test_nearest),	       cmocka_unit_test(test_addr_by_name),
-		cmocka_unit_test(test_zero_addresses), cmocka_unit_test(test_parse_errors),
-		cmocka_unit_test(test_odd_lines),      cmocka_unit_test(test_kstack_vectors),
-		cmocka_unit_test(test_large_unsorted), cmocka_unit_test(test_real_proc_kallsyms),
+		cmocka_unit_test(test_load_fixture),
+		cmocka_unit_test(test_exact),
+		cmocka_unit_test(test_nearest),
+		cmocka_unit_test(test_addr_by_name),
+		cmocka_unit_test(test_zero_addresses),
+		cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test(test_odd_lines),
+		cmocka_unit_test(test_kstack_vectors),
+		cmocka_unit_test(test_large_unsorted),
+		cmocka_unit_test(test_blocks_and_gaps),
+		cmocka_unit_test(test_real_proc_kallsyms),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

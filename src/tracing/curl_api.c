@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: MIT
+#include "curl_api.h"
+
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdio.h>
+
+#define CURL_SONAME "libcurl-gnutls.so.4"
+
+static struct curl_api api;
+static const struct curl_api *loaded;
+static char load_error[256];
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+/* Resolve one symbol into *slot; false (with load_error set) when it is missing. */
+static int resolve(void *lib, const char *name, void *slot)
+{
+	void *sym = dlsym(lib, name);
+
+	if (!sym) {
+		snprintf(load_error, sizeof(load_error), "%s has no symbol %s", CURL_SONAME, name);
+		return -1;
+	}
+	/* POSIX guarantees object and function pointers convert through void *. */
+	*(void **)slot = sym;
+	return 0;
+}
+
+static void load(void)
+{
+	const char *why;
+	void *lib = dlopen(CURL_SONAME, RTLD_NOW | RTLD_LOCAL);
+
+	if (!lib) {
+		why = dlerror();
+		snprintf(load_error, sizeof(load_error),
+			 "cannot load %s (%s); install the libcurl4 package", CURL_SONAME,
+			 why ? why : "unknown error");
+		return;
+	}
+	if (resolve(lib, "curl_global_init", &api.global_init) ||
+	    resolve(lib, "curl_global_cleanup", &api.global_cleanup) ||
+	    resolve(lib, "curl_version_info", &api.version_info) ||
+	    resolve(lib, "curl_easy_init", &api.easy_init) ||
+	    resolve(lib, "curl_easy_cleanup", &api.easy_cleanup) ||
+	    resolve(lib, "curl_easy_reset", &api.easy_reset) ||
+	    resolve(lib, "curl_easy_setopt", &api.easy_setopt) ||
+	    resolve(lib, "curl_easy_perform", &api.easy_perform) ||
+	    resolve(lib, "curl_easy_getinfo", &api.easy_getinfo) ||
+	    resolve(lib, "curl_easy_strerror", &api.easy_strerror) ||
+	    resolve(lib, "curl_slist_append", &api.slist_append) ||
+	    resolve(lib, "curl_slist_free_all", &api.slist_free_all) ||
+	    resolve(lib, "curl_getdate", &api.getdate)) {
+		dlclose(lib);
+		return;
+	}
+	loaded = &api;
+}
+
+const struct curl_api *curl_api__get(char *err, size_t errlen)
+{
+	pthread_once(&once, load);
+	if (!loaded && err && errlen)
+		snprintf(err, errlen, "%s", load_error);
+	return loaded;
+}
