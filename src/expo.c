@@ -1137,7 +1137,27 @@ static int check_collision(struct expo_walker *w, size_t n, const char *name, si
 const struct sample *expo_group_series(const struct expo_group *g, size_t i, const char **key,
 				       size_t *key_len)
 {
-	const struct sample_ref *r = &g->w->refs[i];
+	const struct sample_ref *r;
+
+	if (g->direct) {
+		/* One key at a time; keys.data was reserved by the walker, so it is never NULL. */
+		const struct sample *s = &g->f->samples[i];
+
+		if (g->f->contiguous_keys && g->f->n_labels && s->values) {
+			const char *last = s->values[g->order[g->f->n_labels - 1]];
+
+			*key = s->values[g->order[0]];
+			*key_len = (size_t)(last + strlen(last) + 1 - *key);
+			return s;
+		}
+		buf_reset(&g->w->keys);
+		if (append_key(&g->w->keys, g->f, g->order, s))
+			return NULL;
+		*key = g->w->keys.data;
+		*key_len = g->w->keys.len;
+		return s;
+	}
+	r = &g->w->refs[i];
 
 	*key = g->w->keys.data + r->key_off;
 	*key_len = r->key_len;
@@ -1175,17 +1195,25 @@ static int walk_families(struct buf *b, struct expo_walker *w, size_t n, expo_gr
 			return ret;
 		if (ret)
 			continue;
-		ret = collect_group(w, g, next, total);
-		if (ret)
-			return ret;
-		if (!refs_sorted(w, total))
-			qsort_r(w->refs, total, sizeof(*w->refs), cmp_ref, w);
-		ret = find_duplicates(w, f, fo, total);
-		if (ret)
-			return ret;
+		grp = (struct expo_group){ .f = f, .order = fo, .n_series = total, .w = w };
+		if (next == g + 1 && f->presorted) {
+			grp.direct = true;
+			buf_reset(&w->keys);
+			ret = buf_reserve(&w->keys, 64);
+			if (ret)
+				return ret;
+		} else {
+			ret = collect_group(w, g, next, total);
+			if (ret)
+				return ret;
+			if (!refs_sorted(w, total))
+				qsort_r(w->refs, total, sizeof(*w->refs), cmp_ref, w);
+			ret = find_duplicates(w, f, fo, total);
+			if (ret)
+				return ret;
+		}
 		if (w->nerr)
 			continue; /* nothing more is written, but later errors are reported */
-		grp = (struct expo_group){ .f = f, .order = fo, .n_series = total, .w = w };
 		ret = fn(b, &grp, arg);
 		if (ret)
 			return ret;
@@ -1255,7 +1283,7 @@ static int write_text_group(struct buf *b, const struct expo_group *g, void *arg
 		size_t key_len;
 		const struct sample *s = expo_group_series(g, i, &key, &key_len);
 
-		ret = write_sample(b, g->f, g->order, s, key, key_len);
+		ret = s ? write_sample(b, g->f, g->order, s, key, key_len) : -ENOMEM;
 	}
 	return ret;
 }

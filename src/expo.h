@@ -52,6 +52,19 @@ struct family {
 	size_t n_labels;
 	struct sample *samples;
 	size_t n_samples;
+	/*
+	 * Set by a producer whose samples are already in the writer's order (label values
+	 * compared in label-name order, as expo_sort_samples() sorts) with no two label sets
+	 * equal: a family alone under its name is then written without the per-scrape sort
+	 * keys, order check and duplicate search.
+	 */
+	bool presorted;
+	/*
+	 * Also set by the producer when every sample's label values, taken in label-name order,
+	 * lie back to back in memory, each NUL-terminated: the sort key as the writer builds it,
+	 * so a presorted family's keys are used in place.
+	 */
+	bool contiguous_keys;
 };
 
 /*
@@ -130,13 +143,15 @@ struct expo_group {
 	const struct family *f;
 	const size_t *order;
 	size_t n_series;
-	const struct expo_walker *w; /* private */
+	struct expo_walker *w; /* private */
+	bool direct; /* private: series are f->samples as they are */
 };
 
 /*
  * Series i (< g->n_series) of g: returns its sample and sets *key to its label values in
  * label-name order, each followed by a NUL, *key_len bytes in all (the NULs included). The
- * values are raw: not UTF-8 repaired, not escaped. Valid during the writer's call only.
+ * values are raw: not UTF-8 repaired, not escaped. Valid until the next call (a presorted
+ * family's keys are built one at a time). NULL when memory for the key runs out.
  */
 const struct sample *expo_group_series(const struct expo_group *g, size_t i, const char **key,
 				       size_t *key_len);

@@ -266,6 +266,10 @@ static int write_group(struct buf *b, const struct expo_group *g, void *arg)
 		size_t key_len;
 		const struct sample *s = expo_group_series(g, i, &key, &key_len);
 
+		if (!s) {
+			err = -ENOMEM;
+			goto cleanup;
+		}
 		body += len_field_size(metric_size(&pg, s, key));
 		if (body > BUF_DEFAULT_MAX) {
 			err = -ENOMEM;
@@ -288,6 +292,10 @@ static int write_group(struct buf *b, const struct expo_group *g, void *arg)
 		size_t key_len;
 		const struct sample *s = expo_group_series(g, i, &key, &key_len);
 
+		if (!s) {
+			err = -ENOMEM; /* nothing counted in b->len yet */
+			goto cleanup;
+		}
 		p = put_metric(p, &pg, s, key, metric_size(&pg, s, key));
 	}
 	if ((size_t)(p - start) != total) {

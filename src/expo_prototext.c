@@ -254,6 +254,8 @@ static int write_group(struct buf *b, const struct expo_group *g, void *arg)
 		size_t key_len;
 		const struct sample *s = expo_group_series(g, i, &key, &key_len);
 
+		if (!s)
+			return -ENOMEM;
 		write_series(&w, g, s, key);
 	}
 	/* fmt.Fprintln after each family; prototext ends a multi-line message with a newline. */

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "expo.h"
+#include "expo_pb.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -763,6 +764,81 @@ static void test_large_family_sorted(void **state)
 	free(vals);
 }
 
+/*
+ * A presorted family whose keys lie back to back (the collector's steady state) is written
+ * exactly as the general path writes it, in text and in protobuf; a second family of the same
+ * name makes the writer merge and check duplicates again.
+ */
+static void test_presorted_contiguous(void **state)
+{
+	/* Label names b, a: keys in label-name order are "a\0b\0". */
+	static const char packed[] = "1\0x\0"
+				     "10\0x\0"
+				     "2\0y\0";
+	const char *v[] = { packed + 2, packed, packed + 7, packed + 4, packed + 11, packed + 9 };
+	const char *w1[] = { "x", "0" };
+	struct sample s[] = {
+		{ .values = &v[0], .value = 0.5 },
+		{ .values = &v[2], .value = 1234567 },
+		{ .values = &v[4], .value = 3 },
+	};
+	struct sample other[] = { { .values = w1, .value = 7 } };
+	struct family f = {
+		.name = "ebpf_exporter_c",
+		.help = "h",
+		.type = FAMILY_COUNTER,
+		.label_names = names_ba,
+		.n_labels = 2,
+		.samples = s,
+		.n_samples = 3,
+	};
+	struct family two[2];
+	struct buf plain = { 0 }, fast = { 0 }, pb_plain = { 0 }, pb_fast = { 0 };
+	const char *want = "# HELP ebpf_exporter_c h\n"
+			   "# TYPE ebpf_exporter_c counter\n"
+			   "ebpf_exporter_c{a=\"1\",b=\"x\"} 0.5\n"
+			   "ebpf_exporter_c{a=\"10\",b=\"x\"} 1.234567e+06\n"
+			   "ebpf_exporter_c{a=\"2\",b=\"y\"} 3\n";
+
+	assert_int_equal(expo_write(&plain, EXPO_TEXT, &f, 1, NULL, 0), 0);
+	assert_int_equal(expo_write(&pb_plain, EXPO_PROTOBUF, &f, 1, NULL, 0), 0);
+	f.presorted = true;
+	f.contiguous_keys = true;
+	assert_int_equal(expo_write(&fast, EXPO_TEXT, &f, 1, NULL, 0), 0);
+	assert_int_equal(expo_write(&pb_fast, EXPO_PROTOBUF, &f, 1, NULL, 0), 0);
+	assert_string_equal(plain.data, want);
+	assert_string_equal(fast.data, want);
+	assert_int_equal(pb_fast.len, pb_plain.len);
+	assert_memory_equal(pb_fast.data, pb_plain.data, pb_plain.len);
+
+	/* Presorted without contiguous keys: keys are built one at a time. */
+	f.contiguous_keys = false;
+	buf_reset(&fast);
+	assert_int_equal(expo_write(&fast, EXPO_TEXT, &f, 1, NULL, 0), 0);
+	assert_string_equal(fast.data, want);
+
+	/* Two same-named families: merged in order, whatever their flags say. */
+	f.contiguous_keys = true;
+	two[0] = f;
+	two[1] = f;
+	two[1].samples = other;
+	two[1].n_samples = 1;
+	two[1].presorted = false;
+	two[1].contiguous_keys = false;
+	buf_reset(&fast);
+	assert_int_equal(expo_write(&fast, EXPO_TEXT, two, 2, NULL, 0), 0);
+	assert_string_equal(fast.data, "# HELP ebpf_exporter_c h\n"
+				       "# TYPE ebpf_exporter_c counter\n"
+				       "ebpf_exporter_c{a=\"0\",b=\"x\"} 7\n"
+				       "ebpf_exporter_c{a=\"1\",b=\"x\"} 0.5\n"
+				       "ebpf_exporter_c{a=\"10\",b=\"x\"} 1.234567e+06\n"
+				       "ebpf_exporter_c{a=\"2\",b=\"y\"} 3\n");
+	buf_free(&plain);
+	buf_free(&fast);
+	buf_free(&pb_plain);
+	buf_free(&pb_fast);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -787,6 +863,7 @@ int main(void)
 		cmocka_unit_test(test_buffer_limit),
 		cmocka_unit_test(test_many_labels),
 		cmocka_unit_test(test_large_family_sorted),
+		cmocka_unit_test(test_presorted_contiguous),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
