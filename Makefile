@@ -123,12 +123,13 @@ $(EXAMPLE_BINS): examples/%: examples/%.c
 	$(call msg,CC,$@)
 	$(Q)$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -o $@ $<
 
-# The tracing USDT demo (examples/usdt-span.yaml) exports its own span with the exporter's
-# OTLP code, so it links the exporter's objects.
-TRACING_DEMO := examples/usdt-span-demo
-bpf: $(TRACING_DEMO)
-e2e: $(TRACING_DEMO)
-$(TRACING_DEMO): examples/usdt-span-demo.c $(LIB_OBJS)
+# The tracing examples' demos (examples/NAME-demo.c for examples/NAME.yaml) export their own
+# spans with the exporter's OTLP code, so they link the exporter's objects.
+TRACING_DEMOS := examples/usdt-span-demo examples/sched-trace-demo examples/sock-trace-demo \
+	examples/cfs-throttling-trace-demo
+bpf: $(TRACING_DEMOS)
+e2e: $(TRACING_DEMOS)
+$(TRACING_DEMOS): examples/%: examples/%.c examples/tracing-demo.h $(LIB_OBJS)
 	$(call msg,CC,$@)
 	$(Q)$(CC) -std=gnu11 $(WARNINGS) $(CFLAGS) $(PKG_CFLAGS) -D_GNU_SOURCE -Isrc -I$(BUILD)/proto \
 		$(EXTRA_CFLAGS) -o $@ $< $(LIB_OBJS) $(ALL_LDFLAGS) $(LIBS)
@@ -192,7 +193,23 @@ bench:
 		$(BUILD)/bench/scrape $(BUILD)/e2e/scaletool
 	$(Q)bash bench/run.sh $(abspath $(BUILD))
 
+# The probe overhead benchmark (bench/README.md, SPEC §8): as root. Not part of `make test`.
+.PHONY: bench-probes
+$(BUILD)/bench/probes.bpf.o: bench/probe-overhead/probes.bpf.c $(VMLINUX_H)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bench/probe-overhead: bench/probe-overhead/driver.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -std=gnu11 $(WARNINGS) $(CFLAGS) -D_GNU_SOURCE $(shell pkg-config --cflags libbpf) \
+		$(EXTRA_CFLAGS) -o $@ $< $(LDFLAGS) $(EXTRA_LDFLAGS) $(shell pkg-config --libs libbpf)
+
+bench-probes: $(BUILD)/bench/probes.bpf.o $(BUILD)/bench/probe-overhead
+	$(Q)bash bench/probe-overhead/run.sh $(abspath $(BUILD))
+
 clean:
-	rm -rf build ebpf_exporter examples/*.bpf.o $(BENCH_BPF) bench/spans/*.bpf.o $(EXAMPLE_BINS) $(TRACING_DEMO) tests/e2e/*.bpf.o
+	rm -rf build ebpf_exporter examples/*.bpf.o $(BENCH_BPF) bench/spans/*.bpf.o $(EXAMPLE_BINS) $(TRACING_DEMOS) tests/e2e/*.bpf.o
 
 -include $(OBJS:.o=.d) $(UNIT_BINS:%=%.d)

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * A small program with USDT probes for the usdt example: a pretend worker that takes jobs from
- * three queues and fires usdt_demo:job_done(queue, duration_us) as it finishes each one. The
- * probes come from <sys/sdt.h> (Debian's systemtap-sdt-dev): a nop in the code plus a note in
- * the ELF file saying where the arguments are, which libbpf reads to attach.
+ * A small program with USDT probes for the usdt-demo-jobs example: a pretend worker that takes
+ * jobs from three queues and fires usdt_demo:job_done(queue, duration_us) as it finishes each
+ * one. The probes come from <sys/sdt.h> (Debian's systemtap-sdt-dev): a nop in the code plus a
+ * note in the ELF file saying where the arguments are, which libbpf reads to attach.
  *
  * Usage: usdt-demo [COUNT]
  *   Without COUNT it runs until killed, about ten jobs a second. With COUNT it finishes COUNT

@@ -7,6 +7,13 @@
  * u64 values, histograms are maps whose key ends with a `bucket` field.
  *
  * Include after "vmlinux.h" (for the u32/u64 types).
+ *
+ * The names, arguments and effects are those of upstream ebpf_exporter's examples/maps.bpf.h,
+ * so programs written for it build unchanged, with three differences no correct program can
+ * tell: the statement macros are single statements (do { } while (0)), safe after an `if`
+ * and usable twice in one block; they evaluate `value` once; and increment_map() returns 0
+ * instead of the truncated new count, so `return increment_map(...)` is also valid where the
+ * verifier demands a zero return (fentry/fexit programs).
  */
 
 #include <bpf/bpf_helpers.h>

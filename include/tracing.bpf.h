@@ -74,6 +74,7 @@ static __always_inline void fill_span_base(struct span_base_t *span, struct span
 	span->span_duration_ns = 0;
 }
 
+/* fill_span_base_tagged - fill_span_base() for a tagged base (the parent's tag is copied too). */
 static __always_inline void fill_span_base_tagged(struct span_base_tagged_t *span,
 						  struct span_parent_tagged_t *parent)
 {

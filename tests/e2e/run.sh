@@ -12,9 +12,9 @@
 # (exporter, sysctl, tracefs mount, temporary files) on every exit.
 #
 # Examples that cannot attach on this kind of machine are listed in skip.txt next to this
-# script, one `name  reason` per line. Concurrent runs wait for each other on the lock file
-# /tmp/ebpf-exporter-e2e.lock (left in place). E2E_KEEP=1 keeps the logs and scrapes in the work
-# directory for inspection.
+# script, one `NAME<TAB>reason` per line; they are checked to fail cleanly instead.
+# Concurrent runs wait for each other on the lock file /tmp/ebpf-exporter-e2e.lock (left in
+# place). E2E_KEEP=1 keeps the logs and scrapes in the work directory for inspection.
 
 set -u -o pipefail
 
@@ -556,18 +556,76 @@ run_examples()
 	check_progs_gone "examples: programs unloaded after shutdown" $ids
 }
 
+# example_crashed NAME: the last run ended by a signal (a crash, or the KILL of run_once's
+# timeout) or a sanitizer reported something; prints why.
+example_crashed()
+{
+	if [ "$EXP_RC" -ge 124 ]; then
+		echo "exit code $EXP_RC (a signal or the timeout)"
+	elif grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$EXP_LOG"; then
+		echo "sanitizer report"
+	else
+		return 1
+	fi
+}
+
+# check_example_fails_cleanly NAME REASON: an example skip.txt lists cannot attach here. It
+# must fail cleanly in one of three ways:
+# - it loads but a program does not attach (kprobe, hardware perf event): --config.check
+#   without --config.strict exits 0 after logging the failed attachment with its program;
+# - its object does not load (fentry/fexit: EPERM here): exit code 1 with an error naming the
+#   config and libbpf's line naming the program;
+# - a kaddrs symbol is missing from kallsyms: exit code 1 naming the config and the symbol.
+check_example_fails_cleanly()
+{
+	local name=$1 reason=$2 what why
+
+	what="examples: $name fails cleanly ($reason)"
+
+	run_once "check-$name" --config.dir="$EXAMPLES" --config.names="$name" --config.check
+	if why=$(example_crashed); then
+		fail "$what" "$why" "$(tail -n 10 "$EXP_LOG")"
+	elif [ "$EXP_RC" -eq 0 ] && grep -qF "Config check successful, exiting" "$EXP_LOG" &&
+		grep -qE "^(.* )?Failed to attach program \"[^\"]+\" for config \"$name\": " "$EXP_LOG"; then
+		pass "$what: attach failure logged"
+	elif [ "$EXP_RC" -eq 1 ] &&
+		grep -qF "Error attaching exporter: error loading bpf object from \"$EXAMPLES/$name.bpf.o\" for config \"$name\": " "$EXP_LOG" &&
+		grep -qE "libbpf: prog '[^']+': failed to load" "$EXP_LOG"; then
+		pass "$what: load failure reported"
+	elif [ "$EXP_RC" -eq 1 ] &&
+		grep -qE "Error attaching exporter: error passing kaddrs to config \"$name\": error finding kaddr for \"[^\"]+\"" "$EXP_LOG"; then
+		pass "$what: missing kaddr symbol reported"
+	else
+		fail "$what" "exit code $EXP_RC, no attach or load failure naming config and program" \
+			"$(tail -n 10 "$EXP_LOG")"
+	fi
+}
+
 # Every example loads and attaches with --config.check --config.strict, except the ones
-# skip.txt lists with a reason.
+# skip.txt lists (`NAME<TAB>reason` per line, # comments): those cannot attach on this kind
+# of machine (KERNEL.md) and must fail cleanly instead.
 run_example_checks()
 {
-	local yaml name reason
+	local yaml name reason line skip=$HERE/skip.txt
+	local -A skipped=()
 
 	section "examples: --config.check --config.strict"
+	while IFS= read -r line || [ -n "$line" ]; do
+		case $line in '' | '#'*) continue ;; esac
+		name=${line%%$'\t'*}
+		reason=${line#*$'\t'}
+		if [ "$name" = "$line" ] || [ -z "$name" ] || [ -z "$reason" ]; then
+			fail "examples: skip.txt line is NAME<TAB>reason" "line: $line"
+		elif [ ! -e "$EXAMPLES/$name.yaml" ]; then
+			fail "examples: skip.txt names an existing example" "no $EXAMPLES/$name.yaml"
+		else
+			skipped[$name]=$reason
+		fi
+	done <"$skip"
 	for yaml in "$EXAMPLES"/*.yaml; do
 		name=$(basename "$yaml" .yaml)
-		reason=$(sed -n "s/^${name}[[:space:]]\+//p" "$HERE/skip.txt" 2>/dev/null)
-		if [ -n "$reason" ]; then
-			echo "SKIP: config check of $name: $reason"
+		if [ -n "${skipped[$name]+set}" ]; then
+			check_example_fails_cleanly "$name" "${skipped[$name]}"
 			continue
 		fi
 		run_once "check-$name" --config.dir="$EXAMPLES" --config.names="$name" \

@@ -559,10 +559,12 @@ att_examples()
 {
 	local s=$WORK/attach-examples.prom want=$WORK/attach-examples.want cpu v ids ok pids
 
-	section "examples: cpu-clock, xdp, usdt, uprobe, oomkill with real events"
-	# usdt names its demo by a path relative to the repository root, as upstream's demos do.
+	section "examples: cpu-clock, xdp, usdt-demo-jobs, uprobe, oomkill with real events"
+	# usdt-demo-jobs names its demo by a path relative to the repository root, as upstream's
+	# demos do.
 	pushd "$ROOT" >/dev/null || return
-	start_exporter attach-examples --config.dir="$EXAMPLES" --config.names=cpu-clock,xdp,usdt
+	start_exporter attach-examples --config.dir="$EXAMPLES" \
+		--config.names=cpu-clock,xdp,usdt-demo-jobs
 	ok=$?
 	popd >/dev/null || return
 	[ $ok -eq 0 ] || return
@@ -587,7 +589,7 @@ ebpf_exporter_usdt_demo_jobs_total{queue="emails"} 10
 ebpf_exporter_usdt_demo_jobs_total{queue="reports"} 10
 ebpf_exporter_usdt_demo_jobs_total{queue="thumbnails"} 10
 EOF
-	check_block "examples: usdt counts the demo's probes exactly" "$s" \
+	check_block "examples: usdt-demo-jobs counts the demo's probes exactly" "$s" \
 		ebpf_exporter_usdt_demo_jobs_total "$want"
 	for cpu in $(att_online_cpus); do
 		v=$(grep -E "^ebpf_exporter_cpu_clock_samples_total\{cpu=\"$cpu\",mode=\"(idle|kernel|user)\"\} " "$s" |
@@ -597,7 +599,7 @@ EOF
 	promcheck "attach examples scrape" "$s"
 	ids=$(all_prog_ids "$s")
 	# shellcheck disable=SC2086
-	att_stop "examples: cpu-clock, xdp, usdt" $ids
+	att_stop "examples: cpu-clock, xdp, usdt-demo-jobs" $ids
 	if att_has_xdp lo; then
 		fail "examples: no XDP program left on lo" "$(ip link show dev lo)"
 	else
