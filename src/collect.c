@@ -86,6 +86,8 @@ struct metric_state {
 	size_t grp_rows_cap;
 	uint32_t *grp_end;
 	size_t grp_end_cap;
+	int32_t *grp_slot; /* histograms: bucket slot of each row in grp_rows, -1 out of range */
+	size_t grp_slot_cap;
 	struct sample *out;
 	size_t n_out, out_cap;
 	/* out's label values, copied in series order (see pack_series) */
@@ -106,6 +108,7 @@ struct hist_row {
 	const char **values; /* all labels, in config order */
 	uint64_t bucket;
 	double value;
+	uint32_t row; /* row number in the snapshot walk, for the steady state */
 };
 
 static int metric_init(struct metric_state *ms, struct collector *c, size_t cfg_idx,
@@ -219,6 +222,7 @@ static void metric_free(struct metric_state *ms)
 	free(ms->perm);
 	free(ms->grp_rows);
 	free(ms->grp_end);
+	free(ms->grp_slot);
 	free(ms->out);
 	free(ms->packed);
 	free(ms->pvals);
@@ -395,12 +399,10 @@ static int add_row(struct collector *c, struct metric_state *ms, const uint8_t *
 		return e < 0 ? e : 0;
 	for (i = 0; i < ms->n_labels; i++)
 		ms->offs[n * ms->n_labels + i] = (size_t)(ms->tmp_values[i] - ms->arena.data);
-	if (!ms->hist) {
-		e = array_grow((void **)&ms->rowid, &ms->rowid_cap, n + 1, sizeof(*ms->rowid));
-		if (e)
-			return e;
-		ms->rowid[n] = (uint32_t)ms->row_no;
-	}
+	e = array_grow((void **)&ms->rowid, &ms->rowid_cap, n + 1, sizeof(*ms->rowid));
+	if (e)
+		return e;
+	ms->rowid[n] = (uint32_t)ms->row_no;
 	ms->samples[n].value = v;
 	ms->samples[n].hist = NULL;
 	ms->samples[n].values = NULL;
@@ -528,21 +530,6 @@ static int fix_values(struct metric_state *ms)
 		ms->samples[i].values = ms->n_labels ? &ms->vals[i * ms->n_labels] : NULL;
 	}
 	return 0;
-}
-
-/*
- * Snapshots the map and decodes every row into ms->samples, each with all its label values
- * (the bucket label included, for histograms).
- */
-static int collect_rows(struct collector *c, struct metric_state *ms)
-{
-	int e;
-
-	ms->n_samples = 0;
-	ms->row_no = 0;
-	buf_reset(&ms->arena);
-	e = walk_rows(c, ms, false, add_row_cb, NULL);
-	return e ? e : fix_values(ms);
 }
 
 /* Value of row r of the snapshot (rows numbered as walk_snapshot() visits them). */
@@ -798,19 +785,55 @@ static int row_compare(const void *a, const void *b, void *arg)
 	return 0;
 }
 
-static int collect_histogram(struct collector *c, struct metric_state *ms, struct family *f)
+/* Series ng's histogram from the accumulated bucket values in ms->acc. */
+static void hist_finish_series(struct metric_state *ms, size_t ng)
 {
-	size_t nr = 0, ng = 0, i, j, a, b, nsl = ms->n_series_labels;
+	struct histogram_value *hv = &ms->hvals[ng];
+	uint64_t *cum = ms->cum + ng * ms->n_buckets;
+
+	histogram_finish(ms->hist, ms->acc, ms->n_buckets, cum, &hv->count, &hv->sum);
+	hv->n_buckets = ms->n_buckets;
+	hv->le = ms->le;
+	hv->cumulative = cum;
+}
+
+/*
+ * Steady state: the same keys decode to the same label sets, so each series sums the same
+ * rows into the same buckets as last time; only the values are read again.
+ */
+static void hist_refresh(struct metric_state *ms)
+{
+	size_t g, i = 0;
+
+	for (g = 0; g < ms->n_out; g++) {
+		memset(ms->acc, 0, (ms->n_buckets + 1) * sizeof(*ms->acc));
+		for (; i < ms->grp_end[g]; i++) {
+			if (ms->grp_slot[i] >= 0)
+				ms->acc[ms->grp_slot[i]] += row_value(ms, ms->grp_rows[i]);
+		}
+		hist_finish_series(ms, g);
+	}
+}
+
+/*
+ * Decodes every row, parses the bucket label, sorts and groups rows into series and sums
+ * them; remembers each series' rows and buckets for hist_refresh().
+ */
+static int hist_rebuild(struct collector *c, struct metric_state *ms)
+{
+	size_t nr = 0, ng = 0, i, j, a, b, k = 0, nsl = ms->n_series_labels;
 	int e;
 
-	memset(f, 0, sizeof(*f));
-	e = collect_rows(c, ms);
-	if (e)
-		return e;
-	if (ms->n_samples == 0)
-		return 0;
-
-	e = array_grow((void **)&ms->rows, &ms->rows_cap, ms->n_samples, sizeof(*ms->rows));
+	ms->n_out = 0;
+	ms->n_samples = 0;
+	ms->row_no = 0;
+	buf_reset(&ms->arena);
+	e = walk_snapshot(c, ms, false, add_row_cb, NULL);
+	if (!e)
+		e = fix_values(ms);
+	if (!e)
+		e = array_grow((void **)&ms->rows, &ms->rows_cap, ms->n_samples + 1,
+			       sizeof(*ms->rows));
 	if (e)
 		return e;
 	for (i = 0; i < ms->n_samples; i++) {
@@ -828,6 +851,7 @@ static int collect_histogram(struct collector *c, struct metric_state *ms, struc
 		}
 		r->values = ms->samples[i].values;
 		r->value = ms->samples[i].value;
+		r->row = ms->rowid[i];
 		nr++;
 	}
 	qsort_r(ms->rows, nr, sizeof(*ms->rows), row_compare, ms);
@@ -840,43 +864,84 @@ static int collect_histogram(struct collector *c, struct metric_state *ms, struc
 	if (!e)
 		e = array_grow((void **)&ms->series_vals, &ms->series_vals_cap, nr * nsl + 1,
 			       sizeof(*ms->series_vals));
+	if (!e)
+		e = array_grow((void **)&ms->grp_rows, &ms->grp_rows_cap, nr + 1,
+			       sizeof(*ms->grp_rows));
+	if (!e)
+		e = array_grow((void **)&ms->grp_slot, &ms->grp_slot_cap, nr + 1,
+			       sizeof(*ms->grp_slot));
+	if (!e)
+		e = array_grow((void **)&ms->grp_end, &ms->grp_end_cap, nr + 1,
+			       sizeof(*ms->grp_end));
 	if (e)
 		return e;
 
 	for (a = 0; a < nr; a = b) {
-		struct histogram_value *hv = &ms->hvals[ng];
-		uint64_t *cum = ms->cum + ng * ms->n_buckets;
 		const char **sv = ms->series_vals + ng * nsl;
 
 		for (b = a + 1; b < nr && row_compare(&ms->rows[a], &ms->rows[b], ms) == 0; b++)
 			;
 		memset(ms->acc, 0, (ms->n_buckets + 1) * sizeof(*ms->acc));
-		for (i = a; i < b; i++) {
+		for (i = a; i < b; i++, k++) {
 			long slot = histogram_slot(ms->hist, ms->rows[i].bucket);
 
 			if (slot >= 0)
 				ms->acc[slot] += ms->rows[i].value;
+			ms->grp_rows[k] = ms->rows[i].row;
+			ms->grp_slot[k] = (int32_t)slot;
 		}
-		histogram_finish(ms->hist, ms->acc, ms->n_buckets, cum, &hv->count, &hv->sum);
-		hv->n_buckets = ms->n_buckets;
-		hv->le = ms->le;
-		hv->cumulative = cum;
+		ms->grp_end[ng] = (uint32_t)k;
+		hist_finish_series(ms, ng);
 		for (i = 0, j = 0; i < ms->n_labels; i++)
 			if (i != ms->bucket_label)
 				sv[j++] = ms->rows[a].values[i];
+		/* Rows were copied out above: the sample array now holds the series. */
 		ms->samples[ng].values = nsl ? sv : NULL;
-		ms->samples[ng].hist = hv;
+		ms->samples[ng].hist = &ms->hvals[ng];
 		ms->samples[ng].value = 0;
 		ng++;
 	}
+	ms->n_out = ng;
+	return 0;
+}
 
+static int collect_histogram(struct collector *c, struct metric_state *ms, struct family *f)
+{
+	uint64_t gen;
+	int e;
+
+	memset(f, 0, sizeof(*f));
+	ms->scrape_errors = 0;
+	e = read_snapshot(c, ms);
+	if (e < 0)
+		return e;
+	if (e == 0) {
+		ms->n_out = 0;
+		ms->reusable = false;
+		return 0;
+	}
+	gen = label_set__generation(ms->ls);
+	if (keys_unchanged(ms, gen)) {
+		hist_refresh(ms);
+		c->decoder_errors[ms->cfg_idx] += ms->prev_errors;
+	} else {
+		e = hist_rebuild(c, ms);
+		if (!e)
+			e = remember_keys(ms, gen);
+		if (e) {
+			ms->reusable = false;
+			return e;
+		}
+	}
+	if (ms->n_out == 0)
+		return 0;
 	f->name = ms->full_name;
 	f->help = ms->help;
 	f->type = FAMILY_HISTOGRAM;
 	f->label_names = ms->label_names;
-	f->n_labels = nsl;
+	f->n_labels = ms->n_series_labels;
 	f->samples = ms->samples;
-	f->n_samples = ng;
+	f->n_samples = ms->n_out;
 	return 0;
 }
 

@@ -706,11 +706,42 @@ static int write_labels(struct buf *b, const struct family *f, const size_t *fo,
 }
 
 /*
+ * The le values of the histogram last written, formatted: the samples of one family share
+ * their bounds, so each is formatted once per family rather than once per line.
+ */
+struct le_text {
+	const double *le;
+	size_t n;
+	char (*str)[EXPO_FLOAT_MAX];
+	size_t cap;
+};
+
+/* Formats h's bounds into t unless they are there already. Returns 0 or -ENOMEM. */
+static int le_text_fill(struct le_text *t, const struct histogram_value *h)
+{
+	if (t->le == h->le && t->n == h->n_buckets)
+		return 0;
+	if (h->n_buckets > t->cap) {
+		char(*p)[EXPO_FLOAT_MAX] = reallocarray(t->str, h->n_buckets, sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		t->str = p;
+		t->cap = h->n_buckets;
+	}
+	for (size_t i = 0; i < h->n_buckets; i++)
+		expo_format_float(h->le[i], t->str[i]);
+	t->le = h->le;
+	t->n = h->n_buckets;
+	return 0;
+}
+
+/*
  * One line: name suffix, the label body already written at lab_off (lab_len bytes) inside
- * braces, an optional le label, then the value.
+ * braces, an optional le label (le: its formatted value, or NULL), then the value.
  */
 static int write_line(struct buf *b, const char *name, size_t nlen, const char *suffix,
-		      size_t lab_off, size_t lab_len, const double *le, double value)
+		      size_t lab_off, size_t lab_len, const char *le, double value)
 {
 	size_t slen = strlen(suffix);
 	int err = buf_reserve(b, add_sat(nlen + slen + 2 * EXPO_FLOAT_MAX + 16, lab_len));
@@ -728,7 +759,7 @@ static int write_line(struct buf *b, const char *name, size_t nlen, const char *
 			if (lab_len)
 				put(b, ",", 1);
 			put(b, "le=\"", 4);
-			put_float(b, *le);
+			put(b, le, strnlen(le, EXPO_FLOAT_MAX));
 			put(b, "\"", 1);
 		}
 		put(b, "}", 1);
@@ -746,12 +777,12 @@ static int write_line(struct buf *b, const char *name, size_t nlen, const char *
  * differently from f).
  */
 static int write_sample(struct buf *b, const struct family *f, const size_t *fo,
-			const struct sample *s, const char *key, size_t key_len)
+			const struct sample *s, const char *key, size_t key_len, struct le_text *lt)
 {
 	static const struct histogram_value empty_hist;
 	const struct histogram_value *h = s->hist ? s->hist : &empty_hist;
 	size_t nlen = strlen(f->name), lab_off, lab_len;
-	const double inf = INFINITY;
+	struct le_text own = { 0 };
 	bool inf_seen = false;
 	int err;
 
@@ -783,35 +814,42 @@ static int write_sample(struct buf *b, const struct family *f, const size_t *fo,
 	 * buffer, then have each line copy it, and finally drop the scratch copy by moving the
 	 * lines down over it.
 	 */
+	if (!lt)
+		lt = &own;
+	err = le_text_fill(lt, h);
+	if (err)
+		return err;
 	lab_off = b->len;
 	err = write_labels(b, f, fo, key, key_len);
 	if (err)
-		return err;
+		goto out;
 	lab_len = b->len - lab_off;
 	for (size_t i = 0; i < h->n_buckets; i++) {
-		err = write_line(b, f->name, nlen, "_bucket", lab_off, lab_len, &h->le[i],
+		err = write_line(b, f->name, nlen, "_bucket", lab_off, lab_len, lt->str[i],
 				 (double)h->cumulative[i]);
 		if (err)
-			return err;
+			goto out;
 		if (isinf(h->le[i]) && h->le[i] > 0)
 			inf_seen = true;
 	}
 	if (!inf_seen) {
-		err = write_line(b, f->name, nlen, "_bucket", lab_off, lab_len, &inf,
+		err = write_line(b, f->name, nlen, "_bucket", lab_off, lab_len, "+Inf",
 				 (double)h->count);
 		if (err)
-			return err;
+			goto out;
 	}
 	err = write_line(b, f->name, nlen, "_sum", lab_off, lab_len, NULL, h->sum);
 	if (!err)
 		err = write_line(b, f->name, nlen, "_count", lab_off, lab_len, NULL,
 				 (double)h->count);
 	if (err)
-		return err;
+		goto out;
 	memmove(b->data + lab_off, b->data + lab_off + lab_len, b->len - lab_off - lab_len);
 	b->len -= lab_len;
 	b->data[b->len] = '\0';
-	return 0;
+out:
+	free(own.str);
+	return err;
 }
 
 int expo_write_family(struct buf *b, const struct family *f)
@@ -831,7 +869,7 @@ int expo_write_family(struct buf *b, const struct family *f)
 		buf_reset(&key);
 		err = append_key(&key, f, order, &f->samples[i]);
 		if (!err)
-			err = write_sample(b, f, order, &f->samples[i], key.data, key.len);
+			err = write_sample(b, f, order, &f->samples[i], key.data, key.len, NULL);
 	}
 	buf_free(&key);
 	if (order != stack)
@@ -1276,6 +1314,7 @@ cleanup:
 
 static int write_text_group(struct buf *b, const struct expo_group *g, void *arg)
 {
+	struct le_text lt = { 0 };
 	int ret = write_header(b, g->f);
 
 	for (size_t i = 0; !ret && i < g->n_series; i++) {
@@ -1283,8 +1322,9 @@ static int write_text_group(struct buf *b, const struct expo_group *g, void *arg
 		size_t key_len;
 		const struct sample *s = expo_group_series(g, i, &key, &key_len);
 
-		ret = s ? write_sample(b, g->f, g->order, s, key, key_len) : -ENOMEM;
+		ret = s ? write_sample(b, g->f, g->order, s, key, key_len, &lt) : -ENOMEM;
 	}
+	free(lt.str);
 	return ret;
 }
 

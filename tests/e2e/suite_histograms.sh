@@ -620,6 +620,45 @@ hist_example_biolatency()
 
 # ---------------------------------------------------------------------------------------
 
+# hist_steady_state: the same keys again give the same lines (the series are reused), and
+# the trigger's events once more (they hit only existing keys by now) add exactly the first
+# round's amounts: every _bucket, _sum and _count value grows by what hist_trigger gave it.
+hist_steady_state()
+{
+	local first=$WORK/histograms-first.prom again=$WORK/histograms-again.prom
+	local twice=$WORK/histograms-twice.prom bad
+
+	scrape "$first" >/dev/null
+	scrape "$again" >/dev/null
+	if diff <(grep -E '^ebpf_exporter_e2e_' "$first") <(grep -E '^ebpf_exporter_e2e_' "$again") \
+		>/dev/null; then
+		pass "histograms: an unchanged map scrapes the same again"
+	else
+		fail "histograms: an unchanged map scrapes the same again" \
+			"$(diff <(grep -E '^ebpf_exporter_e2e_' "$first") \
+				<(grep -E '^ebpf_exporter_e2e_' "$again") | head -10)"
+	fi
+	hist_trigger || return
+	scrape "$twice" >/dev/null
+	bad=$(paste -d ' ' <(grep -E '^ebpf_exporter_e2e_' "$first") \
+		<(grep -E '^ebpf_exporter_e2e_' "$twice") |
+		awk 'NF != 4 || $1 != $3 || $4 + 0 < $2 + 0 { print; n++ } END { exit n > 0 }') || true
+	# The first round alone (want) plus the state before it (first) is the state after:
+	# counts exactly, sums up to the rounding of adding them in another order.
+	bad=$bad$(paste -d ' ' <(grep -E '^ebpf_exporter_e2e_' "$first") \
+		<(grep -E '^ebpf_exporter_e2e_' "$WORK/histograms.want") \
+		<(grep -E '^ebpf_exporter_e2e_' "$twice") |
+		awk 'function abs(x) { return x < 0 ? -x : x }
+			NF != 6 || $1 != $3 || $1 != $5 || abs($6 - ($2 + $4)) > 1e-12 * abs($6) {
+				print; n++ }') || true
+	if [ -z "$bad" ] && [ "$(grep -cE '^ebpf_exporter_e2e_' "$twice")" -gt 100 ]; then
+		pass "histograms: the same events again add exactly their amounts to the reused series"
+	else
+		fail "histograms: the same events again add exactly their amounts to the reused series" \
+			"$(printf '%s\n' "$bad" | head -10)"
+	fi
+}
+
 suite_histograms()
 {
 	local s=$WORK/histograms.prom want=$WORK/histograms.want
@@ -641,6 +680,7 @@ suite_histograms()
 				'ebpf_exporter_decoder_errors_total{config="histograms"} 0'
 			promcheck "histograms scrape" "$s"
 			hist_prometheus
+			hist_steady_state
 		else
 			fail "histograms: trigger and scrape" "$(tail -n 10 "$EXP_LOG")"
 		fi

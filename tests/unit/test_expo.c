@@ -321,6 +321,40 @@ static void test_histogram(void **state)
 		"ebpf_exporter_bio_latency_seconds_count{device=\"sdb\",op=\"write\"} 5\n");
 }
 
+/* Samples of one family with different bounds (two configs merged): each keeps its own le. */
+static void test_histogram_bounds_per_sample(void **state)
+{
+	const double le1[] = { 1, 2 }, le2[] = { 0.5, 1, 1.5 };
+	const uint64_t cum1[] = { 1, 2 }, cum2[] = { 1, 1, 3 };
+	struct histogram_value h1 = { 2, le1, cum1, 2, 3 }, h2 = { 3, le2, cum2, 3, 2 };
+	const char *v1[] = { "a" }, *v2[] = { "b" }, *v3[] = { "c" };
+	const char *names[] = { "k" };
+	struct sample s[] = {
+		{ .values = v1, .hist = &h1 },
+		{ .values = v2, .hist = &h2 },
+		{ .values = v3, .hist = &h1 },
+	};
+	struct family f = {
+		.name = "h",
+		.help = "x",
+		.type = FAMILY_HISTOGRAM,
+		.label_names = names,
+		.n_labels = 1,
+		.samples = s,
+		.n_samples = 3,
+	};
+
+	check_text(&f, 1,
+		   "# HELP h x\n# TYPE h histogram\n"
+		   "h_bucket{k=\"a\",le=\"1\"} 1\nh_bucket{k=\"a\",le=\"2\"} 2\n"
+		   "h_bucket{k=\"a\",le=\"+Inf\"} 2\nh_sum{k=\"a\"} 3\nh_count{k=\"a\"} 2\n"
+		   "h_bucket{k=\"b\",le=\"0.5\"} 1\nh_bucket{k=\"b\",le=\"1\"} 1\n"
+		   "h_bucket{k=\"b\",le=\"1.5\"} 3\nh_bucket{k=\"b\",le=\"+Inf\"} 3\n"
+		   "h_sum{k=\"b\"} 2\nh_count{k=\"b\"} 3\n"
+		   "h_bucket{k=\"c\",le=\"1\"} 1\nh_bucket{k=\"c\",le=\"2\"} 2\n"
+		   "h_bucket{k=\"c\",le=\"+Inf\"} 2\nh_sum{k=\"c\"} 3\nh_count{k=\"c\"} 2\n");
+}
+
 static void test_histogram_no_labels_inf_bucket(void **state)
 {
 	/* A stored +Inf bucket is not repeated; no labels gives braces with le only. */
@@ -850,6 +884,7 @@ int main(void)
 		cmocka_unit_test(test_gauge_no_labels),
 		cmocka_unit_test(test_label_escaping_in_line),
 		cmocka_unit_test(test_histogram),
+		cmocka_unit_test(test_histogram_bounds_per_sample),
 		cmocka_unit_test(test_histogram_no_labels_inf_bucket),
 		cmocka_unit_test(test_histogram_no_buckets),
 		cmocka_unit_test(test_family_order_and_empty),
