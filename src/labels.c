@@ -64,6 +64,7 @@ struct label_set {
 	uint64_t key_size; /* UINT64_MAX on overflow */
 	size_t *offs; /* per-decode value offsets; used under env->lock */
 	bool tracked; /* counted in decoder_env__track_sources() */
+	bool uncached; /* every decoder is cheap: the decoded-label cache would not pay */
 	struct buf scratch[2]; /* intermediate outputs of decoder chains; under env->lock */
 };
 
@@ -129,6 +130,7 @@ int label_set__new(const struct label_conf *labels, size_t n, struct decoder_env
 {
 	struct label_set *ls;
 	size_t total = 0, k = 0;
+	bool expensive = false;
 	int ret;
 
 	ls = calloc(1, sizeof(*ls));
@@ -172,8 +174,11 @@ int label_set__new(const struct label_conf *labels, size_t n, struct decoder_env
 				return ret;
 			}
 			ls->sources |= s->decs[j].dec->sources;
+			if (!s->decs[j].dec->cheap)
+				expensive = true;
 		}
 	}
+	ls->uncached = !expensive && !env->cache.cache_cheap;
 	decoder_env__lock(env);
 	decoder_env__track_sources(env, ls->sources, 1);
 	decoder_env__unlock(env);
@@ -603,7 +608,7 @@ static int decode_cached(struct label_set *ls, const uint8_t *key, size_t len, s
 	int ret;
 
 	decoder_env__poll(env);
-	if (!c->max_bytes && !c->skip_max) {
+	if ((!c->max_bytes && !c->skip_max) || ls->uncached) {
 		env->no_cache = false;
 		ret = decode_locked(ls, key, len, out, values, err, errlen);
 		if (env->no_cache && (ret == 0 || ret == DECODER_SKIP))

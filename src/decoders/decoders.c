@@ -195,6 +195,7 @@ int decoder_env__new(const struct decoder_env_opts *opts, struct decoder_env **o
 		cache_bytes = env_cache_bytes();
 	env->cache.max_bytes = cache_bytes < 0 ? 0 : (size_t)cache_bytes;
 	env->cache.skip_max = skips <= 0 ? 0 : (size_t)skips;
+	env->cache.cache_cheap = opts && opts->cache_cheap;
 	if (dup_opt(&env->kallsyms_path, path) ||
 	    dup_opt(&env->partitions_path,
 		    opts && opts->partitions_path ? opts->partitions_path : DEFAULT_PARTITIONS) ||

@@ -60,6 +60,11 @@ struct decoder_env_opts {
 	long long cache_bytes;
 	/* --config.skip-cache-size: skipped keys remembered (LRU); <= 0: none. */
 	long long skip_cache_size;
+	/*
+	 * Cache label sets whose decoders are all cheap (decoder.cheap) too; by default they
+	 * are decoded every time, which costs no more than a cache hit (tests of the cache).
+	 */
+	bool cache_cheap;
 };
 
 #define DECODER_CACHE_DEFAULT_BYTES (32ll << 20)
@@ -84,6 +89,7 @@ struct decoder_cache_state {
 	size_t bytes; /* result entries in use, with their share of the hash tables */
 	size_t skip_max; /* skip entries allowed; 0: skips are not cached */
 	size_t skips;
+	bool cache_cheap; /* decoder_env_opts.cache_cheap */
 	struct lru_node results; /* most recently used first */
 	struct lru_node skipped;
 	uint64_t hits, misses, evictions;

@@ -44,5 +44,6 @@ static int dname_decode(void *state, struct decoder_env *env, const uint8_t *in,
 
 const struct decoder decoder_dname = {
 	.name = "dname",
+	.cheap = true,
 	.decode = dname_decode,
 };

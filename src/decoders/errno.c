@@ -38,5 +38,6 @@ static int errno_decode(void *state, struct decoder_env *env, const uint8_t *in,
 
 const struct decoder decoder_errno = {
 	.name = "errno",
+	.cheap = true,
 	.decode = errno_decode,
 };

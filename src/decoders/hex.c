@@ -28,5 +28,6 @@ static int hex_decode(void *state, struct decoder_env *env, const uint8_t *in, s
 
 const struct decoder decoder_hex = {
 	.name = "hex",
+	.cheap = true,
 	.decode = hex_decode,
 };

@@ -90,5 +90,6 @@ static int inet_ip_decode(void *state, struct decoder_env *env, const uint8_t *i
 
 const struct decoder decoder_inet_ip = {
 	.name = "inet_ip",
+	.cheap = true,
 	.decode = inet_ip_decode,
 };

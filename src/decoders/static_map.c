@@ -148,6 +148,7 @@ static int sm_decode(void *state, struct decoder_env *env, const uint8_t *in, si
 
 const struct decoder decoder_static_map = {
 	.name = "static_map",
+	.cheap = true,
 	.init = sm_init,
 	.free = sm_free,
 	.decode = sm_decode,

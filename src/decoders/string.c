@@ -14,5 +14,6 @@ static int string_decode(void *state, struct decoder_env *env, const uint8_t *in
 
 const struct decoder decoder_string = {
 	.name = "string",
+	.cheap = true,
 	.decode = string_decode,
 };

@@ -45,5 +45,6 @@ static int uint_decode(void *state, struct decoder_env *env, const uint8_t *in, 
 
 const struct decoder decoder_uint = {
 	.name = "uint",
+	.cheap = true,
 	.decode = uint_decode,
 };

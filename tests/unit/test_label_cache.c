@@ -94,7 +94,8 @@ static struct decoder_env *env_with(long long cache_bytes, long long skips, cons
 					 .partitions_path = partitions,
 					 .kallsyms_reload_ms = -1,
 					 .partitions_refresh_ms = -1,
-					 .no_cgroups = true };
+					 .no_cgroups = true,
+					 .cache_cheap = true };
 
 	return new_env_opts(&opts);
 }
@@ -133,6 +134,40 @@ static void expect(struct label_set *ls, const void *key, size_t len, const char
 	if (ret)
 		assert_string_equal(out.data, "pre");
 	buf_free(&out);
+}
+
+/*
+ * By default a label set of cheap decoders only (uint, string, hex, ...) is decoded every
+ * time and holds no cache memory; one with a costlier decoder in a chain is cached.
+ */
+static void test_cheap_sets_uncached(void **state)
+{
+	struct decoder_env_opts opts = { .kallsyms_reload_ms = -1,
+					 .partitions_refresh_ms = -1,
+					 .no_cgroups = true };
+	struct decoder_env *env = new_env_opts(&opts);
+	struct label_conf cheap[] = {
+		LABEL("number", 4, 0, DEC("uint")),
+		LABEL("fruit", 8, 0, DEC("string")),
+		LABEL("raw", 2, 0, DEC("hex")),
+	};
+	struct label_conf costly[] = { LABEL("n", 4, 0, DEC("uint"), DEC("syscall")) };
+	struct label_set *a = new_set(env, cheap, 3), *b = new_set(env, costly, 1);
+	const uint8_t key[14] = { 8, 0, 0, 0, 'a', 'p', 'p', 'l', 'e', 0, 0, 0, 0xbe, 0xef };
+	const uint32_t nr = 39; /* getpid on x86-64 */
+
+	expect(a, key, sizeof(key), "8|apple|beef");
+	expect(a, key, sizeof(key), "8|apple|beef");
+	assert_int_equal(label_set__cache_count(a), 0);
+	assert_int_equal(env->cache.hits + env->cache.misses, 0);
+	assert_int_equal(env->cache.bytes, 0);
+	expect(b, &nr, sizeof(nr), "getpid");
+	expect(b, &nr, sizeof(nr), "getpid");
+	assert_int_equal(label_set__cache_count(b), 1);
+	assert_int_equal(env->cache.hits, 1);
+	label_set__free(a);
+	label_set__free(b);
+	decoder_env__free(env);
 }
 
 static void test_hits(void **state)
@@ -648,6 +683,7 @@ int main(void)
 		cmocka_unit_test(test_chains),
 		cmocka_unit_test(test_error_log_rate),
 		cmocka_unit_test(test_concurrency),
+		cmocka_unit_test(test_cheap_sets_uncached),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
