@@ -95,7 +95,6 @@ static int bi_sample(struct builtin *b, double v, size_t n_values, ...)
 	/* values are stored as an index until the arrays stop moving */
 	b->samples[b->n_samples].values = (const char **)(uintptr_t)b->n_vals;
 	b->samples[b->n_samples].value = v;
-	b->samples[b->n_samples].hist = NULL;
 	b->n_vals += n_values;
 	b->n_samples++;
 	f->n_samples++;

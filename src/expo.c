@@ -196,6 +196,17 @@ void expo_label_order(const struct family *f, size_t *order)
 	}
 }
 
+/* Length of a contiguous key of n values, their NULs included. */
+static size_t key_len_of(const char *key, size_t n)
+{
+	const char *p = key;
+
+	for (size_t k = 0; k < n; k++)
+		p += strlen(p) + 1;
+	return (size_t)(p - key);
+}
+
+/* Label value i of s; never for a contiguous_keys family (its samples have key instead). */
 static const char *value_at(const struct sample *s, size_t i)
 {
 	const char *v = s->values ? s->values[i] : NULL;
@@ -253,6 +264,13 @@ int expo_compare_samples(const struct family *f, const struct sample *a, const s
 {
 	size_t order[STACK_LABELS];
 
+	if (f->contiguous_keys && f->n_labels) {
+		/* NUL sorts first, so the keys compare as the value lists do. */
+		size_t la = key_len_of(a->key, f->n_labels), lb = key_len_of(b->key, f->n_labels);
+		int c = memcmp(a->key, b->key, la < lb ? la : lb);
+
+		return c ? c : (la > lb) - (la < lb);
+	}
 	if (f->n_labels > STACK_LABELS)
 		return compare_unordered(f, a, b);
 	expo_label_order(f, order);
@@ -344,6 +362,8 @@ static int write_header(struct buf *b, const struct family *f)
 static int append_key(struct buf *keys, const struct family *f, const size_t *order,
 		      const struct sample *s)
 {
+	if (f->contiguous_keys && f->n_labels)
+		return buf_append(keys, s->key, key_len_of(s->key, f->n_labels));
 	for (size_t k = 0; k < f->n_labels; k++) {
 		const char *v = value_at(s, order[k]);
 		int err = buf_append(keys, v, strlen(v) + 1);
@@ -462,7 +482,7 @@ static int write_sample(struct buf *b, const struct family *f, const size_t *fo,
 			const struct sample *s, const char *key, size_t key_len, struct le_text *lt)
 {
 	static const struct histogram_value empty_hist;
-	const struct histogram_value *h = s->hist ? s->hist : &empty_hist;
+	const struct histogram_value *h = &empty_hist;
 	size_t nlen = strlen(f->name), lab_off, lab_len;
 	struct le_text own = { 0 };
 	bool inf_seen = false;
@@ -491,6 +511,8 @@ static int write_sample(struct buf *b, const struct family *f, const size_t *fo,
 		return 0;
 	}
 
+	if (s->hist)
+		h = s->hist;
 	/*
 	 * Histograms repeat the label body on every line: render it once at the end of the
 	 * buffer, then have each line copy it, and finally drop the scratch copy by moving the
@@ -650,18 +672,21 @@ static int put_proto_string(struct buf *m, const char *s)
 	return err ? err : buf_putc(m, '"');
 }
 
-/* Appends client_golang's duplicate-series message for the series r of family f. */
-static int put_duplicate(struct buf *m, const struct family *f, const size_t *fo,
-			 const struct sample_ref *r)
+/*
+ * Appends client_golang's duplicate-series message for a series of family f whose label
+ * values, in the order fo, are key (NUL-separated).
+ */
+static int put_duplicate(struct buf *m, const struct family *f, const size_t *fo, const char *key)
 {
 	int err = buf_printf(m, "collected metric \"%s\" { ", f->name);
 
 	for (size_t k = 0; !err && k < f->n_labels; k++) {
 		err = buf_printf(m, "label:<name:\"%s\" value:", f->label_names[fo[k]]);
 		if (!err)
-			err = put_proto_string(m, value_at(r->s, r->order[k]));
+			err = put_proto_string(m, key);
 		if (!err)
 			err = buf_puts(m, " > ");
+		key += strlen(key) + 1;
 	}
 	return err ? err :
 		     buf_puts(m, "} was collected before with the same name and label values");
@@ -758,7 +783,7 @@ void expo_sort_samples(struct family *f)
 	struct sample *tmp = NULL;
 	struct sort_ctx ctx = { .f = f };
 
-	if (f->n_samples < 2 || f->n_labels == 0)
+	if (f->n_samples < 2 || f->n_labels == 0 || f->presorted)
 		return;
 	order = label_order_get(f, stack);
 	ctx.order = order;
@@ -807,7 +832,7 @@ static int find_duplicates(struct expo_walker *w, const struct family *f, const 
 			continue;
 		err = buf_puts(&w->msgs, "\n* ");
 		if (!err)
-			err = put_duplicate(&w->msgs, f, fo, &w->refs[i]);
+			err = put_duplicate(&w->msgs, f, fo, w->keys.data + w->refs[i].key_off);
 		if (err)
 			return err;
 	}
@@ -863,11 +888,9 @@ const struct sample *expo_group_series(const struct expo_group *g, size_t i, con
 		/* One key at a time; keys.data was reserved by the walker, so it is never NULL. */
 		const struct sample *s = &g->f->samples[i];
 
-		if (g->f->contiguous_keys && g->f->n_labels && s->values) {
-			const char *last = s->values[g->order[g->f->n_labels - 1]];
-
-			*key = s->values[g->order[0]];
-			*key_len = (size_t)(last + strlen(last) + 1 - *key);
+		if (g->f->contiguous_keys && g->f->n_labels) {
+			*key = s->key;
+			*key_len = key_len_of(s->key, g->f->n_labels);
 			return s;
 		}
 		buf_reset(&g->w->keys);

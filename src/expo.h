@@ -37,10 +37,25 @@ struct histogram_value {
 	double sum;
 };
 
+/*
+ * One series. Each field is a union read according to its family: label values in values,
+ * or in key for a contiguous_keys family; value for counters and gauges, hist for
+ * histograms. Never read the member the family does not use.
+ */
 struct sample {
-	const char **values; /* one per family label name, in the family's label order */
-	double value; /* counters and gauges */
-	const struct histogram_value *hist; /* histograms */
+	union {
+		/* One per family label name, in the family's label order (NULL: no labels). */
+		const char **values;
+		/*
+		 * contiguous_keys families (counters and gauges): the label values in label-name
+		 * order, each NUL-terminated, back to back.
+		 */
+		const char *key;
+	};
+	union {
+		double value; /* counters and gauges */
+		const struct histogram_value *hist; /* histograms; NULL: no observations */
+	};
 };
 
 /* A family as collected; the strings and arrays are borrowed from the collector. */
@@ -60,9 +75,8 @@ struct family {
 	 */
 	bool presorted;
 	/*
-	 * Also set by the producer when every sample's label values, taken in label-name order,
-	 * lie back to back in memory, each NUL-terminated: the sort key as the writer builds it,
-	 * so a presorted family's keys are used in place.
+	 * Set by the producer of a counter or gauge family whose samples carry their label
+	 * values in sample.key: the sort key as the writer builds it, used in place.
 	 */
 	bool contiguous_keys;
 };
@@ -93,6 +107,7 @@ int expo_escape_label_value(struct buf *b, const char *s, size_t len);
 /*
  * Sorts f->samples in place by label values compared in label-name order (bytewise, on the
  * raw values before any UTF-8 repair), as client_golang does before writing. Not stable.
+ * A presorted family is left as it is.
  */
 void expo_sort_samples(struct family *f);
 

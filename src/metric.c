@@ -130,7 +130,6 @@ void metric_free(struct metric_state *ms)
 	free(ms->grp_slot);
 	free(ms->out);
 	free(ms->packed);
-	free(ms->pvals);
 	free(ms->prev_keys);
 	free(ms->le);
 	free(ms->acc);
@@ -211,7 +210,6 @@ static int add_row(struct collector *c, struct metric_state *ms, const uint8_t *
 		return e;
 	ms->rowid[n] = (uint32_t)ms->row_no;
 	ms->samples[n].value = v;
-	ms->samples[n].hist = NULL;
 	ms->samples[n].values = NULL;
 	ms->n_samples++;
 	return 0;

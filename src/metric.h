@@ -78,6 +78,7 @@ struct metric_state {
 	size_t grp_rows_cap;
 	uint32_t *grp_end;
 	size_t grp_end_cap;
+	bool grp_identity; /* counters: one row per series, series g is row grp_rows[g] */
 	int32_t *grp_slot; /* histograms: bucket slot of each row in grp_rows, -1 out of range */
 	size_t grp_slot_cap;
 	struct sample *out;
@@ -85,8 +86,6 @@ struct metric_state {
 	/* out's label values, copied in series order (see pack_series) */
 	char *packed;
 	size_t packed_cap;
-	const char **pvals;
-	size_t pvals_cap;
 	uint8_t *prev_keys;
 	size_t prev_n, prev_keys_cap;
 	uint64_t prev_gen;

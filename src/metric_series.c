@@ -68,6 +68,13 @@ static int group_rows(struct metric_state *ms)
 	if (n)
 		ms->grp_end[g++] = (uint32_t)n;
 	ms->n_out = g;
+	/* One row per series, the usual case: series g is row grp_rows[g], no ends needed. */
+	ms->grp_identity = g == n;
+	if (ms->grp_identity && ms->grp_end_cap * sizeof(*ms->grp_end) >= SCRATCH_KEEP_MAX) {
+		free(ms->grp_end);
+		ms->grp_end = NULL;
+		ms->grp_end_cap = 0;
+	}
 	return 0;
 }
 
@@ -80,7 +87,6 @@ static int group_rows(struct metric_state *ms)
 static int pack_series(struct metric_state *ms)
 {
 	size_t n = ms->n_out, nl = ms->n_labels, bytes = 1, off = 0, g, k;
-	int e;
 
 	if (!nl)
 		return 0;
@@ -97,20 +103,17 @@ static int pack_series(struct metric_state *ms)
 			return -ENOMEM;
 		ms->packed_cap = bytes;
 	}
-	e = array_grow((void **)&ms->pvals, &ms->pvals_cap, n * nl + 1, sizeof(*ms->pvals));
-	if (e)
-		return e;
 	for (g = 0; g < n; g++) {
+		const char *start = ms->packed + off;
+
 		for (k = 0; k < nl; k++) {
-			size_t idx = ms->order[k];
-			const char *v = ms->out[g].values[idx];
+			const char *v = ms->out[g].values[ms->order[k]];
 			size_t len = strlen(v) + 1;
 
 			memcpy(ms->packed + off, v, len);
-			ms->pvals[g * nl + idx] = ms->packed + off;
 			off += len;
 		}
-		ms->out[g].values = &ms->pvals[g * nl];
+		ms->out[g].key = start; /* instead of values (a union) */
 	}
 	return 0;
 }
@@ -183,6 +186,10 @@ static void counter_refresh(struct metric_state *ms)
 	for (g = 0, i = 0; g < ms->n_out; g++) {
 		double v = 0;
 
+		if (ms->grp_identity) {
+			ms->out[g].value = metric_row_value(ms, ms->grp_rows[g]);
+			continue;
+		}
 		for (; i < ms->grp_end[g]; i++)
 			v += metric_row_value(ms, ms->grp_rows[i]);
 		ms->out[g].value = v;
@@ -338,8 +345,7 @@ static int hist_rebuild(struct collector *c, struct metric_state *ms)
 				sv[j++] = ms->rows[a].values[i];
 		/* Rows were copied out above: the sample array now holds the series. */
 		ms->samples[ng].values = nsl ? sv : NULL;
-		ms->samples[ng].hist = &ms->hvals[ng];
-		ms->samples[ng].value = 0;
+		ms->samples[ng].hist = &ms->hvals[ng]; /* not value: they share their storage */
 		ng++;
 	}
 	ms->n_out = ng;

@@ -475,7 +475,6 @@ static int copy_series(const struct series_entry *e, void *arg)
 
 	smp->values = cs->n_labels ? &s->values[cs->n_values] : NULL;
 	smp->value = (double)e->count;
-	smp->hist = NULL;
 	for (i = 0; i < cs->n_labels; i++) {
 		size_t l = strlen(v) + 1;
 
@@ -558,7 +557,6 @@ int perf_counters__collect(struct perf_counters *p, struct family **fams, size_t
 			s->values[cs.n_values++] = p->counters[i].cfg->name;
 			s->values[cs.n_values++] = p->counters[i].conf->name;
 			smp->value = (double)p->counters[i].lost;
-			smp->hist = NULL;
 		}
 	}
 	pthread_mutex_unlock(&p->lock);

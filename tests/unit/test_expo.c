@@ -816,6 +816,11 @@ static void test_presorted_contiguous(void **state)
 		{ .values = &v[2], .value = 1234567 },
 		{ .values = &v[4], .value = 3 },
 	};
+	struct sample sk[] = {
+		{ .key = packed, .value = 0.5 },
+		{ .key = packed + 4, .value = 1234567 },
+		{ .key = packed + 9, .value = 3 },
+	};
 	struct sample other[] = { { .values = w1, .value = 7 } };
 	struct family f = {
 		.name = "ebpf_exporter_c",
@@ -836,23 +841,24 @@ static void test_presorted_contiguous(void **state)
 
 	assert_int_equal(expo_write(&plain, EXPO_TEXT, &f, 1, NULL, 0), 0);
 	assert_int_equal(expo_write(&pb_plain, EXPO_PROTOBUF, &f, 1, NULL, 0), 0);
+	assert_string_equal(plain.data, want);
+
+	/* Presorted with label values: keys are built one at a time. */
 	f.presorted = true;
+	assert_int_equal(expo_write(&fast, EXPO_TEXT, &f, 1, NULL, 0), 0);
+	assert_string_equal(fast.data, want);
+
+	/* Presorted with contiguous keys: used in place, in text and in protobuf. */
+	f.samples = sk;
 	f.contiguous_keys = true;
+	buf_reset(&fast);
 	assert_int_equal(expo_write(&fast, EXPO_TEXT, &f, 1, NULL, 0), 0);
 	assert_int_equal(expo_write(&pb_fast, EXPO_PROTOBUF, &f, 1, NULL, 0), 0);
-	assert_string_equal(plain.data, want);
 	assert_string_equal(fast.data, want);
 	assert_int_equal(pb_fast.len, pb_plain.len);
 	assert_memory_equal(pb_fast.data, pb_plain.data, pb_plain.len);
 
-	/* Presorted without contiguous keys: keys are built one at a time. */
-	f.contiguous_keys = false;
-	buf_reset(&fast);
-	assert_int_equal(expo_write(&fast, EXPO_TEXT, &f, 1, NULL, 0), 0);
-	assert_string_equal(fast.data, want);
-
-	/* Two same-named families: merged in order, whatever their flags say. */
-	f.contiguous_keys = true;
+	/* Two same-named families: merged and checked, whatever their flags say. */
 	two[0] = f;
 	two[1] = f;
 	two[1].samples = other;
@@ -867,6 +873,17 @@ static void test_presorted_contiguous(void **state)
 				       "ebpf_exporter_c{a=\"1\",b=\"x\"} 0.5\n"
 				       "ebpf_exporter_c{a=\"10\",b=\"x\"} 1.234567e+06\n"
 				       "ebpf_exporter_c{a=\"2\",b=\"y\"} 3\n");
+
+	/* A duplicate across them is reported with the contiguous family's label values. */
+	other[0].values = (const char *[]){ "y", "2" };
+	buf_reset(&fast);
+	{
+		char err[512] = "";
+
+		assert_int_equal(expo_write(&fast, EXPO_TEXT, two, 2, err, sizeof(err)), -EEXIST);
+		assert_non_null(strstr(err, "label:<name:\"a\" value:\"2\" > "
+					    "label:<name:\"b\" value:\"y\" > "));
+	}
 	buf_free(&plain);
 	buf_free(&fast);
 	buf_free(&pb_plain);
