@@ -47,16 +47,12 @@ int metric_init(struct metric_state *ms, struct collector *c, size_t cfg_idx, co
 	ms->order = calloc(n_labels + 1, sizeof(*ms->order));
 	if (!ms->order)
 		return -ENOMEM;
-	for (i = 0; i < n_labels; i++)
-		ms->order[i] = i;
-	/* Insertion sort by name: a handful of labels. */
-	for (i = 1; i < n_labels; i++) {
-		size_t k = ms->order[i], j = i;
-
-		for (; j > 0 && strcmp(labels[ms->order[j - 1]].name, labels[k].name) > 0; j--)
-			ms->order[j] = ms->order[j - 1];
-		ms->order[j] = k;
-	}
+	/*
+	 * The writer's own label order: counters hand their series over sorted in it
+	 * (family.presorted), so it must be the very same.
+	 */
+	expo_label_order(&(struct family){ .label_names = ms->label_names, .n_labels = n_labels },
+			 ms->order);
 
 	e = label_set__new(labels, n_labels, c->env, &ms->ls, lerr, sizeof(lerr));
 	if (!e)
