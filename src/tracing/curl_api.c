@@ -5,39 +5,28 @@
 #include <pthread.h>
 #include <stdio.h>
 
-#define CURL_SONAME "libcurl-gnutls.so.4"
+#include "../util/dl.h"
+
+/* libcurl4 (OpenSSL), which the build's libcurl4-openssl-dev installs. */
+#define CURL_SONAME "libcurl.so.4"
 
 static struct curl_api api;
 static const struct curl_api *loaded;
 static char load_error[256];
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-/* Resolve one symbol into *slot; false (with load_error set) when it is missing. */
+/* Resolves one symbol into *slot; non-zero (with load_error set) when it is missing. */
 static int resolve(void *lib, const char *name, void *slot)
 {
-	void *sym = dlsym(lib, name);
-
-	if (!sym) {
-		snprintf(load_error, sizeof(load_error), "%s has no symbol %s", CURL_SONAME, name);
-		return -1;
-	}
-	/* POSIX guarantees object and function pointers convert through void *. */
-	*(void **)slot = sym;
-	return 0;
+	return dl_sym(lib, CURL_SONAME, name, slot, load_error, sizeof(load_error));
 }
 
 static void load(void)
 {
-	const char *why;
-	void *lib = dlopen(CURL_SONAME, RTLD_NOW | RTLD_LOCAL);
+	void *lib = dl_open(CURL_SONAME, "libcurl4", load_error, sizeof(load_error));
 
-	if (!lib) {
-		why = dlerror();
-		snprintf(load_error, sizeof(load_error),
-			 "cannot load %s (%s); install the libcurl4 package", CURL_SONAME,
-			 why ? why : "unknown error");
+	if (!lib)
 		return;
-	}
 	if (resolve(lib, "curl_global_init", &api.global_init) ||
 	    resolve(lib, "curl_global_cleanup", &api.global_cleanup) ||
 	    resolve(lib, "curl_version_info", &api.version_info) ||

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "dl.h"
+
 #define SYSTEMD_SONAME "libsystemd.so.0"
 
 static int (*fn_notify)(int unset_environment, const char *state);
@@ -16,21 +18,13 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 static void load(void)
 {
-	const char *why;
-	void *lib = dlopen(SYSTEMD_SONAME, RTLD_NOW | RTLD_LOCAL);
+	void *lib = dl_open(SYSTEMD_SONAME, "libsystemd0", load_error, sizeof(load_error));
 
-	if (!lib) {
-		why = dlerror();
-		snprintf(load_error, sizeof(load_error),
-			 "cannot load %s (%s); install the libsystemd0 package", SYSTEMD_SONAME,
-			 why ? why : "unknown error");
+	if (!lib)
 		return;
-	}
-	*(void **)&fn_notify = dlsym(lib, "sd_notify");
-	*(void **)&fn_listen_fds = dlsym(lib, "sd_listen_fds");
-	if (!fn_notify || !fn_listen_fds) {
-		snprintf(load_error, sizeof(load_error), "%s lacks sd_notify or sd_listen_fds",
-			 SYSTEMD_SONAME);
+	if (dl_sym(lib, SYSTEMD_SONAME, "sd_notify", &fn_notify, load_error, sizeof(load_error)) ||
+	    dl_sym(lib, SYSTEMD_SONAME, "sd_listen_fds", &fn_listen_fds, load_error,
+		   sizeof(load_error))) {
 		fn_notify = NULL;
 		fn_listen_fds = NULL;
 		dlclose(lib);
