@@ -41,6 +41,24 @@ check()
 	fi
 }
 
+# check_within NAME SECONDS CMD...: passes once CMD succeeds, trying every 0.1 s for SECONDS.
+# For things that arrive asynchronously (spans, ring-buffer records): the check is still exact,
+# it only does not race the delivery.
+check_within()
+{
+	local name=$1 secs=$2 i
+
+	shift 2
+	for ((i = 0; i < secs * 10; i++)); do
+		"$@" 2>/dev/null && {
+			pass "$name"
+			return 0
+		}
+		sleep 0.1
+	done
+	"$@" && pass "$name" || fail "$name"
+}
+
 section()
 {
 	echo "== $1"
