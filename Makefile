@@ -90,8 +90,9 @@ $(BUILD)/proto/%.pb-c.o: $(BUILD)/proto/%.pb-c.c
 	$(call msg,CC,$@)
 	$(Q)$(CC) -std=gnu11 -O2 -g $(PKG_CFLAGS) -I$(BUILD)/proto -c $< -o $@ $(EXTRA_CFLAGS)
 
-# Sources may include generated protobuf headers.
-$(SRCS:%.c=$(BUILD)/%.o): | $(PROTO_SRCS:.c=.h)
+# Sources may include generated protobuf headers, and generated code includes the headers of
+# the .proto files it imports: every object waits for all of them (safe under make -j).
+$(SRCS:%.c=$(BUILD)/%.o) $(PROTO_OBJS): | $(PROTO_SRCS:.c=.h)
 
 $(BUILD)/src/%.o: src/%.c
 	$(call msg,CC,$@)
