@@ -41,22 +41,27 @@ check()
 	fi
 }
 
-# check_within NAME SECONDS CMD...: passes once CMD succeeds, trying every 0.1 s for SECONDS.
+# check_within NAME SECONDS CMD...: passes once CMD succeeds, trying every 0.1 s for SECONDS;
+# a failure shows what the last try printed.
 # For things that arrive asynchronously (spans, ring-buffer records): the check is still exact,
 # it only does not race the delivery.
 check_within()
 {
-	local name=$1 secs=$2 i
+	local name=$1 secs=$2 i out
 
 	shift 2
 	for ((i = 0; i < secs * 10; i++)); do
-		"$@" 2>/dev/null && {
+		"$@" >/dev/null 2>&1 && {
 			pass "$name"
 			return 0
 		}
 		sleep 0.1
 	done
-	"$@" && pass "$name" || fail "$name"
+	if out=$("$@" 2>&1); then
+		pass "$name"
+	else
+		fail "$name" "$out"
+	fi
 }
 
 section()

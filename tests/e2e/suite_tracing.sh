@@ -734,6 +734,8 @@ sys.exit(not (len(kids) == 4 and all(k["parent_span_id"] == sys.argv[3] and k["r
 			"$TR_PY" -c 'import json, sys
 spans = [s for l in open(sys.argv[1]) for s in json.loads(l)["spans"]]
 ok = [s for s in spans if s["name"] == "block_rq_service" and s["attributes"]["operation"] == "write" and s["attributes"]["device"] and not s["attributes"]["device"].startswith("unknown") and s["end"] > s["start"] and s["resource"]["service.name"] == "bio-trace"]
+if not ok:
+    print("spans so far:", [(s["name"], s["attributes"]) for s in spans][:10])
 sys.exit(not ok)' "$TR_OUT"
 		rm -f "$TR_DIR/bio.dat"
 		stop_exporter TERM
