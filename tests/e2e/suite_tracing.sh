@@ -110,19 +110,10 @@ tr_metric()
 # tr_check NAME EXPECT_JSON: the receiver's spans meet the expectations (otlp_receiver.py check).
 tr_check()
 {
-	local out i
-
 	printf '%s\n' "$2" >"$TR_DIR/expect.json"
 	# Spans arrive asynchronously: give the last of them up to TR_CHECK_WAIT seconds.
-	for ((i = 0; i < ${TR_CHECK_WAIT:-5} * 10; i++)); do
-		"$TR_PY" "$HERE/otlp_receiver.py" check "$TR_OUT" "$TR_DIR/expect.json" >/dev/null 2>&1 && break
-		sleep 0.1
-	done
-	if out=$("$TR_PY" "$HERE/otlp_receiver.py" check "$TR_OUT" "$TR_DIR/expect.json" 2>&1); then
-		pass "$1"
-	else
-		fail "$1" "$out"
-	fi
+	check_within "$1" "${TR_CHECK_WAIT:-5}" \
+		"$TR_PY" "$HERE/otlp_receiver.py" check "$TR_OUT" "$TR_DIR/expect.json"
 }
 
 # tr_requests_all NAME PY_EXPR: every accepted request r satisfies the Python expression.
