@@ -175,6 +175,9 @@ for c in conns:
     c.sendall(b"b" * 100)
 time.sleep(1.2)
 for c in conns:
+    # tcpi_total_retrans, the 24th u32 after tcp_info's 8 bytes of flags: for a failure report
+    info = c.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+    print(c.getsockname()[0], "total_retrans", struct.unpack_from("I", info, 100)[0], flush=True)
     c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     c.close()
 EOF
@@ -332,6 +335,14 @@ exa_check_retransmits()
 		"$ours" "${segs:-none}"
 	exa_check_eq "tcp-retransmit: tail_loss_probe ones to its TcpExtTCPLossProbes ($probes)" \
 		"$tlp" "${probes:-none}"
+	if [ "$ours" != "$segs" ] || [ "$tlp" != "$probes" ]; then
+		echo "    the scrape's series:"
+		grep '^ebpf_exporter_tcp_retransmit' "$s" | sed 's/^/      /'
+		echo "    the client namespace's counters:"
+		ip netns exec "$EXA_NS_A" nstat -asz | grep -iE 'retrans|probe|timeout' | sed 's/^/      /'
+		echo "    the client's output:"
+		sed 's/^/      /' "$EXA_DIR/rtx_client.out"
+	fi
 }
 
 exa_run_main()
