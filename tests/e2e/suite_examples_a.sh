@@ -29,6 +29,7 @@ EXA_ELOOP=100     # opens of a symlink loop
 EXA_DIR=
 EXA_PIDS=()          # background processes to kill on cleanup
 EXA_RTX_CLIENT=
+EXA_RTX_SERVER=
 # The configs of the first run: every example of part A that attaches here.
 EXA_CONFIGS=syscalls,kfree_skb,udp-drops,cgroup,regexp,softirq-latency-net-rx,tcp-retransmit
 EXA_CONFIGS+=,tcp-syn-backlog
@@ -238,6 +239,7 @@ exa_retransmit_start()
 	exa_netns_setup || return 1
 	ip netns exec "$EXA_NS_B" "$EXA_PY" "$EXA_DIR/rtx_server.py" "$EXA_RTX_PORT" \
 		"$EXA_ADDR_B" "$EXA_ADDR6_B" >"$EXA_DIR/rtx_server.out" 2>&1 &
+	EXA_RTX_SERVER=$!
 	EXA_PIDS+=($!)
 	for ((i = 0; i < 100; i++)); do
 		grep -qs listening "$EXA_DIR/rtx_server.out" && break
@@ -314,34 +316,80 @@ exa_rtx_labels()
 	fi
 }
 
-exa_check_retransmits()
+# exa_rtx_totals FILE: "ALL TLP V4 V6" for our connections in a scrape: all their
+# retransmissions, the tail loss probes among them, and the IPv4 and IPv6 retransmit series.
+exa_rtx_totals()
 {
-	local s=$1 segs probes ours tlp v4 v6 re
-	local m=ebpf_exporter_tcp_retransmit_ipv
+	local s=$1 re m=ebpf_exporter_tcp_retransmit_ipv
 
-	segs=$(exa_nstat TcpRetransSegs)
-	probes=$(exa_nstat TcpExtTCPLossProbes)
 	# The dots of the addresses match any character: close enough for these labels.
 	re="^(${m}4_packets_total\\{$(exa_rtx_labels 4)|${m}6_packets_total\\{$(exa_rtx_labels 6)),"
-	ours=$(exa_sum "$s" "${re}type=\"(retransmit|tail_loss_probe)\"\\} ")
-	tlp=$(exa_sum "$s" "${re}type=\"tail_loss_probe\"\\} ")
-	v4=$(exa_value "$s" "${m}4_packets_total{$(exa_rtx_labels 4),type=\"retransmit\"}")
-	v6=$(exa_value "$s" "${m}6_packets_total{$(exa_rtx_labels 6),type=\"retransmit\"}")
+	echo "$(exa_sum "$s" "${re}type=\"(retransmit|tail_loss_probe)\"\\} ")" \
+		"$(exa_sum "$s" "${re}type=\"tail_loss_probe\"\\} ")" \
+		"$(exa_value "$s" "${m}4_packets_total{$(exa_rtx_labels 4),type=\"retransmit\"}")" \
+		"$(exa_value "$s" "${m}6_packets_total{$(exa_rtx_labels 6),type=\"retransmit\"}")"
+}
+
+# exa_rtx_report FILE: what a mismatch is judged by: the series, the client namespace's TCP
+# counters, each socket's own count, and the program's recursion misses (the kernel skips a
+# program that fires again on a CPU where it is already running).
+exa_rtx_report()
+{
+	local id
+
+	echo "    the scrape's series:"
+	grep '^ebpf_exporter_tcp_retransmit' "$1" | sed 's/^/      /'
+	echo "    the client namespace's counters:"
+	ip netns exec "$EXA_NS_A" nstat -asz | grep -iE 'retrans|probe|timeout' | sed 's/^/      /'
+	echo "    the client's output:"
+	sed 's/^/      /' "$EXA_DIR/rtx_client.out"
+	id=$(prog_id "$1" tcp-retransmit tcp_retransmit_skb)
+	[ -n "$id" ] && bpftool prog show id "$id" 2>&1 | sed 's/^/      /'
+}
+
+# Ends the retransmission workload: its server and both namespaces.
+exa_retransmit_stop()
+{
+	[ -n "$EXA_RTX_SERVER" ] && kill "$EXA_RTX_SERVER" 2>/dev/null && wait "$EXA_RTX_SERVER" 2>/dev/null
+	EXA_RTX_SERVER=
+	ip netns del "$EXA_NS_A" 2>/dev/null
+	ip netns del "$EXA_NS_B" 2>/dev/null
+}
+
+# The retransmissions of our two connections must add up to what the client namespace counted.
+# They run beside the other workloads; if the totals differ, the difference is reported and
+# the workload runs once more, alone, in new namespaces, and its own increase is judged.
+exa_check_retransmits()
+{
+	local s=$1 s2=$WORK/exa-rtx2.prom segs probes ours tlp v4 v6 o2 t2 round=
+
+	read -r ours tlp v4 v6 <<<"$(exa_rtx_totals "$s")"
+	segs=$(exa_nstat TcpRetransSegs)
+	probes=$(exa_nstat TcpExtTCPLossProbes)
 	exa_check_ge "tcp-retransmit: IPv4 retransmissions counted by address and service port" \
 		"$v4" 1
 	exa_check_ge "tcp-retransmit: IPv6 retransmissions counted by address and service port" \
 		"$v6" 1
-	exa_check_eq "tcp-retransmit: our series add up to the namespace's TcpRetransSegs ($segs)" \
+	if [ "$ours" != "$segs" ] || [ "$tlp" != "$probes" ]; then
+		echo "NOTE: tcp-retransmit: beside the other workloads, $ours retransmissions ($tlp" \
+			"tail loss probes) against TcpRetransSegs $segs (TcpExtTCPLossProbes $probes);" \
+			"once more, alone"
+		exa_rtx_report "$s"
+		exa_retransmit_stop
+		round=" (alone)"
+		if exa_retransmit_start && exa_retransmit_wait && scrape "$s2" >/dev/null; then
+			read -r o2 t2 _ <<<"$(exa_rtx_totals "$s2")"
+			ours=$((o2 - ours)) tlp=$((t2 - tlp)) s=$s2
+			segs=$(exa_nstat TcpRetransSegs)
+			probes=$(exa_nstat TcpExtTCPLossProbes)
+		fi
+	fi
+	exa_check_eq "tcp-retransmit: our series add up to the namespace's TcpRetransSegs ($segs)$round" \
 		"$ours" "${segs:-none}"
-	exa_check_eq "tcp-retransmit: tail_loss_probe ones to its TcpExtTCPLossProbes ($probes)" \
+	exa_check_eq "tcp-retransmit: tail_loss_probe ones to its TcpExtTCPLossProbes ($probes)$round" \
 		"$tlp" "${probes:-none}"
 	if [ "$ours" != "$segs" ] || [ "$tlp" != "$probes" ]; then
-		echo "    the scrape's series:"
-		grep '^ebpf_exporter_tcp_retransmit' "$s" | sed 's/^/      /'
-		echo "    the client namespace's counters:"
-		ip netns exec "$EXA_NS_A" nstat -asz | grep -iE 'retrans|probe|timeout' | sed 's/^/      /'
-		echo "    the client's output:"
-		sed 's/^/      /' "$EXA_DIR/rtx_client.out"
+		exa_rtx_report "$s"
 	fi
 }
 
