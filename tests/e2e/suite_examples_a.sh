@@ -52,8 +52,7 @@ exa_cleanup()
 		wait "$pid" 2>/dev/null
 	done
 	EXA_PIDS=()
-	ip netns del "$EXA_NS_A" 2>/dev/null
-	ip netns del "$EXA_NS_B" 2>/dev/null
+	exa_retransmit_stop
 	v2=$(exa_cgroup2)
 	[ -n "$v2" ] && [ -d "$v2/$EXA_CG_NAME" ] && rmdir "$v2/$EXA_CG_NAME" 2>/dev/null
 	return 0
