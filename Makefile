@@ -24,7 +24,9 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-PKGS := libbpf yaml-0.1 libmicrohttpd libpcre2-8 libcap zlib libprotobuf-c libpci libseccomp
+# libpsx wraps pthread_create() so that libcap's capability changes reach every thread. It must
+# come before libcap: its psx_load_syscalls() replaces the weak one libcap.so itself defines.
+PKGS := libbpf yaml-0.1 libmicrohttpd libpcre2-8 libpsx libcap zlib libprotobuf-c libpci libseccomp
 # Loaded with dlopen() only when needed (src/tracing/curl_api.c, src/util/systemd.c).
 DLOPEN_PKGS := libcurl libsystemd
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) $(DLOPEN_PKGS) 2>/dev/null)
