@@ -170,8 +170,7 @@ static int status_mask(const char *status, const char *key, uint64_t *out)
  */
 int caps_verify_threads(uint64_t keep, bool strict_bound, char *err, size_t errlen)
 {
-	static const char *const keys[] = { "CapEff:", "CapPrm:", "CapAmb:", "CapInh:",
-					    "CapBnd:" };
+	static const char *const keys[] = { "CapEff:", "CapPrm:", "CapAmb:", "CapInh:", "CapBnd:" };
 	struct dirent *de;
 	DIR *d = opendir("/proc/self/task");
 	int n = 0, e = 0;

@@ -22,8 +22,7 @@
 #include "caps.h"
 
 /* The unwrapped pthread_create(): a thread libpsx does not know about, as a library's own. */
-int __real_pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*fn)(void *),
-			  void *arg);
+int __real_pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*fn)(void *), void *arg);
 
 #define THREADS 3
 
@@ -74,13 +73,14 @@ static int in_child(int (*fn)(void))
 }
 
 /* Threads started with `create` before the drop; 0 when caps_apply() returned want_rc. */
-static int drop_with_threads(int (*create)(pthread_t *, const pthread_attr_t *,
-					   void *(*)(void *), void *),
+static int drop_with_threads(int (*create)(pthread_t *, const pthread_attr_t *, void *(*)(void *),
+					   void *),
 			     const char *keep, const char *want_text, uint64_t want_mask,
 			     int want_rc, int want_good)
 {
-	struct shared s = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0,
-			    want_text };
+	struct shared s = {
+		PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, want_text
+	};
 	pthread_t th[THREADS];
 	char err[1024] = "";
 	int rc, i, n;
