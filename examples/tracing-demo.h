@@ -81,7 +81,7 @@ static inline int demo_start(struct demo *d, const char *prog)
  */
 static inline void demo_finish(struct demo *d)
 {
-	tracing__shutdown(d->t, 0);
+	tracing__shutdown(d->t, -1);
 	tracing__free(d->t);
 	lifecycle__free(d->lc);
 	memset(d, 0, sizeof(*d));

@@ -82,7 +82,7 @@ int main(int argc, char **argv)
 	printf("trace_id=%s span_id=%s\n", trace_hex, span_hex);
 	fflush(stdout);
 
-	tracing__shutdown(t, 0);
+	tracing__shutdown(t, -1);
 	tracing__free(t);
 	lifecycle__free(lc);
 	return 0;

@@ -63,6 +63,18 @@ const struct flag_def cli_flags[] = {
 	  OPT(btf_path) },
 	{ "config.skip-cache-size", "Size of the LRU skip cache", FT_INT, NULL, false, false, 0,
 	  FA_NONE, OPT(skip_cache_size) },
+	/* This exporter's own flags. */
+	{ "web.max-connections",
+	  "Most HTTP connections open at once; 0 derives it from the open file limit.", FT_INT, "0",
+	  false, false, 0, FA_NONE, OPT(web_max_connections) },
+	{ "web.request-timeout",
+	  "Time a client has to send a whole request, from its connection or its first byte.",
+	  FT_DURATION, "10s", false, false, 0, FA_NONE, OPT(web_request_timeout_ns) },
+	{ "web.idle-timeout", "Time an idle keep-alive connection stays open.", FT_DURATION, "5m",
+	  false, false, 0, FA_NONE, OPT(web_idle_timeout_ns) },
+	{ "tracing.shutdown-timeout",
+	  "Time the exporter may spend sending queued spans when it stops.", FT_DURATION, "5s",
+	  false, false, 0, FA_NONE, OPT(tracing_shutdown_timeout_ns) },
 	{ "version", "Show application version.", FT_BOOL, NULL, false, false, 0, FA_VERSION, 0 },
 };
 
@@ -269,6 +281,18 @@ static int set_value(const struct flag_def *f, const char *val, struct cli_opts 
 			return -ENOMEM;
 		return 1;
 	}
+	case FT_DURATION: {
+		int64_t ns;
+
+		err = gostr_parse_duration(val, strlen(val), &ns);
+		if (!err) {
+			*(int64_t *)field = ns;
+			return 0;
+		}
+		if (buf_puts(msg, "time: invalid duration ") || gostr_quote(msg, val))
+			return -ENOMEM;
+		return 1;
+	}
 	case FT_EXISTING_DIR:
 		err = check_dir(val, msg);
 		if (err)
@@ -283,6 +307,25 @@ static int set_value(const struct flag_def *f, const char *val, struct cli_opts 
 	free(*(char **)field);
 	*(char **)field = copy;
 	return 0;
+}
+
+/* The ranges of this exporter's own flags, which their types do not check. 1: msg says. */
+static int check_ranges(const struct cli_opts *o, struct buf *msg)
+{
+	const char *what = NULL;
+
+	if (o->web_request_timeout_ns <= 0)
+		what = "--web.request-timeout must be positive";
+	else if (o->web_idle_timeout_ns < 1000000000LL)
+		what = "--web.idle-timeout must be at least 1s";
+	else if (o->tracing_shutdown_timeout_ns < 0 ||
+		 o->tracing_shutdown_timeout_ns / 1000000 > INT32_MAX)
+		what = "--tracing.shutdown-timeout must be between 0 and 596h";
+	else if (o->web_max_connections < 0)
+		what = "--web.max-connections must not be negative";
+	if (!what)
+		return 0;
+	return buf_puts(msg, what) ? -ENOMEM : 1;
 }
 
 /* filepath.Base(os.Args[0]) */
@@ -308,9 +351,20 @@ static int set_defaults(struct cli_opts *opts)
 	memset(opts, 0, sizeof(*opts));
 	for (i = 0; i < CLI_N_FLAGS; i++) {
 		char **field = (char **)((char *)opts + cli_flags[i].off);
+		struct buf msg = { 0 };
+		bool completion = false;
+		int err;
 
 		if (cli_flags[i].action != FA_NONE || !cli_flags[i].def)
 			continue;
+		if (cli_flags[i].type == FT_INT || cli_flags[i].type == FT_DURATION) {
+			/* the table's defaults are valid: only memory can fail */
+			err = set_value(&cli_flags[i], cli_flags[i].def, opts, &msg, &completion);
+			buf_free(&msg);
+			if (err)
+				return -ENOMEM;
+			continue;
+		}
 		*field = strdup(cli_flags[i].def);
 		if (!*field)
 			return -ENOMEM;
@@ -455,6 +509,11 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_opts *opts)
 			goto oom;
 		goto error;
 	}
+	err = check_ranges(opts, &msg);
+	if (err < 0)
+		goto oom;
+	if (err)
+		goto error;
 	res = CLI_OK;
 	goto out;
 

@@ -3,6 +3,7 @@
 #define EBPF_EXPORTER_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 /* Command-line options (SPEC §1.1), parsed the way kingpin parses upstream's flags. */
 struct cli_opts {
@@ -17,6 +18,11 @@ struct cli_opts {
 	char *web_telemetry_path; /* default "/metrics" */
 	char *capabilities_keep; /* default "all" */
 	char *btf_path; /* default "" */
+	/* this exporter's own */
+	long long web_max_connections; /* 0: from RLIMIT_NOFILE */
+	int64_t web_request_timeout_ns; /* default 10s */
+	int64_t web_idle_timeout_ns; /* default 5m */
+	int64_t tracing_shutdown_timeout_ns; /* default 5s */
 };
 
 enum cli_result {

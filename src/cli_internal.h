@@ -20,6 +20,7 @@ enum flag_type {
 	FT_STRING,
 	FT_EXISTING_DIR,
 	FT_INT,
+	FT_DURATION, /* Go's time.ParseDuration, stored as int64_t nanoseconds */
 };
 
 /* What a flag does beyond storing its value (kingpin's built-in flags). */
@@ -47,7 +48,7 @@ struct flag_def {
 };
 
 /* keep in sync with the table in cli.c (checked there with _Static_assert) */
-#define CLI_N_FLAGS 18
+#define CLI_N_FLAGS 22
 
 /* Every flag, in kingpin's registration order, which is the order of --help. */
 extern const struct flag_def cli_flags[CLI_N_FLAGS];

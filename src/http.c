@@ -11,11 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <dirent.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include "collect.h"
+#include "http_guard.h"
 #include "loader.h"
 #include "util/buf.h"
 #include "util/gostr.h"
@@ -24,19 +27,33 @@
 
 #define TEXT_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8; escaping=underscores"
 
-/* Hardening limits for the HTTP side. */
+/*
+ * Limits of the HTTP side. Connections are cheap (epoll, a small memory pool each, no thread
+ * each) and are limited only by the open file limit, never per client address; a request must
+ * arrive whole within --web.request-timeout (http_guard.c) and an idle keep-alive connection
+ * is closed after --web.idle-timeout.
+ */
+/* Threads serving requests; each owns an epoll set and a share of the connections. */
 #define HTTP_THREADS 4
-#define HTTP_CONNECTION_LIMIT 128
-#define HTTP_PER_IP_LIMIT 32
-#define HTTP_TIMEOUT_SECONDS 60
-#define HTTP_CONNECTION_MEMORY (64 * 1024)
+/* Accept queue for bursts of new connections (the kernel caps it at net.core.somaxconn). */
+#define HTTP_LISTEN_BACKLOG 4096
+/* Memory pool of one connection: request line, headers and the response head must fit. */
+#define HTTP_CONNECTION_MEMORY (32 * 1024)
+/* File descriptors kept free for everything but connections (maps, /proc reads, export). */
+#define HTTP_FD_RESERVE 256
+/* The least connection limit, whatever the open file limit. */
+#define HTTP_MIN_CONNECTIONS 16
+/* Bytes a scrape response is copied out in. */
+#define HTTP_RESPONSE_BLOCK (64 * 1024)
 
 struct http_server {
 	struct MHD_Daemon *daemon;
+	struct http_guard *guard;
 	struct http_opts opts;
 	char *telemetry_path;
 	char *landing;
 	size_t landing_len;
+	unsigned int max_connections;
 	int fd;
 };
 
@@ -421,7 +438,7 @@ static enum MHD_Result respond_result(struct MHD_Connection *conn, struct scrape
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 
-	resp = MHD_create_response_from_callback(r->body.len, 64 * 1024, result_reader, r,
+	resp = MHD_create_response_from_callback(r->body.len, HTTP_RESPONSE_BLOCK, result_reader, r,
 						 result_release);
 	if (!resp) {
 		scrape_result__put(r);
@@ -508,6 +525,39 @@ static enum MHD_Result redirect(struct MHD_Connection *conn, const char *locatio
 	return ret;
 }
 
+/* The guard's record of a connection, kept in MHD's socket context. */
+static struct http_guard_conn *conn_guard(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct http_server *s = cls;
+	const union MHD_ConnectionInfo *ci;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		*socket_context = ci ? http_guard__opened(s->guard, ci->connect_fd) : NULL;
+	} else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		http_guard__closed(s->guard, *socket_context);
+		*socket_context = NULL;
+	}
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct http_server *s = cls;
+
+	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		http_guard__response_done(s->guard, conn_guard(conn));
+}
+
 static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const char *url,
 			       const char *method, const char *version, const char *upload_data,
 			       size_t *upload_data_size, void **con_cls)
@@ -524,6 +574,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	http_guard__request_read(s->guard, conn_guard(conn));
 	if (strlen(url) >= sizeof(clean) - 2)
 		return respond(conn, MHD_HTTP_URI_TOO_LONG, "text/plain; charset=utf-8", NULL,
 			       (void *)"URI too long\n", 13, MHD_RESPMEM_PERSISTENT);
@@ -669,7 +720,7 @@ int http_listen(const char *address, int *fd_out, char *err, size_t errlen)
 			fd = -1;
 			continue;
 		}
-		if (listen(fd, 128) != 0) {
+		if (listen(fd, HTTP_LISTEN_BACKLOG) != 0) {
 			e = -errno;
 			snprintf(err, errlen, "listen tcp %s: listen: %s", address,
 				 errno_text(e, et, sizeof(et)));
@@ -686,11 +737,59 @@ int http_listen(const char *address, int *fd_out, char *err, size_t errlen)
 	return 0;
 }
 
+/* File descriptors open now. */
+static long open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	long n = 0;
+
+	if (!d)
+		return 64; /* a guess that errs on the safe side */
+	while ((de = readdir(d)))
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+unsigned int http_connection_limit(long long wanted, char *note, size_t notelen)
+{
+	struct rlimit rl;
+	long long most;
+
+	note[0] = '\0';
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+		rl.rlim_cur = 1 << 20;
+	most = (long long)rl.rlim_cur - open_fds() - HTTP_FD_RESERVE;
+	if (most < HTTP_MIN_CONNECTIONS)
+		most = HTTP_MIN_CONNECTIONS;
+	if (most > UINT32_MAX / 2)
+		most = UINT32_MAX / 2;
+	if (wanted <= 0)
+		return (unsigned int)most;
+	if (wanted > most) {
+		snprintf(note, notelen,
+			 "--web.max-connections=%lld is more than the open file limit allows "
+			 "(%llu): using %lld",
+			 wanted, (unsigned long long)rl.rlim_cur, most);
+		return (unsigned int)most;
+	}
+	return (unsigned int)wanted;
+}
+
+unsigned int http_server__max_connections(const struct http_server *s)
+{
+	return s->max_connections;
+}
+
 int http_server__start(const struct http_opts *opts, int fd, struct http_server **out, char *err,
 		       size_t errlen)
 {
 	struct http_server *s;
 	struct buf landing = { 0 };
+	char note[256];
+	unsigned int idle_s;
+	int e;
 
 	s = calloc(1, sizeof(*s));
 	if (!s)
@@ -711,25 +810,41 @@ int http_server__start(const struct http_opts *opts, int fd, struct http_server 
 	}
 	s->landing = landing.data;
 	s->landing_len = landing.len;
+	s->max_connections = http_connection_limit(opts->max_connections, note, sizeof(note));
+	if (note[0])
+		log_msg("%s", note);
+	/* MHD counts whole seconds: round up, so that the idle time is at least what was set */
+	idle_s = (unsigned int)((opts->idle_timeout_ns + 999999999LL) / 1000000000LL);
+	e = http_guard__new(opts->request_timeout_ns, &s->guard);
+	if (e) {
+		snprintf(err, errlen, "failed to start the request deadline thread: %s",
+			 strerror(-e));
+		goto fail;
+	}
 
 	s->daemon = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL,
 		handler, s, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_THREAD_POOL_SIZE,
-		(unsigned int)HTTP_THREADS, MHD_OPTION_CONNECTION_LIMIT,
-		(unsigned int)HTTP_CONNECTION_LIMIT, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-		(unsigned int)HTTP_PER_IP_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
-		(unsigned int)HTTP_TIMEOUT_SECONDS, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-		(size_t)HTTP_CONNECTION_MEMORY, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-		MHD_OPTION_END);
+		(unsigned int)HTTP_THREADS, MHD_OPTION_CONNECTION_LIMIT, s->max_connections,
+		MHD_OPTION_CONNECTION_TIMEOUT, idle_s ? idle_s : 1u,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONNECTION_MEMORY,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_NOTIFY_COMPLETED,
+		on_completed, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
 	if (!s->daemon) {
 		snprintf(err, errlen, "failed to start the HTTP server");
-		free(s->landing);
-		free(s->telemetry_path);
-		free(s);
-		return -EIO;
+		e = -EIO;
+		goto fail;
 	}
+	log_msg("Serving HTTP: at most %u connections, %.3gs for a request to arrive, %us idle",
+		s->max_connections, (double)opts->request_timeout_ns / 1e9, idle_s ? idle_s : 1u);
 	*out = s;
 	return 0;
+fail:
+	http_guard__free(s->guard);
+	free(s->landing);
+	free(s->telemetry_path);
+	free(s);
+	return e;
 }
 
 void http_server__stop(struct http_server *s)
@@ -737,6 +852,7 @@ void http_server__stop(struct http_server *s)
 	if (!s)
 		return;
 	MHD_stop_daemon(s->daemon);
+	http_guard__free(s->guard);
 	close(s->fd);
 	free(s->landing);
 	free(s->telemetry_path);

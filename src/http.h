@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "expo.h"
 
@@ -15,6 +16,9 @@ struct http_opts {
 	const char *telemetry_path;
 	bool debug; /* serve /maps */
 	struct collector *collector;
+	long long max_connections; /* <= 0: from the open file limit (http_connection_limit()) */
+	int64_t request_timeout_ns; /* > 0: for a whole request to arrive */
+	int64_t idle_timeout_ns; /* > 0: an idle keep-alive connection stays this long */
 };
 
 /*
@@ -30,6 +34,16 @@ int http_listen(const char *address, int *fd_out, char *err, size_t errlen);
  */
 int http_server__start(const struct http_opts *opts, int fd, struct http_server **out, char *err,
 		       size_t errlen);
+
+/*
+ * The connection limit: wanted when it is positive and the open file limit allows it, else
+ * RLIMIT_NOFILE less the descriptors open now and HTTP_FD_RESERVE (at least 16). When wanted
+ * had to be lowered, note says so (else it is empty).
+ */
+unsigned int http_connection_limit(long long wanted, char *note, size_t notelen);
+
+/* The connection limit in force. */
+unsigned int http_server__max_connections(const struct http_server *s);
 
 /* Stops the threads and closes the socket. NULL-tolerant. */
 void http_server__stop(struct http_server *s);

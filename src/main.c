@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <bpf/libbpf.h>
 
@@ -25,6 +26,8 @@
 #include "util/systemd.h"
 
 #define ERRLEN 4096
+/* What a start-up error may spend sending the exporter's own trace before it exits. */
+#define STARTUP_ERROR_FLUSH_MS 500
 
 /*
  * Programs in `uprobe//proc/self/exe:post_attach_mark` sections run once after every config
@@ -95,8 +98,25 @@ static void exporter_free(struct exporter *x)
 static int fatal(struct exporter *x, const char *prefix, const char *msg)
 {
 	log_msg("%s%s", prefix, msg);
+	tracing__shutdown(x->tracing, STARTUP_ERROR_FLUSH_MS);
 	exporter_free(x);
 	return 1;
+}
+
+/*
+ * Raises the soft open file limit to the hard one, as Go's runtime does at start: every
+ * connection, perf buffer and map is a file descriptor.
+ */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+		log_debug("cannot raise the open file limit to %llu: %s",
+			  (unsigned long long)rl.rlim_max, strerror(errno));
 }
 
 /* Parses and validates every config (SPEC §2): the first error is fatal. */
@@ -246,6 +266,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	log_setup(!x.opts.log_no_timestamps, x.opts.debug);
+	raise_nofile();
 
 	if (libbpf_major_version() != 1) {
 		log_msg("Error: running with libbpf v%u.%u, v1.x is expected",
@@ -372,6 +393,9 @@ int main(int argc, char **argv)
 	hopts.telemetry_path = x.opts.web_telemetry_path;
 	hopts.debug = x.opts.debug;
 	hopts.collector = x.collector;
+	hopts.max_connections = x.opts.web_max_connections;
+	hopts.request_timeout_ns = x.opts.web_request_timeout_ns;
+	hopts.idle_timeout_ns = x.opts.web_idle_timeout_ns;
 	e = http_server__start(&hopts, fd, &x.http, err, sizeof(err));
 	if (e)
 		return fatal(&x, "Error serving HTTP: ", err);
@@ -389,7 +413,8 @@ int main(int argc, char **argv)
 	collector__detach(x.collector, x.lc, span);
 	lifecycle__end(x.lc, span);
 	log_msg("Detached in %.0fms", ms_since(&t0));
-	tracing__shutdown(x.tracing, 0); /* tracing: flush, bounded by the export timeout */
+	/* tracing: flush within --tracing.shutdown-timeout */
+	tracing__shutdown(x.tracing, (int)(x.opts.tracing_shutdown_timeout_ns / 1000000));
 	exporter_free(&x);
 	return 0;
 }

@@ -44,6 +44,9 @@ struct span_exporter {
 	uint64_t last_fail_log;
 	unsigned long suppressed;
 	unsigned long failures_in_row;
+	/* the shutdown flush: spans it dropped and why, logged once when it ends */
+	size_t shutdown_dropped;
+	char shutdown_msg[600];
 };
 
 const char *drop_reason_name(enum drop_reason r)
@@ -199,9 +202,21 @@ static const char *dest(const struct span_exporter *x)
 	return x->conf->url ? x->conf->url : "stdout";
 }
 
+static bool stopping(struct span_exporter *x)
+{
+	return __atomic_load_n(&x->stop_deadline, __ATOMIC_RELAXED) != 0;
+}
+
 static void log_failure(struct span_exporter *x, size_t n, const char *what, const char *msg)
 {
 	uint64_t now = now_ns();
+
+	if (stopping(x)) {
+		/* one line for the whole flush, from span_exporter__shutdown() */
+		x->shutdown_dropped += n;
+		snprintf(x->shutdown_msg, sizeof(x->shutdown_msg), "%s", msg);
+		return;
+	}
 
 	if (x->last_fail_log && now - x->last_fail_log < FAILURE_LOG_INTERVAL_NS) {
 		x->suppressed++;
@@ -259,7 +274,8 @@ static void export_otlp(struct span_exporter *x, struct span **spans, size_t n)
 			break;
 		add(&x->errors, 1);
 		x->failures_in_row++;
-		if (res.outcome == EXPORT_FAIL) {
+		/* The final flush has a budget to keep: what fails then is not retried. */
+		if (res.outcome == EXPORT_FAIL || stopping(x)) {
 			count_dropped(x, spans, n, DROP_EXPORT_FAILED);
 			log_failure(x, n, "dropped", res.msg);
 			return;
@@ -418,9 +434,17 @@ void span_exporter__shutdown(struct span_exporter *x, long timeout_ms)
 	x->head = x->tail = NULL;
 	x->len = 0;
 	pthread_mutex_unlock(&x->lock);
-	for (struct span *sp = rest; sp; sp = sp->next)
+	for (struct span *sp = rest; sp; sp = sp->next) {
 		add(&x->stats[sp->service].dropped[DROP_SHUTDOWN], 1);
+		x->shutdown_dropped++;
+		if (!x->shutdown_msg[0])
+			snprintf(x->shutdown_msg, sizeof(x->shutdown_msg),
+				 "the shutdown flush ran out of its %ld ms", timeout_ms);
+	}
 	span_free_list(rest);
+	if (x->shutdown_dropped)
+		log_msg("tracing: dropped %zu spans at shutdown for %s: %s", x->shutdown_dropped,
+			dest(x), x->shutdown_msg);
 }
 
 void span_exporter__free(struct span_exporter *x)

@@ -356,6 +356,21 @@ fail:
 	return rc;
 }
 
+bool tracing_requested(void)
+{
+	static const char *const vars[] = { "OTEL_EXPORTER_OTLP_ENDPOINT",
+					    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+					    "OTEL_TRACES_EXPORTER" };
+
+	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		const char *v = getenv(vars[i]);
+
+		if (v && *v)
+			return true;
+	}
+	return false;
+}
+
 int tracing__new(struct config **cfgs, struct module **mods, size_t n, struct decoder_env *env,
 		 struct tracing **out, char *err, size_t errlen)
 {
@@ -382,7 +397,12 @@ int tracing__new(struct config **cfgs, struct module **mods, size_t n, struct de
 		free(t);
 		return rc;
 	}
-	if (!total && t->conf.exporter == OTEL_EXPORTER_NONE) {
+	/*
+	 * Without spans to export, only the exporter's own trace is left: it is sent only when
+	 * the environment asks for an exporter, so that a plain start never loads libcurl or
+	 * tries the default endpoint.
+	 */
+	if (!total && (t->conf.exporter == OTEL_EXPORTER_NONE || !tracing_requested())) {
 		otel_conf_free(&t->conf);
 		free(t);
 		return 0;
@@ -466,7 +486,7 @@ void tracing__shutdown(struct tracing *t, int timeout_ms)
 			pthread_join(t->event_thread, NULL);
 		t->event_started = false;
 	}
-	span_exporter__shutdown(t->x, timeout_ms > 0 ? timeout_ms : t->conf.timeout_ms);
+	span_exporter__shutdown(t->x, timeout_ms >= 0 ? timeout_ms : TRACING_SHUTDOWN_TIMEOUT_MS);
 }
 
 void tracing__free(struct tracing *t)

@@ -2,6 +2,7 @@
 #ifndef EBPF_EXPORTER_TRACING_TRACING_H
 #define EBPF_EXPORTER_TRACING_TRACING_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,8 +30,9 @@ struct tracing;
  * compiles its labels, creates the ring buffers (before the capability drop, SPEC §0) and
  * reads the OTEL_* environment. Starts no thread. cfgs, mods and env are borrowed and must
  * outlive the tracing; mods[i] belongs to cfgs[i].
- * Returns 0 with *out set, or 0 with *out NULL when there is nothing to do (no config has
- * spans and OTEL_TRACES_EXPORTER=none). On failure returns a negative errno and err holds the
+ * Returns 0 with *out set, or 0 with *out NULL when there is nothing to do: no config has
+ * spans, and the environment asks for no exporter (tracing_requested()) or for none
+ * (OTEL_TRACES_EXPORTER=none). The OTEL_* variables are checked either way. On failure returns a negative errno and err holds the
  * whole line to log, e.g. `Error initializing ringbuf "exec_spans": config "exec-trace" has no
  * map named "exec_spans"` or `Error creating tracing processor: OTEL_EXPORTER_OTLP_PROTOCOL
  * "http/xml" is not supported (grpc, http/protobuf or http/json)`.
@@ -62,14 +64,24 @@ int tracing__collect(struct tracing *t, struct family *fams, size_t max);
  */
 uint64_t tracing__decoder_errors(const struct tracing *t, size_t cfg_idx);
 
+/* The default budget of the final flush. */
+#define TRACING_SHUTDOWN_TIMEOUT_MS 5000
+
 /*
  * Stops reading (what the ring buffers hold is still read once), then exports the queued
- * spans, spending at most timeout_ms (<= 0: OTEL_EXPORTER_OTLP_TIMEOUT); the rest is dropped
- * and counted. Idempotent; NULL-tolerant.
+ * spans, spending at most timeout_ms in all (< 0: TRACING_SHUTDOWN_TIMEOUT_MS; 0: nothing is
+ * sent). A request that fails then is not retried. What is left is dropped, counted and
+ * logged in one line. Idempotent; NULL-tolerant.
  */
 void tracing__shutdown(struct tracing *t, int timeout_ms);
 
-/* Shuts down if needed and frees. NULL-tolerant. */
+/*
+ * Whether the environment asks for span export: OTEL_EXPORTER_OTLP_ENDPOINT,
+ * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or OTEL_TRACES_EXPORTER is set (and not empty).
+ */
+bool tracing_requested(void);
+
+/* Shuts down if needed (dropping what is queued) and frees. NULL-tolerant. */
 void tracing__free(struct tracing *t);
 
 /*

@@ -192,6 +192,10 @@ static void test_defaults(void **state)
 	assert_string_equal(r.opts.web_telemetry_path, "/metrics");
 	assert_string_equal(r.opts.capabilities_keep, "all");
 	assert_string_equal(r.opts.btf_path, "");
+	assert_int_equal(r.opts.web_max_connections, 0);
+	assert_true(r.opts.web_request_timeout_ns == 10000000000LL);
+	assert_true(r.opts.web_idle_timeout_ns == 300000000000LL);
+	assert_true(r.opts.tracing_shutdown_timeout_ns == 5000000000LL);
 	run_free(&r);
 	free(dir);
 }
@@ -358,6 +362,71 @@ static void test_int_flag(void **state)
 			"ebpf_exporter: error: strconv.ParseFloat: parsing \"%s\": invalid syntax, "
 			"try --help\n",
 			syntax[i]);
+		run(&r, args);
+		assert_int_equal(r.res, CLI_ERROR);
+		assert_string_equal(r.err, want);
+		run_free(&r);
+	}
+}
+
+static void test_duration_flags(void **state)
+{
+	static const struct {
+		const char *flag;
+		int64_t want;
+	} ok[] = {
+		{ "--web.request-timeout=1.5s", 1500000000LL },
+		{ "--web.idle-timeout=1h2m", 3720000000000LL },
+		{ "--tracing.shutdown-timeout=0", 0 },
+		{ "--tracing.shutdown-timeout=250ms", 250000000LL },
+	};
+	static const struct {
+		const char *flag, *msg;
+	} range[] = {
+		{ "--web.request-timeout=0s", "--web.request-timeout must be positive" },
+		{ "--web.request-timeout=-1s", "--web.request-timeout must be positive" },
+		{ "--web.idle-timeout=500ms", "--web.idle-timeout must be at least 1s" },
+		{ "--tracing.shutdown-timeout=-1s",
+		  "--tracing.shutdown-timeout must be between 0 and 596h" },
+		{ "--web.max-connections=-1", "--web.max-connections must not be negative" },
+	};
+	static const char *const bad[] = { "10", "abc", "5x", "" };
+	size_t i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		const char *args[] = { "--config.dir=%D", "--config.names=x", ok[i].flag, NULL };
+		struct run r;
+		int64_t got;
+
+		run(&r, args);
+		assert_int_equal(r.res, CLI_OK);
+		got = i == 0 ? r.opts.web_request_timeout_ns :
+		      i == 1 ? r.opts.web_idle_timeout_ns :
+			       r.opts.tracing_shutdown_timeout_ns;
+		assert_true(got == ok[i].want);
+		run_free(&r);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char flag[64], want[160];
+		const char *args[] = { "--config.dir=%D", "--config.names=x", flag, NULL };
+		struct run r;
+
+		snprintf(flag, sizeof(flag), "--web.request-timeout=%s", bad[i]);
+		snprintf(want, sizeof(want),
+			 "ebpf_exporter: error: time: invalid duration \"%s\", try --help\n",
+			 bad[i]);
+		run(&r, args);
+		assert_int_equal(r.res, CLI_ERROR);
+		assert_string_equal(r.err, want);
+		run_free(&r);
+	}
+	for (i = 0; i < sizeof(range) / sizeof(range[0]); i++) {
+		char want[160];
+		const char *args[] = { "--config.dir=%D", "--config.names=x", range[i].flag, NULL };
+		struct run r;
+
+		snprintf(want, sizeof(want), "ebpf_exporter: error: %s, try --help\n",
+			 range[i].msg);
 		run(&r, args);
 		assert_int_equal(r.res, CLI_ERROR);
 		assert_string_equal(r.err, want);
@@ -564,6 +633,14 @@ static const char help_80[] =
 	"      --btf.path=\"\"              Optional BTF file path.\n"
 	"      --config.skip-cache-size=CONFIG.SKIP-CACHE-SIZE  \n"
 	"                                 Size of the LRU skip cache\n"
+	"      --web.max-connections=0    Most HTTP connections open at once; 0 derives\n"
+	"                                 it from the open file limit.\n"
+	"      --web.request-timeout=10s  Time a client has to send a whole request,\n"
+	"                                 from its connection or its first byte.\n"
+	"      --web.idle-timeout=5m      Time an idle keep-alive connection stays open.\n"
+	"      --tracing.shutdown-timeout=5s  \n"
+	"                                 Time the exporter may spend sending queued\n"
+	"                                 spans when it stops.\n"
 	"      --[no-]version             Show application version.\n"
 	"\n";
 
@@ -600,6 +677,19 @@ static const char help_60[] =
 	"      --btf.path=\"\"              Optional BTF file path.\n"
 	"      --config.skip-cache-size=CONFIG.SKIP-CACHE-SIZE  \n"
 	"                                 Size of the LRU skip cache\n"
+	"      --web.max-connections=0    Most HTTP connections open\n"
+	"                                 at once; 0 derives it from\n"
+	"                                 the open file limit.\n"
+	"      --web.request-timeout=10s  Time a client has to\n"
+	"                                 send a whole request,\n"
+	"                                 from its connection or its\n"
+	"                                 first byte.\n"
+	"      --web.idle-timeout=5m      Time an idle keep-alive\n"
+	"                                 connection stays open.\n"
+	"      --tracing.shutdown-timeout=5s  \n"
+	"                                 Time the exporter may spend\n"
+	"                                 sending queued spans when\n"
+	"                                 it stops.\n"
 	"      --[no-]version             Show application version.\n"
 	"\n";
 
@@ -675,11 +765,13 @@ static void test_hidden_flags(void **state)
 
 	run(&r, comp_all);
 	assert_int_equal(r.res, CLI_EXIT);
-	assert_string_equal(r.out,
-			    "--help\n--config.dir\n--config.names\n--config.check\n"
-			    "--config.strict\n--debug\n--log.no-timestamps\n"
-			    "--web.listen-address\n--web.telemetry-path\n--capabilities.keep\n"
-			    "--btf.path\n--config.skip-cache-size\n--version");
+	assert_string_equal(
+		r.out, "--help\n--config.dir\n--config.names\n--config.check\n"
+		       "--config.strict\n--debug\n--log.no-timestamps\n"
+		       "--web.listen-address\n--web.telemetry-path\n--capabilities.keep\n"
+		       "--btf.path\n--config.skip-cache-size\n--web.max-connections\n"
+		       "--web.request-timeout\n--web.idle-timeout\n--tracing.shutdown-timeout\n"
+		       "--version");
 	run_free(&r);
 
 	run(&r, comp_exact);
@@ -777,12 +869,12 @@ static void test_split_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),     cmocka_unit_test(test_string_flags),
-		cmocka_unit_test(test_bool_flags),   cmocka_unit_test(test_int_flag),
-		cmocka_unit_test(test_at_file),	     cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_prog_name),    cmocka_unit_test(test_help),
-		cmocka_unit_test(test_hidden_flags), cmocka_unit_test(test_version),
-		cmocka_unit_test(test_split_names),
+		cmocka_unit_test(test_defaults),       cmocka_unit_test(test_string_flags),
+		cmocka_unit_test(test_bool_flags),     cmocka_unit_test(test_int_flag),
+		cmocka_unit_test(test_duration_flags), cmocka_unit_test(test_at_file),
+		cmocka_unit_test(test_errors),	       cmocka_unit_test(test_prog_name),
+		cmocka_unit_test(test_help),	       cmocka_unit_test(test_hidden_flags),
+		cmocka_unit_test(test_version),	       cmocka_unit_test(test_split_names),
 	};
 
 	return cmocka_run_group_tests_name("cli", tests, setup, teardown);

@@ -89,7 +89,7 @@ static void record_lifecycle(void *arg)
 	lifecycle__ids(cfg, trace, id);
 	span_id_hex(id, 8, r->config_span);
 
-	tracing__shutdown(t, 0);
+	tracing__shutdown(t, -1);
 	tracing__free(t);
 	/* after the tracing is gone, spans are recorded and dropped */
 	lifecycle__end(lc, lifecycle__begin(lc, NULL, "detach"));
@@ -182,6 +182,42 @@ static void test_none_and_errors(void **state)
 	lifecycle__end(NULL, lifecycle__begin(NULL, NULL, "x"));
 	lifecycle__attr(NULL, "k", "v");
 	lifecycle__free(NULL);
+
+	/* no spans and no OTEL_* variable asking for export: no exporter at all */
+	unsetenv("OTEL_TRACES_EXPORTER");
+	unsetenv("OTEL_EXPORTER_OTLP_ENDPOINT");
+	unsetenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
+	t = (struct tracing *)1;
+	assert_false(tracing_requested());
+	assert_int_equal(tracing__new(NULL, NULL, 0, NULL, &t, err, sizeof(err)), 0);
+	assert_null(t);
+	/* an empty variable asks for nothing either */
+	setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "", 1);
+	assert_false(tracing_requested());
+	assert_int_equal(tracing__new(NULL, NULL, 0, NULL, &t, err, sizeof(err)), 0);
+	assert_null(t);
+	/* bad values are errors even then */
+	setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/xml", 1);
+	assert_int_equal(tracing__new(NULL, NULL, 0, NULL, &t, err, sizeof(err)), -EINVAL);
+	unsetenv("OTEL_EXPORTER_OTLP_PROTOCOL");
+	/* each of the three variables asks for the exporter's own trace */
+	{
+		static const char *const vars[][2] = {
+			{ "OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:1" },
+			{ "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://127.0.0.1:1/v1/traces" },
+			{ "OTEL_TRACES_EXPORTER", "console" },
+		};
+
+		for (size_t i = 0; i < 3; i++) {
+			setenv(vars[i][0], vars[i][1], 1);
+			assert_true(tracing_requested());
+			assert_int_equal(tracing__new(NULL, NULL, 0, NULL, &t, err, sizeof(err)),
+					 0);
+			assert_non_null(t);
+			tracing__free(t);
+			unsetenv(vars[i][0]);
+		}
+	}
 
 	setenv("OTEL_TRACES_EXPORTER", "jaeger", 1);
 	assert_int_equal(tracing__new(NULL, NULL, 0, NULL, &t, err, sizeof(err)), -EINVAL);
