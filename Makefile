@@ -50,7 +50,8 @@ PROTO_OBJS := $(PROTO_SRCS:.c=.o)
 OBJS := $(SRCS:%.c=$(BUILD)/%.o) $(PROTO_OBJS)
 LIB_OBJS := $(filter-out $(BUILD)/src/main.o,$(OBJS))
 
-UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+# Unit tests mirror src/: tests/unit/FOLDER/test_FILE.c for src/FOLDER/FILE.c.
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c tests/unit/*/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
 
 # BPF side (libbpf-bootstrap idiom): vmlinux.h from this kernel's BTF, CO-RE objects.

@@ -6,8 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../config.h"
-#include "../util/buf.h"
+#include "config/config.h"
+#include "util/buf.h"
 
 /*
  * One label decoder (SPEC §5): maps input bytes to output bytes. Decoders chain: the output

@@ -8,7 +8,7 @@
  */
 #include <errno.h>
 
-#include "decoders.h"
+#include "decoders/decoder_env.h"
 
 static int dname_decode(void *state, struct decoder_env *env, const uint8_t *in, size_t len,
 			struct buf *out, char *err, size_t errlen)

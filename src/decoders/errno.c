@@ -9,8 +9,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "decoders.h"
-#include "gofmt.h"
+#include "decoders/decoder_env.h"
+#include "util/gofmt.h"
 
 #define ERRNO_MAX 133 /* EHWPOISON, the last Linux errno */
 

@@ -2,7 +2,7 @@
 /* hex (SPEC §5.4): lower-case hex of every byte. */
 #include <errno.h>
 
-#include "decoders.h"
+#include "decoders/decoder_env.h"
 
 static int hex_decode(void *state, struct decoder_env *env, const uint8_t *in, size_t len,
 		      struct buf *out, char *err, size_t errlen)

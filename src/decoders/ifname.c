@@ -8,9 +8,9 @@
 #include <errno.h>
 #include <string.h>
 
-#include "decoders.h"
-#include "gofmt.h"
-#include "ifaces.h"
+#include "decoders/decoder_env.h"
+#include "util/gofmt.h"
+#include "sources/ifaces.h"
 
 static int ifname_init(const struct decoder_conf *conf, struct decoder_env *env, void **state,
 		       char *err, size_t errlen)

@@ -8,7 +8,7 @@
  */
 #include <string.h>
 
-#include "decoders.h"
+#include "decoders/decoder_env.h"
 
 static const char hexdigits[] = "0123456789abcdef";
 

@@ -10,8 +10,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "decoders.h"
-#include "gofmt.h"
+#include "decoders/decoder_env.h"
+#include "util/gofmt.h"
 
 /* Appends the stack; returns 0, 1 when a frame was unresolved, or -ENOMEM. */
 static int resolve(struct kallsyms *ks, const uint8_t *in, size_t len, struct buf *out)

@@ -10,8 +10,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "decoders.h"
-#include "gofmt.h"
+#include "decoders/decoder_env.h"
+#include "util/gofmt.h"
 
 static int majorminor_decode(void *state, struct decoder_env *env, const uint8_t *in, size_t len,
 			     struct buf *out, char *err, size_t errlen)

@@ -4,9 +4,9 @@
  * pci.ids (libpci), else `unknown pci class: 0x<2 hex digits>`; `missing pci.ids db` for any
  * input when there is no pci.ids. Text that is not a number is an error.
  */
-#include "decoders.h"
-#include "pci_common.h"
-#include "pcidb.h"
+#include "decoders/decoder_env.h"
+#include "decoders/pci_common.h"
+#include "sources/pcidb.h"
 
 static int pci_class_decode(void *state, struct decoder_env *env, const uint8_t *in, size_t len,
 			    struct buf *out, char *err, size_t errlen)

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
-#include "pci_common.h"
+#include "decoders/pci_common.h"
 
-#include "gofmt.h"
-#include "pcidb.h"
+#include "util/gofmt.h"
+#include "sources/pcidb.h"
 
 int pci_decoder_init(const struct decoder_conf *conf, struct decoder_env *env, void **state,
 		     char *err, size_t errlen)

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "decoders.h"
+#include "decoders/decoder_env.h"
 
 /* What the four pci_* decoders share (SPEC §5.10-5.13). */
 

@@ -7,9 +7,9 @@
  */
 #include <errno.h>
 
-#include "decoders.h"
-#include "pci_common.h"
-#include "pcidb.h"
+#include "decoders/decoder_env.h"
+#include "decoders/pci_common.h"
+#include "sources/pcidb.h"
 
 static int pci_subclass_decode(void *state, struct decoder_env *env, const uint8_t *in, size_t len,
 			       struct buf *out, char *err, size_t errlen)

@@ -24,8 +24,8 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
-#include "decoders.h"
-#include "gofmt.h"
+#include "decoders/decoder_env.h"
+#include "util/gofmt.h"
 
 struct re_pattern {
 	pcre2_code *code;

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "decoders.h"
+#include "decoders/decoder_env.h"
 
 struct sm_entry {
 	const char *key;

@@ -2,7 +2,7 @@
 /* string (SPEC §5.16): the bytes before the first NUL, or all of them. */
 #include <string.h>
 
-#include "decoders.h"
+#include "decoders/decoder_env.h"
 
 static int string_decode(void *state, struct decoder_env *env, const uint8_t *in, size_t len,
 			 struct buf *out, char *err, size_t errlen)

@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "decoders.h"
-#include "gofmt.h"
+#include "decoders/decoder_env.h"
+#include "util/gofmt.h"
 
 static int uint_decode(void *state, struct decoder_env *env, const uint8_t *in, size_t len,
 		       struct buf *out, char *err, size_t errlen)

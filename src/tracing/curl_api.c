@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
-#include "curl_api.h"
+#include "tracing/curl_api.h"
 
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
 
-#include "../util/dl.h"
+#include "util/dl.h"
 
 /* libcurl4 (OpenSSL), which the build's libcurl4-openssl-dev installs. */
 #define CURL_SONAME "libcurl.so.4"

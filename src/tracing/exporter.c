@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "exporter.h"
+#include "tracing/exporter.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -10,10 +10,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../util/buf.h"
-#include "../util/log.h"
-#include "otlp_encode.h"
-#include "transport.h"
+#include "util/buf.h"
+#include "util/log.h"
+#include "tracing/otlp_encode.h"
+#include "tracing/transport.h"
 
 /* Backoff between retries of one batch: doubling from the first delay up to the cap. */
 #define BACKOFF_FIRST_MS 500

@@ -5,8 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "otel_env.h"
-#include "span.h"
+#include "tracing/otel_env.h"
+#include "tracing/span.h"
 
 /*
  * The batch span processor and its exporter thread (SPEC §7.7): a bounded queue filled without

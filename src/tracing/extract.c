@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
-#include "extract.h"
+#include "tracing/extract.h"
 
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "../decoders/gofmt.h"
+#include "util/gofmt.h"
 
 #define CONFIG_ATTR "ebpf_exporter.config"
 

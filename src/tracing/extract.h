@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "span.h"
+#include "tracing/span.h"
 
 /*
  * Decoded ring-buffer labels to a span (SPEC §7.4): the base labels become ids and times, the

@@ -4,8 +4,8 @@
 
 #include <stdbool.h>
 
-#include "sampler.h"
-#include "span.h"
+#include "tracing/sampler.h"
+#include "tracing/span.h"
 
 struct tracing;
 struct lifecycle;

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
-#include "tracing.h"
+#include "tracing/internal.h"
+#include "tracing/tracing.h"
 
 struct lc_kv {
 	char *key;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "otel_env.h"
+#include "tracing/otel_env.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -9,7 +9,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "../decoders/gofmt.h"
+#include "util/gofmt.h"
 
 #define GRPC_EXPORT_PATH "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
 

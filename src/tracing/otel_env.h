@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "sampler.h"
+#include "tracing/sampler.h"
 
 /*
  * The OpenTelemetry SDK environment variables the exporter honours (SPEC §7.7, §0), read once

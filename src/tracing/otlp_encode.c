@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "otlp_encode.h"
+#include "tracing/otlp_encode.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -5,9 +5,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../util/buf.h"
-#include "otel_env.h"
-#include "span.h"
+#include "util/buf.h"
+#include "tracing/otel_env.h"
+#include "tracing/span.h"
 
 /*
  * A batch of spans as one OTLP ExportTraceServiceRequest: one ResourceSpans per service (in

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "sampler.h"
+#include "tracing/sampler.h"
 
 #include <errno.h>
 #include <math.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "span.h"
+#include "tracing/span.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -7,7 +7,7 @@
 #include <sys/random.h>
 #include <time.h>
 
-#include "../decoders/gofmt.h"
+#include "util/gofmt.h"
 
 static size_t align8(size_t n)
 {

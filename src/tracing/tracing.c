@@ -4,7 +4,7 @@
  * and turns each record into a span through the span entry's label decoders, then hands it to
  * the exporter's bounded queue.
  */
-#include "tracing.h"
+#include "tracing/tracing.h"
 
 #include <bpf/libbpf.h>
 #include <errno.h>
@@ -17,12 +17,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../labels.h"
-#include "../util/log.h"
-#include "exporter.h"
-#include "extract.h"
-#include "internal.h"
-#include "otel_env.h"
+#include "labels/label_set.h"
+#include "util/log.h"
+#include "tracing/exporter.h"
+#include "tracing/extract.h"
+#include "tracing/internal.h"
+#include "tracing/otel_env.h"
 
 /* Record decode failures are logged at most this often per span entry (seconds). */
 #define ERROR_LOG_INTERVAL 60

@@ -6,10 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../config.h"
-#include "../decoders/decoders.h"
-#include "../expo.h"
-#include "../loader.h"
+#include "config/config.h"
+#include "decoders/decoder_env.h"
+#include "expo/expo.h"
+#include "bpf/module.h"
 
 /*
  * OpenTelemetry tracing (SPEC §7): every `tracing.spans` entry's ring buffer is read on one

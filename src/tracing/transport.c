@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "transport.h"
+#include "tracing/transport.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -12,12 +12,12 @@
 #include <time.h>
 #include <zlib.h>
 
-#include "../util/buf.h"
-#include "../version.h"
-#include "curl_api.h"
+#include "util/buf.h"
+#include "build_info.h"
+#include "tracing/curl_api.h"
 #include "ebpf_exporter/grpc_status.pb-c.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
-#include "span.h"
+#include "tracing/span.h"
 
 /* Responses are small; anything past this is not read (a misbehaving server). */
 #define MAX_RESPONSE (1u << 20)

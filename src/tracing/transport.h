@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "otel_env.h"
+#include "tracing/otel_env.h"
 
 /*
  * One OTLP request over libcurl (SPEC §7.7): http/protobuf and http/json POST the encoded

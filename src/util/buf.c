@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "buf.h"
+#include "util/buf.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "dl.h"
+#include "util/dl.h"
 
 #include <dlfcn.h>
 #include <errno.h>

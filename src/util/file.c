@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "file.h"
+#include "util/file.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "buf.h"
+#include "util/buf.h"
 
 /*
  * Appends the whole content of the file at path to out (NUL-terminated past out->len),

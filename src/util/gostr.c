@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
-#include "gostr.h"
+#include "util/gostr.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "decoders/gofmt.h"
+#include "util/gofmt.h"
 
 /* ------------------------------------------------------------------------------------------ */
 /* strconv.Quote, strings.TrimSpace, error texts */

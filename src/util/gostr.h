@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "buf.h"
+#include "util/buf.h"
 
 /*
  * Go standard-library behaviours that upstream's parsing and messages depend on, reproduced

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "log.h"
+#include "util/log.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "systemd.h"
+#include "util/systemd.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "dl.h"
+#include "util/dl.h"
 
 #define SYSTEMD_SONAME "libsystemd.so.0"
 

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "decoders/decoders.h"
+#include "decoders/decoder_env.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

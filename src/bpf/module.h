@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: MIT
+#ifndef EBPF_EXPORTER_LOADER_H
+#define EBPF_EXPORTER_LOADER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/config.h"
+
+struct bpf_object;
+struct bpf_program;
+struct bpf_link;
+struct bpf_map;
+struct kallsyms;
+struct lifecycle;
+struct lc_span;
+
+/* One BPF program of a module, attached or not. */
+struct module_prog {
+	struct bpf_program *prog; /* owned by the module's object */
+	struct bpf_link *link; /* NULL when attach failed or after detach */
+	const char *name; /* program (function) name, borrowed from libbpf */
+	int attach_err; /* negative errno of the failed attach, 0 when attached */
+	struct bpf_link **cpu_links; /* perf_event/ programs: one link per online CPU, owned */
+	size_t n_cpu_links;
+};
+
+/* One config's BPF object and the state of its programs (SPEC §3). */
+struct module {
+	const struct config *cfg; /* borrowed */
+	struct bpf_object *obj;
+	struct module_prog *progs;
+	size_t n_progs;
+};
+
+/*
+ * A parsed `perf_event/` section (SPEC §3.4): comma-separated `type=`, `config=`,
+ * `frequency=` decimal items, the last duplicate winning. Returns 0 or -EINVAL with upstream's
+ * message (`invalid perf_event item: "x"`, `unknown perf_event item "x"`, ...).
+ */
+struct perf_event_spec {
+	long long type;
+	long long config;
+	long long frequency; /* 0: none given */
+};
+int loader_parse_perf_event(const char *spec, struct perf_event_spec *out, char *err,
+			    size_t errlen);
+
+/*
+ * Parses a CPU list such as /sys/devices/system/cpu/online ("0-3,5"). Returns the number of
+ * CPUs written to cpus (at most max), or -EINVAL.
+ */
+int loader_parse_cpu_list(const char *list, int *cpus, int max);
+
+/*
+ * Registers the custom section handlers (SPEC §3.1) and routes libbpf's log through ours
+ * (`libbpf [warn|info|debug]: ...`, debug only with --debug). Call once before any open.
+ * Returns 0 or a negative errno with a message in err.
+ */
+int loader_init(bool debug, char *err, size_t errlen);
+void loader_fini(void);
+
+/*
+ * Opens <cfg->obj_path> (with btf_path as the kernel BTF when non-empty), writes kaddrs
+ * (SPEC §3.3, looked up in ks) and loads it into the kernel. Does not attach.
+ * Returns a new module in *out or a negative errno with a message in upstream's words.
+ * The steps are recorded as children of parent in the lifecycle trace (SPEC §7.8:
+ * new_module, pass_kaddrs with populate_kaddrs, bpf_load_object); lc may be NULL.
+ */
+int module__open_load(const struct config *cfg, const char *btf_path, struct kallsyms *ks,
+		      struct lifecycle *lc, struct lc_span *parent, struct module **out, char *err,
+		      size_t errlen);
+
+/*
+ * Attaches every program in object order through libbpf's auto-attach. A failure is logged
+ * (`Failed to attach program "<p>" for config "<c>": failed to attach program: <err>`) and
+ * recorded in the program's attach_err; it never fails the module. Returns the number of
+ * programs that failed to attach.
+ */
+int module__attach(struct module *m, struct lifecycle *lc, struct lc_span *parent);
+
+/*
+ * Checks every metric of the config against its map (SPEC §3.6 and §0): the map exists,
+ * holds 8-byte values, and its key size matches the labels' Σ(size + padding).
+ * Returns 0 or a negative errno with a message naming config, metric, file and line.
+ */
+int module__validate_maps(const struct module *m, char *err, size_t errlen);
+
+/*
+ * Destroys every link (logging failures as upstream does). Idempotent. Recorded as a
+ * close_module span (attribute config, events prog_detach and close) under parent.
+ */
+void module__detach(struct module *m, struct lifecycle *lc, struct lc_span *parent);
+
+/* Detaches, closes the object and frees the module. NULL-tolerant. */
+void module__free(struct module *m);
+
+/* Go's errno text: strerror with a lower-case first letter ("no such file or directory"). */
+const char *errno_text(int err, char *buf, size_t len);
+
+#endif

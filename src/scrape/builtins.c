@@ -1,0 +1,297 @@
+// SPDX-License-Identifier: MIT
+/* Built-in metrics (SPEC §6.1): build info, programs, decoder errors, process, promhttp. */
+#include "scrape/builtins.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scrape/collector.h"
+#include "bpf/module.h"
+#include "bpf/perf_counters.h"
+#include "scrape/procstat.h"
+#include "tracing/tracing.h"
+#include "util/log.h"
+#include "build_info.h"
+
+static const char *pool_printf(struct strpool *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static const char *pool_printf(struct strpool *p, const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+	int n;
+
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 64;
+		char **items = reallocarray(p->items, cap, sizeof(*items));
+
+		if (!items)
+			return NULL;
+		p->items = items;
+		p->cap = cap;
+	}
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return NULL;
+	p->items[p->n++] = s;
+	return s;
+}
+
+static void pool_free(struct strpool *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		free(p->items[i]);
+	free(p->items);
+	memset(p, 0, sizeof(*p));
+}
+
+static struct family *bi_family(struct builtin *b, const char *name, const char *help,
+				enum family_type type, const char *const *labels, size_t n_labels)
+{
+	struct family *f = &b->fams[b->n++];
+
+	memset(f, 0, sizeof(*f));
+	f->name = name;
+	f->help = help;
+	f->type = type;
+	f->label_names = labels;
+	f->n_labels = n_labels;
+	/* samples are assigned once all of them exist (the arrays may move) */
+	f->samples = (struct sample *)(uintptr_t)b->n_samples;
+	return f;
+}
+
+static int bi_sample(struct builtin *b, double v, size_t n_values, ...)
+{
+	struct family *f = &b->fams[b->n - 1];
+	va_list ap;
+	size_t i;
+
+	if (array_grow((void **)&b->samples, &b->cap, b->n_samples + 1, sizeof(*b->samples)) ||
+	    array_grow((void **)&b->vals, &b->vcap, b->n_vals + n_values + 1, sizeof(*b->vals)))
+		return -ENOMEM;
+	va_start(ap, n_values);
+	for (i = 0; i < n_values; i++) {
+		const char *s = va_arg(ap, const char *);
+
+		if (!s) {
+			va_end(ap);
+			return -ENOMEM;
+		}
+		b->vals[b->n_vals + i] = s;
+	}
+	va_end(ap);
+	/* values are stored as an index until the arrays stop moving */
+	b->samples[b->n_samples].values = (const char **)(uintptr_t)b->n_vals;
+	b->samples[b->n_samples].value = v;
+	b->n_vals += n_values;
+	b->n_samples++;
+	f->n_samples++;
+	return 0;
+}
+
+static void bi_finish(struct builtin *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n_samples; i++)
+		b->samples[i].values = b->vals + (uintptr_t)b->samples[i].values;
+	for (i = 0; i < b->n; i++)
+		b->fams[i].samples = b->samples + (uintptr_t)b->fams[i].samples;
+}
+
+void builtins_free(struct builtin *b)
+{
+	free(b->samples);
+	free(b->vals);
+	pool_free(&b->pool);
+}
+
+static bool bpf_stats_enabled(void)
+{
+	char buf[8] = "";
+	FILE *f = fopen("/proc/sys/kernel/bpf_stats_enabled", "re");
+
+	if (!f)
+		return false;
+	if (!fgets(buf, sizeof(buf), f)) {
+		fclose(f);
+		return false;
+	}
+	fclose(f);
+	return buf[0] == '1';
+}
+
+int builtins_collect(struct collector *c, struct builtin *b)
+{
+	static const char *const l_name[] = { "name" };
+	static const char *const l_config[] = { "config" };
+	static const char *const l_id[] = { "id" };
+	static const char *const l_info[] = { "config", "program", "tag", "id" };
+	static const char *const l_code[] = { "code" };
+	static const char *const l_build[] = { "branch",   "goarch", "goos",   "goversion",
+					       "revision", "tags",   "version" };
+	static const char *const codes[] = { "200", "500", "503" };
+	const struct build_info *bi = build_info_get();
+	struct strpool *p = &b->pool;
+	struct procstat ps;
+	bool stats = false;
+	size_t i, j;
+	int e = 0;
+
+	e |= !bi_family(b, "ebpf_exporter_build_info",
+			"A metric with a constant '1' value labeled by version, revision, branch, "
+			"goversion from which ebpf_exporter was built, and the goos and goarch for "
+			"the build.",
+			FAMILY_GAUGE, l_build, 7);
+	e |= bi_sample(b, 1, 7, bi->branch, bi->goarch, bi->goos, bi->goversion, bi->revision,
+		       bi->tags, bi->version);
+
+	if (!c->detached) {
+		bi_family(b, "ebpf_exporter_enabled_configs", "The set of enabled configs",
+			  FAMILY_GAUGE, l_name, 1);
+		for (i = 0; i < c->n_cfgs; i++)
+			e |= bi_sample(b, 1, 1, c->cfgs[i]->name);
+
+		bi_family(b, "ebpf_exporter_decoder_errors_total",
+			  "How many times has decoders encountered errors", FAMILY_COUNTER,
+			  l_config, 1);
+		for (i = 0; i < c->n_cfgs; i++)
+			e |= bi_sample(b,
+				       (double)(c->decoder_errors[i] +
+						perf_counters__decoder_errors(c->perf, i) +
+						tracing__decoder_errors(c->tracing, i)),
+				       1, c->cfgs[i]->name);
+
+		stats = bpf_stats_enabled();
+		for (int pass = 0; pass < (stats ? 4 : 2); pass++) {
+			static const char *const names[] = {
+				"ebpf_exporter_ebpf_program_info",
+				"ebpf_exporter_ebpf_program_attached",
+				"ebpf_exporter_ebpf_program_run_time_seconds",
+				"ebpf_exporter_ebpf_program_run_count_total",
+			};
+			static const char *const helps[] = {
+				"Info about ebpf programs",
+				"Whether a program is attached",
+				"How long has the program been executing",
+				"How many times has the program been executed",
+			};
+			bi_family(b, names[pass], helps[pass],
+				  pass < 2 ? FAMILY_GAUGE : FAMILY_COUNTER,
+				  pass == 0 ? l_info : l_id, pass == 0 ? 4 : 1);
+			for (i = 0; i < c->n_cfgs; i++) {
+				struct module *m = c->mods[i];
+
+				for (j = 0; m && j < m->n_progs; j++) {
+					struct module_prog *mp = &m->progs[j];
+					struct bpf_prog_info info;
+					__u32 len = sizeof(info);
+					const char *id;
+
+					memset(&info, 0, sizeof(info));
+					if (bpf_obj_get_info_by_fd(bpf_program__fd(mp->prog), &info,
+								   &len) != 0) {
+						char et[128];
+
+						if (pass == 0)
+							log_msg("Error extracting program info for "
+								"\"%s\" in config \"%s\": %s",
+								mp->name, c->cfgs[i]->name,
+								errno_text(-errno, et, sizeof(et)));
+						memset(&info, 0, sizeof(info));
+					}
+					id = pool_printf(p, "%u", info.id);
+					if (pass == 0) {
+						const char *tag =
+							info.id ?
+								pool_printf(
+									p,
+									"%02x%02x%02x%02x%02x%02x%02x%02x",
+									info.tag[0], info.tag[1],
+									info.tag[2], info.tag[3],
+									info.tag[4], info.tag[5],
+									info.tag[6], info.tag[7]) :
+								"";
+						e |= bi_sample(b, 1, 4, c->cfgs[i]->name, mp->name,
+							       tag, id);
+					} else if (pass == 1) {
+						e |= bi_sample(b, mp->link ? 1 : 0, 1, id);
+					} else if (pass == 2) {
+						e |= bi_sample(
+							b,
+							(double)(info.run_time_ns / 1000000000ULL) +
+								(double)(info.run_time_ns %
+									 1000000000ULL) /
+									1e9,
+							1, id);
+					} else {
+						e |= bi_sample(b, (double)info.run_cnt, 1, id);
+					}
+				}
+			}
+		}
+	}
+
+	if (procstat_read(&ps) == 0 || ps.cpu_seconds > 0) {
+		bi_family(b, "process_cpu_seconds_total",
+			  "Total user and system CPU time spent in seconds.", FAMILY_COUNTER, NULL,
+			  0);
+		e |= bi_sample(b, ps.cpu_seconds, 0);
+		bi_family(b, "process_max_fds", "Maximum number of open file descriptors.",
+			  FAMILY_GAUGE, NULL, 0);
+		e |= bi_sample(b, ps.max_fds, 0);
+		if (ps.have_net) {
+			bi_family(b, "process_network_receive_bytes_total",
+				  "Number of bytes received by the process over the network.",
+				  FAMILY_COUNTER, NULL, 0);
+			e |= bi_sample(b, ps.net_rx_bytes, 0);
+			bi_family(b, "process_network_transmit_bytes_total",
+				  "Number of bytes sent by the process over the network.",
+				  FAMILY_COUNTER, NULL, 0);
+			e |= bi_sample(b, ps.net_tx_bytes, 0);
+		}
+		bi_family(b, "process_open_fds", "Number of open file descriptors.", FAMILY_GAUGE,
+			  NULL, 0);
+		e |= bi_sample(b, ps.open_fds, 0);
+		bi_family(b, "process_resident_memory_bytes", "Resident memory size in bytes.",
+			  FAMILY_GAUGE, NULL, 0);
+		e |= bi_sample(b, ps.resident_bytes, 0);
+		bi_family(b, "process_start_time_seconds",
+			  "Start time of the process since unix epoch in seconds.", FAMILY_GAUGE,
+			  NULL, 0);
+		e |= bi_sample(b, ps.start_time_seconds, 0);
+		bi_family(b, "process_virtual_memory_bytes", "Virtual memory size in bytes.",
+			  FAMILY_GAUGE, NULL, 0);
+		e |= bi_sample(b, ps.virtual_bytes, 0);
+		bi_family(b, "process_virtual_memory_max_bytes",
+			  "Maximum amount of virtual memory available in bytes.", FAMILY_GAUGE,
+			  NULL, 0);
+		e |= bi_sample(b, ps.virtual_max_bytes, 0);
+	}
+
+	bi_family(b, "promhttp_metric_handler_requests_in_flight",
+		  "Current number of scrapes being served.", FAMILY_GAUGE, NULL, 0);
+	e |= bi_sample(b, __atomic_load_n(&c->in_flight, __ATOMIC_RELAXED), 0);
+	bi_family(b, "promhttp_metric_handler_requests_total",
+		  "Total number of scrapes by HTTP status code.", FAMILY_COUNTER, l_code, 1);
+	for (i = 0; i < SCRAPE_CODES; i++)
+		e |= bi_sample(b, (double)__atomic_load_n(&c->requests[i], __ATOMIC_RELAXED), 1,
+			       codes[i]);
+
+	if (e)
+		return -ENOMEM;
+	bi_finish(b);
+	return 0;
+}

@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: MIT
+#ifndef EBPF_EXPORTER_COLLECT_H
+#define EBPF_EXPORTER_COLLECT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/config.h"
+#include "expo/expo.h"
+#include "bpf/module.h"
+#include "util/buf.h"
+
+struct decoder_env;
+struct metric_state;
+struct collector;
+struct lifecycle;
+struct lc_span;
+
+/*
+ * One scrape's answer, shared by every request that arrived while it was being collected
+ * (single flight). Reference-counted; release with scrape_result__put().
+ */
+struct scrape_result {
+	struct collector *owner;
+	int refs; /* guarded by the owner's sf_lock */
+	bool done; /* guarded by the owner's sf_lock */
+	int err; /* 0, or a negative errno: body then holds the gather error */
+	struct buf body;
+};
+
+/* HTTP status codes counted by promhttp_metric_handler_requests_total. */
+enum scrape_code {
+	SCRAPE_200,
+	SCRAPE_500,
+	SCRAPE_503,
+	SCRAPE_CODES,
+};
+
+/*
+ * Turns every config's maps into metric families on each scrape (SPEC §4) and adds the
+ * built-in metrics (SPEC §6.1). All scrapes are serialized by one lock.
+ */
+struct collector {
+	pthread_mutex_t lock;
+	struct config **cfgs; /* borrowed */
+	struct module **mods; /* borrowed; NULL entries are skipped */
+	size_t n_cfgs;
+	struct decoder_env *env; /* borrowed */
+	struct metric_state *metrics;
+	size_t n_metrics;
+	uint64_t *decoder_errors; /* per config */
+	bool detached; /* after shutdown: exporter metrics are gone */
+	uint64_t requests[SCRAPE_CODES];
+	int in_flight;
+	struct buf arena; /* built-in metrics' label values */
+	struct perf_counters *perf; /* borrowed, may be NULL: perf_event_array counters */
+	struct tracing *tracing; /* borrowed, may be NULL: tracing/tracing.h metrics */
+	/* single flight: the collection in progress per format, and a spare result to reuse */
+	pthread_mutex_t sf_lock;
+	pthread_cond_t sf_cond;
+	struct scrape_result *sf_running[EXPO_FORMATS];
+	struct scrape_result *sf_spare;
+};
+
+/*
+ * Builds the collector: one compiled label set per metric and its map. Returns 0 or a
+ * negative errno with a message (unknown decoder, bad regexp...) naming config and metric.
+ */
+int collector__new(struct config **cfgs, struct module **mods, size_t n, struct decoder_env *env,
+		   struct collector **out, char *err, size_t errlen);
+
+/*
+ * Collects everything and writes the exposition in format fmt into out (reset first).
+ * Returns 0, or a negative errno with the gather error in err (the HTTP layer answers 500
+ * with it).
+ * Takes the lock.
+ */
+int collector__scrape(struct collector *c, enum expo_format fmt, struct buf *out, char *err,
+		      size_t errlen);
+
+/*
+ * Single-flight scrape: joins the collection of the same format already in flight, or starts
+ * one. Never returns NULL (an allocation failure is reported as a result with err set, from a
+ * static result). The caller owns one reference.
+ */
+struct scrape_result *collector__scrape_shared(struct collector *c, enum expo_format fmt);
+
+/* Drops a reference; the last one keeps the buffer as the collector's spare. NULL-tolerant. */
+void scrape_result__put(struct scrape_result *r);
+
+/*
+ * Writes the raw maps in the /maps debug format (SPEC §6.2) into out (reset first): per config
+ * `## Config: <c>`, per map `### Map: <m>` and rows `<raw key> (labels: [v ...]) -> <value>`.
+ * Returns 0 or -ENOMEM. Takes the lock.
+ */
+int collector__dump_maps(struct collector *c, struct buf *out);
+
+/* Records the outcome of one /metrics request (after the response was built). */
+void collector__count_request(struct collector *c, enum scrape_code code);
+
+/* Marks a scrape as in flight (+1) or done (-1). */
+void collector__in_flight(struct collector *c, int delta);
+
+/*
+ * Detaches every module under the scrape lock (SPEC §1.4), recording close_module spans under
+ * parent in the lifecycle trace (lc may be NULL).
+ */
+void collector__detach(struct collector *c, struct lifecycle *lc, struct lc_span *parent);
+
+void collector__free(struct collector *c);
+
+#endif

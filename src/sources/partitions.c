@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: MIT
+#include "sources/partitions.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/gofmt.h"
+
+#define MAX_FILE_SIZE ((size_t)16 << 20)
+
+struct part_entry {
+	uint32_t major;
+	uint32_t minor;
+	uint32_t name; /* offset into names */
+	uint32_t seq; /* line order: the first of equal numbers wins */
+};
+
+struct partitions {
+	struct part_entry *entries; /* sorted by (major, minor, seq) */
+	size_t n;
+	char *names; /* arena of NUL-terminated names */
+};
+
+static int cmp_entry(const void *a, const void *b)
+{
+	const struct part_entry *x = a, *y = b;
+
+	if (x->major != y->major)
+		return x->major < y->major ? -1 : 1;
+	if (x->minor != y->minor)
+		return x->minor < y->minor ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+
+/* The decimal text strconv.Itoa would print for a u32 value: no sign, no leading zero. */
+static int parse_dec(const char *s, size_t n, uint32_t *out)
+{
+	uint64_t v = 0;
+
+	if (n == 0 || n > 10 || (n > 1 && s[0] == '0'))
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -EINVAL;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	if (v > UINT32_MAX)
+		return -EINVAL;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+int partitions__parse(const char *text, size_t len, struct partitions **out, char *err,
+		      size_t errlen)
+{
+	struct partitions *p = calloc(1, sizeof(*p));
+	const char *s = text, *end = text + len;
+	size_t cap = 0, used = 0;
+
+	/* Names take less room than their lines: the arena never outgrows the text. */
+	if (!p || !(p->names = malloc(len + 1)))
+		goto nomem;
+	while (s < end) {
+		const char *eol = memchr(s, '\n', (size_t)(end - s));
+		const char *f[5];
+		size_t fl[5], nf = 0;
+		struct part_entry e;
+
+		if (!eol)
+			eol = end;
+		for (const char *q = s; q < eol && nf < 5;) {
+			while (q < eol && is_space(*q))
+				q++;
+			if (q == eol)
+				break;
+			f[nf] = q;
+			while (q < eol && !is_space(*q))
+				q++;
+			fl[nf] = (size_t)(q - f[nf]);
+			nf++;
+		}
+		s = eol + 1;
+		if (nf != 4 || parse_dec(f[0], fl[0], &e.major) || parse_dec(f[1], fl[1], &e.minor))
+			continue;
+		if (p->n == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			struct part_entry *grown = reallocarray(p->entries, ncap, sizeof(*grown));
+
+			if (!grown)
+				goto nomem;
+			p->entries = grown;
+			cap = ncap;
+		}
+		e.name = (uint32_t)used;
+		e.seq = (uint32_t)p->n;
+		memcpy(p->names + used, f[3], fl[3]);
+		used += fl[3];
+		p->names[used++] = '\0';
+		p->entries[p->n++] = e;
+	}
+	if (p->n > 1)
+		qsort(p->entries, p->n, sizeof(*p->entries), cmp_entry);
+	*out = p;
+	return 0;
+nomem:
+	partitions__free(p);
+	snprintf(err, errlen, "error indexing partitions: out of memory");
+	return -ENOMEM;
+}
+
+/* Go's error text for errno: strerror with a lower-case first letter. */
+static void append_errno(char *err, size_t errlen, int errnum)
+{
+	const char *s = strerror(errnum);
+	char first = s[0];
+
+	if (first >= 'A' && first <= 'Z')
+		first = (char)(first - 'A' + 'a');
+	gofmt_appendf(err, errlen, "%c%s", first, s[0] ? s + 1 : "");
+}
+
+int partitions__load(const char *path, struct partitions **out, char *err, size_t errlen)
+{
+	size_t cap = 4096, len = 0;
+	char *text = NULL, *grown;
+	ssize_t n;
+	int fd, ret;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		err[0] = '\0';
+		gofmt_appendf(err, errlen, "open %s: ", path);
+		append_errno(err, errlen, -ret);
+		return ret;
+	}
+	text = malloc(cap);
+	if (!text)
+		goto nomem;
+	for (;;) {
+		if (len == cap) {
+			if (cap >= MAX_FILE_SIZE) {
+				ret = -EFBIG;
+				goto fail;
+			}
+			grown = realloc(text, cap * 2);
+			if (!grown)
+				goto nomem;
+			text = grown;
+			cap *= 2;
+		}
+		n = read(fd, text + len, cap - len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			ret = -errno;
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	ret = partitions__parse(text, len, out, err, errlen);
+	free(text);
+	return ret;
+fail:
+	err[0] = '\0';
+	gofmt_appendf(err, errlen, "read %s: ", path);
+	append_errno(err, errlen, -ret);
+	free(text);
+	close(fd);
+	return ret;
+nomem:
+	free(text);
+	close(fd);
+	snprintf(err, errlen, "error reading %s: out of memory", path);
+	return -ENOMEM;
+}
+
+void partitions__free(struct partitions *p)
+{
+	if (!p)
+		return;
+	free(p->entries);
+	free(p->names);
+	free(p);
+}
+
+const char *partitions__find(const struct partitions *p, uint32_t major, uint32_t minor)
+{
+	size_t lo = 0, hi;
+
+	if (!p)
+		return NULL;
+	/* First entry >= (major, minor). */
+	hi = p->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct part_entry *e = &p->entries[mid];
+
+		if (e->major < major || (e->major == major && e->minor < minor))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == p->n || p->entries[lo].major != major || p->entries[lo].minor != minor)
+		return NULL;
+	return p->names + p->entries[lo].name;
+}
+
+size_t partitions__count(const struct partitions *p)
+{
+	return p ? p->n : 0;
+}
+
+bool partitions__equal(const struct partitions *a, const struct partitions *b)
+{
+	if (!a || !b)
+		return a == b;
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++) {
+		const struct part_entry *x = &a->entries[i], *y = &b->entries[i];
+
+		if (x->major != y->major || x->minor != y->minor ||
+		    strcmp(a->names + x->name, b->names + y->name) != 0)
+			return false;
+	}
+	return true;
+}

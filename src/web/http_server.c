@@ -1,0 +1,860 @@
+// SPDX-License-Identifier: MIT
+#include "web/http_server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <dirent.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "scrape/collector.h"
+#include "web/http_guard.h"
+#include "bpf/module.h"
+#include "util/buf.h"
+#include "util/gostr.h"
+#include "util/log.h"
+#include "util/systemd.h"
+
+#define TEXT_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8; escaping=underscores"
+
+/*
+ * Limits of the HTTP side. Connections are cheap (epoll, a small memory pool each, no thread
+ * each) and are limited only by the open file limit, never per client address; a request must
+ * arrive whole within --web.request-timeout (http_guard.c) and an idle keep-alive connection
+ * is closed after --web.idle-timeout.
+ */
+/* Threads serving requests; each owns an epoll set and a share of the connections. */
+#define HTTP_THREADS 4
+/* Accept queue for bursts of new connections (the kernel caps it at net.core.somaxconn). */
+#define HTTP_LISTEN_BACKLOG 4096
+/* Memory pool of one connection: request line, headers and the response head must fit. */
+#define HTTP_CONNECTION_MEMORY (32 * 1024)
+/* File descriptors kept free for everything but connections (maps, /proc reads, export). */
+#define HTTP_FD_RESERVE 256
+/* The least connection limit, whatever the open file limit. */
+#define HTTP_MIN_CONNECTIONS 16
+/* Bytes a scrape response is copied out in. */
+#define HTTP_RESPONSE_BLOCK (64 * 1024)
+
+struct http_server {
+	struct MHD_Daemon *daemon;
+	struct http_guard *guard;
+	struct http_opts opts;
+	char *telemetry_path;
+	char *landing;
+	size_t landing_len;
+	unsigned int max_connections;
+	int fd;
+};
+
+/* Marks a request whose headers have been seen; its body (if any) is then discarded. */
+static int request_marker;
+
+void http_clean_path(const char *p, char *out, size_t len)
+{
+	size_t n = strlen(p);
+	bool trailing = n > 0 && p[n - 1] == '/';
+
+	if (len < n + 3) {
+		if (len)
+			snprintf(out, len, "/");
+		return;
+	}
+	/* ServeMux's cleanPath: path.Clean of the rooted path, keeping a trailing slash. */
+	snprintf(out, len, "%s%s", p[0] == '/' ? "" : "/", p);
+	gostr_path_clean(out);
+	n = strlen(out);
+	if (trailing && strcmp(out, "/") != 0) {
+		out[n] = '/';
+		out[n + 1] = '\0';
+	}
+}
+
+bool http_accepts_gzip(const char *ae)
+{
+	const char *p = ae;
+	bool star = false, gzip_seen = false, gzip_ok = false;
+
+	if (!ae)
+		return false;
+	while (*p) {
+		const char *tok, *end;
+		size_t tl;
+		double q = 1.0;
+
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (!*p)
+			break;
+		tok = p;
+		while (*p && *p != ',' && *p != ';' && *p != ' ' && *p != '\t')
+			p++;
+		tl = (size_t)(p - tok);
+		end = strchr(p, ',');
+		if (!end)
+			end = p + strlen(p);
+		/* parameters: only q matters */
+		while (p < end) {
+			const char *qs = strstr(p, "q=");
+
+			if (!qs || qs >= end)
+				break;
+			q = strtod(qs + 2, NULL);
+			break;
+		}
+		p = end;
+		if (tl == 4 && strncasecmp(tok, "gzip", 4) == 0) {
+			gzip_seen = true;
+			gzip_ok = q > 0;
+		} else if (tl == 1 && *tok == '*') {
+			star = q > 0;
+		}
+	}
+	return gzip_seen ? gzip_ok : star;
+}
+
+/* ---- content negotiation ------------------------------------------------------------- */
+
+#define PROTO_TYPE "application/vnd.google.protobuf"
+#define PROTO_PROTOCOL "io.prometheus.client.MetricFamily"
+/* Accept headers with more clauses than this are parsed on the heap. */
+#define ACCEPT_STACK_CLAUSES 16
+
+/* A piece of the header (not NUL-terminated). */
+struct span {
+	const char *p;
+	size_t n;
+};
+
+/* One clause of an Accept header as goautoneg parses it; the spans point into the header. */
+struct accept_clause {
+	struct span type, subtype;
+	float q;
+	struct span proto, encoding, version, escaping; /* the last of each parameter */
+};
+
+/* goautoneg trims spaces only (strings.Trim(s, " ")), not tabs. */
+static struct span trim(struct span s)
+{
+	while (s.n && s.p[0] == ' ') {
+		s.p++;
+		s.n--;
+	}
+	while (s.n && s.p[s.n - 1] == ' ')
+		s.n--;
+	return s;
+}
+
+static bool span_is(struct span s, const char *lit)
+{
+	return s.n == strlen(lit) && memcmp(s.p, lit, s.n) == 0;
+}
+
+/*
+ * Go's strconv.ParseFloat(s, 32) as goautoneg uses it: the value on success or on a range
+ * error, 0 on a syntax error (no surrounding spaces allowed, hex needs a p exponent).
+ */
+static float parse_q(struct span s)
+{
+	char tmp[256], *end;
+	const char *h;
+	float q;
+
+	if (!s.n || s.n >= sizeof(tmp) || s.p[0] == ' ' || s.p[0] == '\t' || s.p[0] == '\n' ||
+	    s.p[0] == '\r' || s.p[0] == '\v' || s.p[0] == '\f' || memchr(s.p, '(', s.n))
+		return 0;
+	memcpy(tmp, s.p, s.n);
+	tmp[s.n] = '\0';
+	h = tmp + (tmp[0] == '+' || tmp[0] == '-');
+	if ((h[0] == '0' && (h[1] == 'x' || h[1] == 'X')) && !strpbrk(h, "pP"))
+		return 0;
+	q = strtof(tmp, &end);
+	if (*end)
+		return 0;
+	return q;
+}
+
+/* Parses one comma-separated part; false when goautoneg skips it (no valid media range). */
+static bool parse_clause(struct span part, struct accept_clause *c)
+{
+	const char *semi, *slash, *end;
+	struct span media;
+
+	memset(c, 0, sizeof(*c));
+	c->q = 1.0f;
+	part = trim(part);
+	end = part.p + part.n;
+	semi = memchr(part.p, ';', part.n);
+	media.p = part.p;
+	media.n = (size_t)((semi ? semi : end) - part.p);
+	slash = memchr(media.p, '/', media.n);
+	if (!slash) {
+		c->type = trim(media);
+		if (!span_is(c->type, "*"))
+			return false;
+		c->subtype = c->type;
+	} else {
+		c->type = trim((struct span){ media.p, (size_t)(slash - media.p) });
+		c->subtype =
+			trim((struct span){ slash + 1, (size_t)(media.p + media.n - slash - 1) });
+		if (memchr(c->subtype.p, '/', c->subtype.n))
+			return false;
+	}
+	while (semi) {
+		const char *p = semi + 1, *next = memchr(p, ';', (size_t)(end - p)), *eq;
+		struct span param = { p, (size_t)((next ? next : end) - p) }, token, value;
+
+		semi = next;
+		eq = memchr(param.p, '=', param.n);
+		if (!eq)
+			continue;
+		token = trim((struct span){ param.p, (size_t)(eq - param.p) });
+		value = (struct span){ eq + 1, (size_t)(param.p + param.n - eq - 1) };
+		if (span_is(token, "q")) {
+			c->q = parse_q(value);
+			continue;
+		}
+		value = trim(value);
+		if (span_is(token, "proto")) {
+			c->proto = value;
+		} else if (span_is(token, "encoding")) {
+			c->encoding = value;
+		} else if (span_is(token, "version")) {
+			c->version = value;
+		} else if (span_is(token, "escaping")) {
+			c->escaping = value;
+		}
+	}
+	return true;
+}
+
+/* goautoneg's ordering: higher q first, then concrete type, then concrete subtype. */
+static bool clause_less(const struct accept_clause *a, const struct accept_clause *b)
+{
+	if (a->q > b->q)
+		return true;
+	if (!span_is(a->type, "*") && span_is(b->type, "*"))
+		return true;
+	return !span_is(a->subtype, "*") && span_is(b->subtype, "*");
+}
+
+/*
+ * Runs expfmt.Negotiate on the header. Go sorts with sort.Sort, an insertion sort for up to
+ * 12 clauses (which this reproduces exactly, the ordering above being no strict weak order);
+ * longer headers may order ties differently.
+ */
+static enum expo_format negotiate(const char *accept, const char **escaping)
+{
+	struct accept_clause stack[ACCEPT_STACK_CLAUSES], *cl = stack;
+	enum expo_format fmt = EXPO_TEXT;
+	size_t parts = 1, n = 0;
+	const char *p;
+
+	*escaping = "underscores";
+	if (!accept)
+		return fmt;
+	for (p = accept; *p; p++)
+		parts += *p == ',';
+	if (parts > ACCEPT_STACK_CLAUSES) {
+		cl = calloc(parts, sizeof(*cl));
+		if (!cl)
+			return fmt;
+	}
+	for (p = accept;;) {
+		const char *comma = strchr(p, ',');
+		struct span part = { p, comma ? (size_t)(comma - p) : strlen(p) };
+
+		if (parse_clause(part, &cl[n]))
+			n++;
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	for (size_t i = 1; i < n; i++) {
+		for (size_t j = i; j > 0 && clause_less(&cl[j], &cl[j - 1]); j--) {
+			struct accept_clause t = cl[j];
+
+			cl[j] = cl[j - 1];
+			cl[j - 1] = t;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct accept_clause *c = &cl[i];
+		static const char *const schemes[] = { "allow-utf-8", "underscores", "dots",
+						       "values" };
+		bool proto = c->type.n + 1 + c->subtype.n == strlen(PROTO_TYPE) &&
+			     !memcmp(c->type.p, PROTO_TYPE, c->type.n) &&
+			     PROTO_TYPE[c->type.n] == '/' &&
+			     !memcmp(c->subtype.p, PROTO_TYPE + c->type.n + 1, c->subtype.n);
+
+		for (size_t k = 0; k < sizeof(schemes) / sizeof(schemes[0]); k++) {
+			if (span_is(c->escaping, schemes[k]))
+				*escaping = schemes[k];
+		}
+		if (proto && span_is(c->proto, PROTO_PROTOCOL)) {
+			if (span_is(c->encoding, "delimited")) {
+				fmt = EXPO_PROTOBUF;
+				break;
+			}
+			if (span_is(c->encoding, "text")) {
+				fmt = EXPO_PROTOTEXT;
+				break;
+			}
+			if (span_is(c->encoding, "compact-text")) {
+				fmt = EXPO_PROTOCOMPACT;
+				break;
+			}
+		}
+		if (span_is(c->type, "text") && span_is(c->subtype, "plain") &&
+		    (span_is(c->version, "0.0.4") || !c->version.n))
+			break;
+	}
+	if (cl != stack)
+		free(cl);
+	return fmt;
+}
+
+enum expo_format http_negotiate_format(const char *accept)
+{
+	const char *escaping;
+
+	return negotiate(accept, &escaping);
+}
+
+const char *http_negotiate_escaping(const char *accept)
+{
+	const char *escaping;
+
+	negotiate(accept, &escaping);
+	return escaping;
+}
+
+int http_content_type(enum expo_format fmt, const char *escaping, char *out, size_t len)
+{
+	const char *base;
+	int n;
+
+	switch (fmt) {
+	case EXPO_PROTOBUF:
+		base = PROTO_TYPE "; proto=" PROTO_PROTOCOL "; encoding=delimited";
+		break;
+	case EXPO_PROTOTEXT:
+		base = PROTO_TYPE "; proto=" PROTO_PROTOCOL "; encoding=text";
+		break;
+	case EXPO_PROTOCOMPACT:
+		base = PROTO_TYPE "; proto=" PROTO_PROTOCOL "; encoding=compact-text";
+		break;
+	case EXPO_TEXT:
+	default:
+		base = "text/plain; version=0.0.4; charset=utf-8";
+	}
+	n = snprintf(out, len, "%s; escaping=%s", base, escaping);
+	return n < 0 || (size_t)n >= len ? -ENOSPC : 0;
+}
+
+static int gzip_buf(const char *in, size_t len, struct buf *out)
+{
+	z_stream zs;
+	int err;
+
+	memset(&zs, 0, sizeof(zs));
+	/* 16 + 15: gzip wrapper, 32 KiB window. Level 1: scrapes favour speed. */
+	if (deflateInit2(&zs, 1, Z_DEFLATED, 16 + 15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return -ENOMEM;
+	buf_reset(out);
+	err = buf_reserve(out, deflateBound(&zs, len));
+	if (err) {
+		deflateEnd(&zs);
+		return err;
+	}
+	zs.next_in = (Bytef *)in;
+	zs.avail_in = (uInt)len;
+	zs.next_out = (Bytef *)out->data;
+	zs.avail_out = (uInt)(out->cap - 1);
+	if (deflate(&zs, Z_FINISH) != Z_STREAM_END) {
+		deflateEnd(&zs);
+		return -EIO;
+	}
+	out->len = zs.total_out;
+	deflateEnd(&zs);
+	return 0;
+}
+
+static enum MHD_Result respond(struct MHD_Connection *conn, unsigned int status, const char *ctype,
+			       const char *encoding, void *body, size_t len,
+			       enum MHD_ResponseMemoryMode mode)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_buffer(len, body, mode);
+	if (!resp) {
+		if (mode == MHD_RESPMEM_MUST_FREE)
+			free(body);
+		return MHD_NO;
+	}
+	if (ctype)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	if (encoding)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, encoding);
+	ret = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static ssize_t result_reader(void *cls, uint64_t pos, char *out, size_t max)
+{
+	struct scrape_result *r = cls;
+	size_t n;
+
+	if (pos >= r->body.len)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	n = r->body.len - (size_t)pos;
+	if (n > max)
+		n = max;
+	memcpy(out, r->body.data + pos, n);
+	return (ssize_t)n;
+}
+
+static void result_release(void *cls)
+{
+	scrape_result__put(cls);
+}
+
+/* Answers from the shared result without copying it; the response holds a reference. */
+static enum MHD_Result respond_result(struct MHD_Connection *conn, struct scrape_result *r,
+				      const char *ctype)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_callback(r->body.len, HTTP_RESPONSE_BLOCK, result_reader, r,
+						 result_release);
+	if (!resp) {
+		scrape_result__put(r);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connection *conn)
+{
+	struct collector *c = s->opts.collector;
+	struct scrape_result *r;
+	struct buf gz = { 0 };
+	const char *ae, *accept;
+	enum expo_format fmt;
+	enum MHD_Result ret;
+	char ctype[160];
+
+	accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+	fmt = http_negotiate_format(accept);
+	if (http_content_type(fmt, http_negotiate_escaping(accept), ctype, sizeof(ctype)))
+		snprintf(ctype, sizeof(ctype), "%s", TEXT_CONTENT_TYPE); /* cannot happen */
+	collector__in_flight(c, 1);
+	r = collector__scrape_shared(c, fmt);
+	if (r->err) {
+		struct buf body = { 0 };
+
+		buf_printf(&body, "An error has occurred while serving metrics:\n\n%s",
+			   r->body.data ? r->body.data : "");
+		scrape_result__put(r);
+		ret = respond(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8",
+			      NULL, body.data, body.len, MHD_RESPMEM_MUST_FREE);
+		collector__in_flight(c, -1);
+		collector__count_request(c, SCRAPE_500);
+		return ret;
+	}
+	ae = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+	if (http_accepts_gzip(ae) && gzip_buf(r->body.data, r->body.len, &gz) == 0) {
+		scrape_result__put(r);
+		ret = respond(conn, MHD_HTTP_OK, ctype, "gzip", gz.data, gz.len,
+			      MHD_RESPMEM_MUST_FREE);
+	} else {
+		buf_free(&gz);
+		ret = respond_result(conn, r, ctype);
+	}
+	collector__in_flight(c, -1);
+	collector__count_request(c, SCRAPE_200);
+	return ret;
+}
+
+static enum MHD_Result serve_maps(struct http_server *s, struct MHD_Connection *conn)
+{
+	struct buf body = { 0 };
+
+	if (collector__dump_maps(s->opts.collector, &body) != 0) {
+		buf_free(&body);
+		return respond(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8",
+			       NULL, (void *)"out of memory\n", 14, MHD_RESPMEM_PERSISTENT);
+	}
+	return respond(conn, MHD_HTTP_OK, "text/plain", NULL, body.data, body.len,
+		       MHD_RESPMEM_MUST_FREE);
+}
+
+static enum MHD_Result redirect(struct MHD_Connection *conn, const char *location)
+{
+	struct MHD_Response *resp;
+	struct buf body = { 0 };
+	enum MHD_Result ret;
+
+	if (buf_printf(&body, "<a href=\"%s\">Moved Permanently</a>.\n\n", location))
+		return MHD_NO;
+	resp = MHD_create_response_from_buffer(body.len, body.data, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		buf_free(&body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, location);
+	ret = MHD_queue_response(conn, MHD_HTTP_MOVED_PERMANENTLY, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+/* The guard's record of a connection, kept in MHD's socket context. */
+static struct http_guard_conn *conn_guard(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct http_server *s = cls;
+	const union MHD_ConnectionInfo *ci;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		*socket_context = ci ? http_guard__opened(s->guard, ci->connect_fd) : NULL;
+	} else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		http_guard__closed(s->guard, *socket_context);
+		*socket_context = NULL;
+	}
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct http_server *s = cls;
+
+	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		http_guard__response_done(s->guard, conn_guard(conn));
+}
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const char *url,
+			       const char *method, const char *version, const char *upload_data,
+			       size_t *upload_data_size, void **con_cls)
+{
+	struct http_server *s = cls;
+	char clean[4096];
+
+	if (*con_cls == NULL) {
+		*con_cls = &request_marker;
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		/* Request bodies mean nothing here: discard them. */
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	http_guard__request_read(s->guard, conn_guard(conn));
+	if (strlen(url) >= sizeof(clean) - 2)
+		return respond(conn, MHD_HTTP_URI_TOO_LONG, "text/plain; charset=utf-8", NULL,
+			       (void *)"URI too long\n", 13, MHD_RESPMEM_PERSISTENT);
+	http_clean_path(url, clean, sizeof(clean));
+	if (strcmp(clean, url) != 0) {
+		const char *q = strchr(url, '?');
+		char loc[8192];
+
+		snprintf(loc, sizeof(loc), "%s%s", clean, q ? q : "");
+		return redirect(conn, loc);
+	}
+	if (strcmp(url, s->telemetry_path) == 0)
+		return serve_metrics(s, conn);
+	if (s->opts.debug && strcmp(url, "/maps") == 0)
+		return serve_maps(s, conn);
+	return respond(conn, MHD_HTTP_OK, "text/html; charset=utf-8", NULL, s->landing,
+		       s->landing_len, MHD_RESPMEM_PERSISTENT);
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[1024];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	log_debug("http: %s", msg);
+}
+
+/* Splits Go-style host:port; returns 0 and pointers into buf, or -EINVAL with a message. */
+static int split_host_port(const char *addr, char *buf, size_t len, const char **host,
+			   const char **port, char *err, size_t errlen)
+{
+	char *colon;
+
+	snprintf(buf, len, "%s", addr);
+	if (buf[0] == '[') {
+		char *close = strchr(buf, ']');
+
+		if (!close || close[1] != ':') {
+			snprintf(err, errlen, "listen tcp %s: address %s: missing port in address",
+				 addr, addr);
+			return -EINVAL;
+		}
+		*close = '\0';
+		*host = buf + 1;
+		*port = close + 2;
+		return 0;
+	}
+	colon = strrchr(buf, ':');
+	if (!colon) {
+		snprintf(err, errlen, "listen tcp %s: address %s: missing port in address", addr,
+			 addr);
+		return -EINVAL;
+	}
+	if (strchr(buf, ':') != colon) {
+		snprintf(err, errlen, "listen tcp %s: address %s: too many colons in address", addr,
+			 addr);
+		return -EINVAL;
+	}
+	*colon = '\0';
+	*host = buf;
+	*port = colon + 1;
+	return 0;
+}
+
+static int listen_systemd(const char *address, int *fd_out, char *err, size_t errlen)
+{
+	const char *num = address + strlen("fd://");
+	char *end;
+	long idx;
+	int n;
+
+	errno = 0;
+	idx = strtol(num, &end, 10);
+	if (!*num || *end || errno || idx < 0) {
+		snprintf(err, errlen,
+			 "error extracting fd number from \"%s\": strconv.Atoi: parsing \"%s\": "
+			 "invalid syntax",
+			 address, num);
+		return -EINVAL;
+	}
+	n = systemd_listen_fds(err, errlen);
+	if (n == -ENOPKG)
+		return n;
+	if (n <= 0) {
+		snprintf(err, errlen, "no listeners passed via activation");
+		return -ENOENT;
+	}
+	if (idx >= n) {
+		snprintf(err, errlen, "listener index %ld out of range: %d passed via activation",
+			 idx, n);
+		return -ERANGE;
+	}
+	*fd_out = SYSTEMD_LISTEN_FDS_START + (int)idx;
+	return 0;
+}
+
+int http_listen(const char *address, int *fd_out, char *err, size_t errlen)
+{
+	struct addrinfo hints, *res = NULL, *ai;
+	const char *host, *port;
+	char buf[512], et[128];
+	int fd = -1, e, one = 1, zero = 0;
+
+	if (strncmp(address, "fd://", 5) == 0)
+		return listen_systemd(address, fd_out, err, errlen);
+	e = split_host_port(address, buf, sizeof(buf), &host, &port, err, errlen);
+	if (e)
+		return e;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE;
+	hints.ai_family = AF_UNSPEC;
+	if (!*host) {
+		/* All addresses, dual stack, as Go does for ":port". */
+		host = NULL;
+		hints.ai_family = AF_INET6;
+	}
+	e = getaddrinfo(host, *port ? port : "0", &hints, &res);
+	if (e && !host) {
+		hints.ai_family = AF_INET;
+		e = getaddrinfo(NULL, *port ? port : "0", &hints, &res);
+	}
+	if (e) {
+		snprintf(err, errlen, "listen tcp %s: lookup %s: %s", address, host ? host : "",
+			 gai_strerror(e));
+		return -EINVAL;
+	}
+	e = -EADDRNOTAVAIL;
+	for (ai = res; ai; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+		if (fd < 0) {
+			e = -errno;
+			continue;
+		}
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (ai->ai_family == AF_INET6 && !host)
+			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+			e = -errno;
+			snprintf(err, errlen, "listen tcp %s: bind: %s", address,
+				 errno_text(e, et, sizeof(et)));
+			close(fd);
+			fd = -1;
+			continue;
+		}
+		if (listen(fd, HTTP_LISTEN_BACKLOG) != 0) {
+			e = -errno;
+			snprintf(err, errlen, "listen tcp %s: listen: %s", address,
+				 errno_text(e, et, sizeof(et)));
+			close(fd);
+			fd = -1;
+			continue;
+		}
+		break;
+	}
+	freeaddrinfo(res);
+	if (fd < 0)
+		return e;
+	*fd_out = fd;
+	return 0;
+}
+
+/* File descriptors open now. */
+static long open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	long n = 0;
+
+	if (!d)
+		return 64; /* a guess that errs on the safe side */
+	while ((de = readdir(d)))
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+unsigned int http_connection_limit(long long wanted, char *note, size_t notelen)
+{
+	struct rlimit rl;
+	long long most;
+
+	note[0] = '\0';
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+		rl.rlim_cur = 1 << 20;
+	most = (long long)rl.rlim_cur - open_fds() - HTTP_FD_RESERVE;
+	if (most < HTTP_MIN_CONNECTIONS)
+		most = HTTP_MIN_CONNECTIONS;
+	if (most > UINT32_MAX / 2)
+		most = UINT32_MAX / 2;
+	if (wanted <= 0)
+		return (unsigned int)most;
+	if (wanted > most) {
+		snprintf(note, notelen,
+			 "--web.max-connections=%lld is more than the open file limit allows "
+			 "(%llu): using %lld",
+			 wanted, (unsigned long long)rl.rlim_cur, most);
+		return (unsigned int)most;
+	}
+	return (unsigned int)wanted;
+}
+
+unsigned int http_server__max_connections(const struct http_server *s)
+{
+	return s->max_connections;
+}
+
+int http_server__start(const struct http_opts *opts, int fd, struct http_server **out, char *err,
+		       size_t errlen)
+{
+	struct http_server *s;
+	struct buf landing = { 0 };
+	char note[256];
+	unsigned int idle_s;
+	int e;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->opts = *opts;
+	s->fd = fd;
+	s->telemetry_path = strdup(opts->telemetry_path);
+	if (!s->telemetry_path ||
+	    buf_printf(&landing,
+		       "<html>\n\t\t\t<head><title>eBPF Exporter</title></head>\n\t\t\t<body>\n"
+		       "\t\t\t<h1>eBPF Exporter</h1>\n\t\t\t<p><a href=\"%s\">Metrics</a></p>\n"
+		       "\t\t\t</body>\n\t\t\t</html>",
+		       opts->telemetry_path)) {
+		free(s->telemetry_path);
+		free(s);
+		buf_free(&landing);
+		return -ENOMEM;
+	}
+	s->landing = landing.data;
+	s->landing_len = landing.len;
+	s->max_connections = http_connection_limit(opts->max_connections, note, sizeof(note));
+	if (note[0])
+		log_msg("%s", note);
+	/* MHD counts whole seconds: round up, so that the idle time is at least what was set */
+	idle_s = (unsigned int)((opts->idle_timeout_ns + 999999999LL) / 1000000000LL);
+	e = http_guard__new(opts->request_timeout_ns, &s->guard);
+	if (e) {
+		snprintf(err, errlen, "failed to start the request deadline thread: %s",
+			 strerror(-e));
+		goto fail;
+	}
+
+	s->daemon = MHD_start_daemon(
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+		handler, s, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_THREAD_POOL_SIZE,
+		(unsigned int)HTTP_THREADS, MHD_OPTION_CONNECTION_LIMIT, s->max_connections,
+		MHD_OPTION_CONNECTION_TIMEOUT, idle_s ? idle_s : 1u,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONNECTION_MEMORY,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_NOTIFY_COMPLETED,
+		on_completed, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
+	if (!s->daemon) {
+		snprintf(err, errlen, "failed to start the HTTP server");
+		e = -EIO;
+		goto fail;
+	}
+	log_msg("Serving HTTP: at most %u connections, %.3gs for a request to arrive, %us idle",
+		s->max_connections, (double)opts->request_timeout_ns / 1e9, idle_s ? idle_s : 1u);
+	*out = s;
+	return 0;
+fail:
+	http_guard__free(s->guard);
+	free(s->landing);
+	free(s->telemetry_path);
+	free(s);
+	return e;
+}
+
+void http_server__stop(struct http_server *s)
+{
+	if (!s)
+		return;
+	MHD_stop_daemon(s->daemon);
+	http_guard__free(s->guard);
+	close(s->fd);
+	free(s->landing);
+	free(s->telemetry_path);
+	free(s);
+}
