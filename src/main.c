@@ -45,6 +45,7 @@ struct exporter {
 	int n_names;
 	struct config **cfgs;
 	struct module **mods;
+	struct bpf_object **objs; /* objs[i]: the loaded object of mods[i], for the tracing */
 	struct decoder_env *env;
 	struct collector *collector;
 	struct cgroup_id_map **cgmaps; /* per config, NULL entries without cgroup_id_map */
@@ -86,6 +87,7 @@ static void exporter_free(struct exporter *x)
 	for (i = 0; x->mods && i < x->n_names; i++)
 		module__free(x->mods[i]);
 	free(x->mods);
+	free(x->objs);
 	for (i = 0; x->cfgs && i < x->n_names; i++)
 		config_free(x->cfgs[i]);
 	free(x->cfgs);
@@ -127,7 +129,8 @@ static int load_configs(struct exporter *x, char *err, size_t errlen)
 	x->cfgs = calloc((size_t)x->n_names + 1, sizeof(*x->cfgs));
 	x->mods = calloc((size_t)x->n_names + 1, sizeof(*x->mods));
 	x->cgmaps = calloc((size_t)x->n_names + 1, sizeof(*x->cgmaps));
-	if (!x->cfgs || !x->mods || !x->cgmaps) {
+	x->objs = calloc((size_t)x->n_names + 1, sizeof(*x->objs));
+	if (!x->cfgs || !x->mods || !x->cgmaps || !x->objs) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
@@ -165,7 +168,8 @@ static int attach_config_steps(struct exporter *x, int i, struct lc_span *span, 
 	if (e)
 		return e;
 	/* SPEC §3.7: the map filled from the cgroup monitor's initial walk, then kept current */
-	e = cgroup_id_map__new(x->cfgs[i], x->mods[i]->obj, &x->cgmaps[i], err, errlen);
+	x->objs[i] = x->mods[i]->obj;
+	e = cgroup_id_map__new(x->cfgs[i], x->objs[i], &x->cgmaps[i], err, errlen);
 	if (!e)
 		e = cgroup_id_map__start(x->cgmaps[i], x->env->cgroups, err, errlen);
 	return e;
@@ -326,7 +330,7 @@ int main(int argc, char **argv)
 	if (e)
 		return fatal(&x, "", err);
 	/* tracing: ring buffers open before the capability drop; err is the whole line */
-	e = tracing__new(x.cfgs, x.mods, (size_t)x.n_names, x.env, &x.tracing, err, sizeof(err));
+	e = tracing__new(x.cfgs, x.objs, (size_t)x.n_names, x.env, &x.tracing, err, sizeof(err));
 	if (e)
 		return fatal(&x, "", err);
 	tracing__adopt_lifecycle(x.tracing, x.lc);

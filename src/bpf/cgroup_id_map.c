@@ -14,6 +14,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include "util/errno_text.h"
 #include "util/gofmt.h"
 #include "bpf/module.h"
 #include "util/log.h"

@@ -18,25 +18,11 @@
 #include "sources/kallsyms.h"
 #include "tracing/tracing.h"
 #include "bpf/map_snapshot.h"
+#include "util/errno_text.h"
 #include "util/log.h"
 
 /* Set once by loader_init before any thread exists; read by the libbpf print callback. */
 static bool loader_debug;
-
-const char *errno_text(int err, char *buf, size_t len)
-{
-	if (err < 0)
-		err = -err;
-	if (err == 524) {
-		/* The kernel's ENOTSUPP, unknown to libc; Go prints it like this too. */
-		snprintf(buf, len, "errno 524");
-		return buf;
-	}
-	snprintf(buf, len, "%s", strerror(err));
-	if (buf[0] && buf[1] && !isupper((unsigned char)buf[1]))
-		buf[0] = (char)tolower((unsigned char)buf[0]);
-	return buf;
-}
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {

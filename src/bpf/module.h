@@ -96,7 +96,4 @@ void module__detach(struct module *m, struct lifecycle *lc, struct lc_span *pare
 /* Detaches, closes the object and frees the module. NULL-tolerant. */
 void module__free(struct module *m);
 
-/* Go's errno text: strerror with a lower-case first letter ("no such file or directory"). */
-const char *errno_text(int err, char *buf, size_t len);
-
 #endif

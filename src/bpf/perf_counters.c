@@ -17,8 +17,9 @@
 
 #include "decoders/decoder.h"
 #include "labels/label_set.h"
-#include "scrape/series_table.h"
+#include "labels/series_table.h"
 #include "util/buf.h"
+#include "util/errno_text.h"
 #include "util/log.h"
 
 /* Decode failures of one counter are logged at most this often (seconds), as for maps. */

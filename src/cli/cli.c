@@ -21,7 +21,7 @@
 #include "cli/internal.h"
 #include "util/buf.h"
 #include "util/gostr.h"
-#include "build_info.h"
+#include "util/build_info.h"
 
 #define OPT(field) offsetof(struct cli_opts, field)
 

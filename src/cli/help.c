@@ -13,7 +13,7 @@
 #include "cli/internal.h"
 #include "util/gofmt.h"
 #include "util/gostr.h"
-#include "build_info.h"
+#include "util/build_info.h"
 
 struct word {
 	const char *s;

@@ -16,8 +16,9 @@
 #include "bpf/perf_counters.h"
 #include "scrape/procstat.h"
 #include "tracing/tracing.h"
+#include "util/errno_text.h"
 #include "util/log.h"
-#include "build_info.h"
+#include "util/build_info.h"
 
 static const char *pool_printf(struct strpool *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -11,6 +11,7 @@
 
 #include "scrape/histogram.h"
 #include "labels/label_set.h"
+#include "util/errno_text.h"
 #include "util/log.h"
 
 /* Decode failures of one metric are logged at most this often (seconds). */

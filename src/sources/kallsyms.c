@@ -13,6 +13,7 @@
 
 #include <zlib.h>
 
+#include "util/errno_text.h"
 #include "util/gofmt.h"
 
 /* A symbol while the index is built. */
@@ -76,16 +77,6 @@ static uint64_t mono_ns(void)
 }
 
 /* Go's error text for errno: strerror with a lower-case first letter. */
-static void append_errno(char *err, size_t errlen, int errnum)
-{
-	const char *s = strerror(errnum);
-	char first = s[0];
-
-	if (first >= 'A' && first <= 'Z')
-		first = (char)(first - 'A' + 'a');
-	gofmt_appendf(err, errlen, "%c%s", first, s[0] ? s + 1 : "");
-}
-
 /* Hex digit values plus one; 0 marks a non-digit. */
 static const uint8_t hex_plus1[256] = {
 	['0'] = 1,  ['1'] = 2,	['2'] = 3,  ['3'] = 4,	['4'] = 5,  ['5'] = 6,
@@ -439,7 +430,11 @@ int kallsyms__load(const char *path, struct kallsyms **out, char *err, size_t er
 		gofmt_appendf(err, errlen, "error opening kallsyms at ");
 		gofmt_append_quote(err, errlen, path, strlen(path));
 		gofmt_appendf(err, errlen, ": open %s: ", path);
-		append_errno(err, errlen, -ret);
+		{
+			char et[128];
+
+			gofmt_appendf(err, errlen, "%s", errno_text(ret, et, sizeof(et)));
+		}
 		return ret;
 	}
 	/* procfs reports size 0; /proc/kallsyms is a few MiB, so start big and read in bulk. */
@@ -473,7 +468,11 @@ int kallsyms__load(const char *path, struct kallsyms **out, char *err, size_t er
 			gofmt_appendf(err, errlen, "error scanning kallsyms from ");
 			gofmt_append_quote(err, errlen, path, strlen(path));
 			gofmt_appendf(err, errlen, ": read %s: ", path);
-			append_errno(err, errlen, -ret);
+			{
+				char et[128];
+
+				gofmt_appendf(err, errlen, "%s", errno_text(ret, et, sizeof(et)));
+			}
 			return ret;
 		}
 		if (n == 0)

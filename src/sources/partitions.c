@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util/errno_text.h"
 #include "util/gofmt.h"
 
 #define MAX_FILE_SIZE ((size_t)16 << 20)
@@ -118,16 +119,6 @@ nomem:
 }
 
 /* Go's error text for errno: strerror with a lower-case first letter. */
-static void append_errno(char *err, size_t errlen, int errnum)
-{
-	const char *s = strerror(errnum);
-	char first = s[0];
-
-	if (first >= 'A' && first <= 'Z')
-		first = (char)(first - 'A' + 'a');
-	gofmt_appendf(err, errlen, "%c%s", first, s[0] ? s + 1 : "");
-}
-
 int partitions__load(const char *path, struct partitions **out, char *err, size_t errlen)
 {
 	size_t cap = 4096, len = 0;
@@ -140,7 +131,11 @@ int partitions__load(const char *path, struct partitions **out, char *err, size_
 		ret = -errno;
 		err[0] = '\0';
 		gofmt_appendf(err, errlen, "open %s: ", path);
-		append_errno(err, errlen, -ret);
+		{
+			char et[128];
+
+			gofmt_appendf(err, errlen, "%s", errno_text(ret, et, sizeof(et)));
+		}
 		return ret;
 	}
 	text = malloc(cap);
@@ -176,7 +171,11 @@ int partitions__load(const char *path, struct partitions **out, char *err, size_
 fail:
 	err[0] = '\0';
 	gofmt_appendf(err, errlen, "read %s: ", path);
-	append_errno(err, errlen, -ret);
+	{
+		char et[128];
+
+		gofmt_appendf(err, errlen, "%s", errno_text(ret, et, sizeof(et)));
+	}
 	free(text);
 	close(fd);
 	return ret;

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "labels/label_set.h"
+#include "util/errno_text.h"
 #include "util/log.h"
 #include "tracing/exporter.h"
 #include "tracing/extract.h"
@@ -248,7 +249,7 @@ static int add_to_ring(struct tracing *t, struct span_entry *e, int fd)
 }
 
 static int setup_entry(struct tracing *t, struct span_entry *e, size_t ci, size_t si,
-		       struct module *m, struct decoder_env *env, char *err, size_t errlen)
+		       struct bpf_object *obj, struct decoder_env *env, char *err, size_t errlen)
 {
 	const struct config *cfg = t->cfgs[ci];
 	const struct span_conf *sc = &cfg->spans[si];
@@ -261,7 +262,7 @@ static int setup_entry(struct tracing *t, struct span_entry *e, size_t ci, size_
 	e->cfg_idx = ci;
 	e->cfg = cfg;
 	e->sc = sc;
-	map = m ? bpf_object__find_map_by_name(m->obj, sc->ringbuf) : NULL;
+	map = obj ? bpf_object__find_map_by_name(obj, sc->ringbuf) : NULL;
 	if (!map) {
 		snprintf(err, errlen,
 			 "Error initializing ringbuf \"%s\": config \"%s\" has no map named \"%s\"",
@@ -371,8 +372,8 @@ bool tracing_requested(void)
 	return false;
 }
 
-int tracing__new(struct config **cfgs, struct module **mods, size_t n, struct decoder_env *env,
-		 struct tracing **out, char *err, size_t errlen)
+int tracing__new(struct config **cfgs, struct bpf_object *const *objs, size_t n,
+		 struct decoder_env *env, struct tracing **out, char *err, size_t errlen)
 {
 	struct tracing *t;
 	char cerr[1024];
@@ -419,7 +420,7 @@ int tracing__new(struct config **cfgs, struct module **mods, size_t n, struct de
 		goto fail;
 	for (i = 0; i < n; i++) {
 		for (j = 0; j < cfgs[i]->n_spans; j++) {
-			rc = setup_entry(t, &t->entries[k++], i, j, mods ? mods[i] : NULL, env, err,
+			rc = setup_entry(t, &t->entries[k++], i, j, objs ? objs[i] : NULL, env, err,
 					 errlen);
 			t->n_entries = k;
 			if (rc)

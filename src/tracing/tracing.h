@@ -5,11 +5,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <bpf/libbpf.h>
 
 #include "config/config.h"
 #include "decoders/decoder_env.h"
 #include "expo/expo.h"
-#include "bpf/module.h"
 
 /*
  * OpenTelemetry tracing (SPEC §7): every `tracing.spans` entry's ring buffer is read on one
@@ -28,8 +28,8 @@ struct tracing;
 /*
  * Checks every span entry's ring buffer (the map must exist and be a BPF_MAP_TYPE_RINGBUF),
  * compiles its labels, creates the ring buffers (before the capability drop, SPEC §0) and
- * reads the OTEL_* environment. Starts no thread. cfgs, mods and env are borrowed and must
- * outlive the tracing; mods[i] belongs to cfgs[i].
+ * reads the OTEL_* environment. Starts no thread. cfgs, objs and env are borrowed and must
+ * outlive the tracing; objs[i] is the loaded BPF object of cfgs[i].
  * Returns 0 with *out set, or 0 with *out NULL when there is nothing to do: no config has
  * spans, and the environment asks for no exporter (tracing_requested()) or for none
  * (OTEL_TRACES_EXPORTER=none). The OTEL_* variables are checked either way. On failure returns a negative errno and err holds the
@@ -37,8 +37,8 @@ struct tracing;
  * map named "exec_spans"` or `Error creating tracing processor: OTEL_EXPORTER_OTLP_PROTOCOL
  * "http/xml" is not supported (grpc, http/protobuf or http/json)`.
  */
-int tracing__new(struct config **cfgs, struct module **mods, size_t n, struct decoder_env *env,
-		 struct tracing **out, char *err, size_t errlen);
+int tracing__new(struct config **cfgs, struct bpf_object *const *objs, size_t n,
+		 struct decoder_env *env, struct tracing **out, char *err, size_t errlen);
 
 /* Starts the exporter thread and, when there are ring buffers, the event thread. */
 int tracing__start(struct tracing *t, char *err, size_t errlen);

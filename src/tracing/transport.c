@@ -13,7 +13,7 @@
 #include <zlib.h>
 
 #include "util/buf.h"
-#include "build_info.h"
+#include "util/build_info.h"
 #include "tracing/curl_api.h"
 #include "ebpf_exporter/grpc_status.pb-c.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"

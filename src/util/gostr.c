@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/errno_text.h"
 #include "util/gofmt.h"
 
 /* ------------------------------------------------------------------------------------------ */
@@ -124,16 +125,9 @@ bool gostr_is_blank(const char *s, size_t n)
 
 int gostr_errno(struct buf *b, int errnum)
 {
-	char tmp[128];
-	const char *msg = strerror_r(errnum, tmp, sizeof(tmp));
-	int err;
+	char et[128];
 
-	if (!msg)
-		return buf_printf(b, "errno %d", errnum);
-	err = buf_puts(b, msg);
-	if (!err && msg[0] >= 'A' && msg[0] <= 'Z' && !(msg[1] >= 'A' && msg[1] <= 'Z'))
-		b->data[b->len - strlen(msg)] = (char)(msg[0] - 'A' + 'a');
-	return err;
+	return buf_puts(b, errno_text(errnum, et, sizeof(et)));
 }
 
 int gostr_path_error(struct buf *b, const char *op, const char *path, int errnum)

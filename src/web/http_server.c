@@ -19,8 +19,8 @@
 
 #include "scrape/collector.h"
 #include "web/http_guard.h"
-#include "bpf/module.h"
 #include "util/buf.h"
+#include "util/errno_text.h"
 #include "util/gostr.h"
 #include "util/log.h"
 #include "util/systemd.h"

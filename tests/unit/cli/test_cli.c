@@ -19,7 +19,7 @@
 
 #include "cli/cli.h"
 #include "util/buf.h"
-#include "build_info.h"
+#include "util/build_info.h"
 
 #define MAX_ARGS 16
 /* bufio.MaxScanTokenSize: an @file line this long is an error */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "build_info.h"
+#include "util/build_info.h"
 
 #include <stddef.h>
 #include <string.h>

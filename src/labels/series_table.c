@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "scrape/series_table.h"
+#include "labels/series_table.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "scrape/series_table.h"
+#include "labels/series_table.h"
 
 #define MAX_LABELS 3
 
