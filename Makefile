@@ -197,7 +197,7 @@ bench:
 		$(BUILD)/bench/scrape $(BUILD)/e2e/scaletool
 	$(Q)bash bench/run.sh $(abspath $(BUILD))
 
-# The probe overhead benchmark (bench/README.md, SPEC §8): as root. Not part of `make test`.
+# The probe overhead benchmark (bench/README.md): as root. Not part of `make test`.
 .PHONY: bench-probes
 $(BUILD)/bench/probes.bpf.o: bench/probe-overhead/probes.bpf.c $(VMLINUX_H)
 	$(call msg,BPF,$@)

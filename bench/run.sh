@@ -252,7 +252,7 @@ report()
 	echo
 	echo "Text and protobuf bodies: $(awk '{ printf "%s%s %.2f/%.2f MB", (NR > 1 ? ", " : ""), $1, $4 / 1e6, $6 / 1e6 }' "$WORK/results")."
 	echo
-	echo "Targets (issue 6):"
+	echo "Targets:"
 	awk -v idle="$IDLE_RSS" -v idle2="$IDLE_RSS_SCRAPED" -v idle3="$IDLE_RSS_OTLP" \
 		-v seq="${C1M_RSS_SEQ:-}" '
 	function verdict(ok) { return ok ? "met" : "NOT met" }

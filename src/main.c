@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Startup order, signals and shutdown (SPEC §1.2, §1.4); everything else lives in modules.
+ * Startup order, signals and shutdown; everything else lives in modules.
  */
 #include <errno.h>
 #include <malloc.h>
@@ -31,7 +31,7 @@
 
 /*
  * Programs in `uprobe//proc/self/exe:post_attach_mark` sections run once after every config
- * is attached (SPEC §3.5). Exported, never inlined, and kept in the symbol table.
+ * is attached. Exported, never inlined, and kept in the symbol table.
  */
 __attribute__((noinline, used, visibility("default"))) void post_attach_mark(void);
 __attribute__((noinline, used, visibility("default"))) void post_attach_mark(void)
@@ -51,7 +51,7 @@ struct exporter {
 	struct cgroup_id_map **cgmaps; /* per config, NULL entries without cgroup_id_map */
 	struct perf_counters *perf;
 	struct tracing *tracing; /* tracing: ring buffers to OTLP spans */
-	struct lifecycle *lc; /* the exporter's own start-up and shutdown trace (SPEC §7.8) */
+	struct lifecycle *lc; /* the exporter's own start-up and shutdown trace */
 	struct lc_span *lc_attach;
 	struct http_server *http;
 };
@@ -121,7 +121,7 @@ static void raise_nofile(void)
 			  (unsigned long long)rl.rlim_max, strerror(errno));
 }
 
-/* Parses and validates every config (SPEC §2): the first error is fatal. */
+/* Parses and validates every config: the first error is fatal. */
 static int load_configs(struct exporter *x, char *err, size_t errlen)
 {
 	int i, j, e;
@@ -150,7 +150,7 @@ static int load_configs(struct exporter *x, char *err, size_t errlen)
 	return 0;
 }
 
-/* One config: open, kaddrs, load, attach, validate, cgroup_id_map (SPEC §3). */
+/* One config: open, kaddrs, load, attach, validate, cgroup_id_map. */
 static int attach_config_steps(struct exporter *x, int i, struct lc_span *span, char *err,
 			       size_t errlen)
 {
@@ -167,7 +167,7 @@ static int attach_config_steps(struct exporter *x, int i, struct lc_span *span, 
 	e = module__validate_maps(x->mods[i], err, errlen);
 	if (e)
 		return e;
-	/* SPEC §3.7: the map filled from the cgroup monitor's initial walk, then kept current */
+	/* the map filled from the cgroup monitor's initial walk, then kept current */
 	x->objs[i] = x->mods[i]->obj;
 	e = cgroup_id_map__new(x->cfgs[i], x->objs[i], &x->cgmaps[i], err, errlen);
 	if (!e)
@@ -189,7 +189,7 @@ static int attach_config(struct exporter *x, int i, struct lc_span *parent, char
 	return e;
 }
 
-/* Opens, loads and attaches every config in --config.names order (SPEC §3). */
+/* Opens, loads and attaches every config in --config.names order. */
 static int attach_configs(struct exporter *x, char *err, size_t errlen)
 {
 	struct lc_span *all = lifecycle__begin(x->lc, x->lc_attach, "attach_configs");
@@ -289,7 +289,7 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGTERM);
 
 	/*
-	 * Recorded from the start, handed to the tracing once it exists (SPEC §7.8), unless
+	 * Recorded from the start, handed to the tracing once it exists, unless
 	 * EBPF_EXPORTER_TRACE_LIFECYCLE=0 turns it off.
 	 */
 	if (!getenv("EBPF_EXPORTER_TRACE_LIFECYCLE") ||
@@ -321,7 +321,7 @@ int main(int argc, char **argv)
 	if (e)
 		return fatal(&x, "Error attaching exporter: ", err);
 	post_attach_mark();
-	/* Our programs appear in kallsyms only once loaded (SPEC §0). */
+	/* Our programs appear in kallsyms only once loaded. */
 	if (decoder_env__refresh_kallsyms(x.env, err, sizeof(err)) != 0)
 		log_msg("Error refreshing kallsyms after attach: %s", err);
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Probe overhead benchmark driver (bench/probe-overhead/run.sh, SPEC §8). Loads probes.bpf.o
+ * Probe overhead benchmark driver (bench/probe-overhead/run.sh). Loads probes.bpf.o
  * with libbpf, pins itself to one CPU and times, in rounds:
  *
  *   - getpid() (the raw system call) with no probe, then with each sys_enter program attached;
@@ -307,7 +307,7 @@ static int measure(struct bench *b, size_t i, unsigned long r)
 	return 0;
 }
 
-/* Final checks of the counting maps: SPEC §8's Σ ≥ 1000 with at least one key, and the
+/* Final checks of the counting maps: a sum of at least 1000 with at least one key, and the
  * thread-keyed maps counted every call the driver made while attached. */
 static int check_maps(struct bench *b, struct map_stats *st)
 {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Probe overhead benchmark (bench/probe-overhead/run.sh, SPEC §8): what a probe adds to one
+ * Probe overhead benchmark (bench/probe-overhead/run.sh): what a probe adds to one
  * getpid() call. Four attach points, three bodies each:
  *
  *   tracepoint/raw_syscalls/sys_enter, raw_tp/sys_enter, tp_btf/sys_enter: the same kernel

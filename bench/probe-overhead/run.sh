@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Probe overhead benchmark (`make bench-probes`, as root; SPEC §8): getpid() ns/op with no
+# Probe overhead benchmark (`make bench-probes`, as root): getpid() ns/op with no
 # probe and with tracepoint, raw_tp and tp_btf programs on sys_enter, and a uprobe on a no-op
 # function, each empty, counting into a simple map or into a complex-key map. The driver
 # (driver.c) measures everything in one run; this script mounts tracefs when it is missing,
@@ -48,7 +48,7 @@ section_text()
 # Probe overhead benchmark
 
 `sudo make bench-probes` measures what a BPF program adds to the system call or function it is
-attached to (SPEC §8, upstream's `benchmark/`). The workload is `getpid()` (the raw system call,
+attached to (upstream's `benchmark/`). The workload is `getpid()` (the raw system call,
 `syscall(SYS_getpid)`) in a loop on one pinned CPU, first with nothing attached, then with one
 program at a time on the `sys_enter` tracepoint, which fires for every system call of every
 process (upstream's probe is `tp_btf/sys_enter`; nothing is filtered, as in upstream's):

@@ -11,7 +11,7 @@
 struct bpf_object;
 
 /*
- * cgroup_id_map (SPEC §3.7): keeps a BPF map of the config's object in step with the cgroups
+ * cgroup_id_map: keeps a BPF map of the config's object in step with the cgroups
  * whose absolute paths match any of the config's regexps (unanchored, Go RE2 syntax run by
  * PCRE2), so BPF programs can filter by cgroup cheaply. Type `hash` (the default): key = the
  * u64 cgroup id, value = u64 1; deleted cgroups are deleted from the map. Type `cgrp_storage`

@@ -101,7 +101,7 @@ static int read_batch(struct map_snapshot *s, int fd)
 
 /*
  * Key-by-key read: get-next-key plus one lookup per key (upstream's pattern). A key that
- * vanishes between listing and lookup is dropped alone (SPEC §0). A hash cursor that
+ * vanishes between listing and lookup is dropped alone. A hash cursor that
  * vanished makes the kernel restart from the first bucket, so the walk is bounded by the
  * map's capacity to never loop forever.
  */

@@ -152,7 +152,7 @@ static const char *section_arg(const struct bpf_program *prog, const char *prefi
 	return strncmp(sec, prefix, n) == 0 ? sec + n : NULL;
 }
 
-/* Keeps libbpf's own xdp/devmap and xdp/cpumap programs as libbpf defines them (SPEC §0). */
+/* Keeps libbpf's own xdp/devmap and xdp/cpumap programs as libbpf defines them. */
 static int xdp_setup(struct bpf_program *prog, long cookie)
 {
 	const char *arg = section_arg(prog, "xdp/");
@@ -253,7 +253,7 @@ static void destroy_cpu_links(struct module_prog *p)
 
 /*
  * One software or hardware perf event per online CPU, each with its own link, all owned by
- * the program (SPEC §0: none leaked, every one destroyed at detach).
+ * the program (none leaked, every one destroyed at detach).
  */
 static int attach_perf_event(struct module *m, struct module_prog *p, const char *spec)
 {
@@ -565,7 +565,7 @@ int module__attach(struct module *m, struct lifecycle *lc, struct lc_span *paren
 	return failed;
 }
 
-/* Key bytes the labels describe, as the map must hold them (SPEC §4.1, §4.2). */
+/* Key bytes the labels describe, as the map must hold them. */
 static int check_key_size(const struct config *cfg, const char *kind, const char *metric, int line,
 			  const struct label_conf *labels, size_t n_labels,
 			  const struct bpf_map *map, char *err, size_t errlen)
@@ -590,9 +590,9 @@ static int check_key_size(const struct config *cfg, const char *kind, const char
 		return -EINVAL;
 	}
 	if (cpu_label) {
-		/* The exporter appends the CPU index as 2 bytes (SPEC §4.1). */
+		/* The exporter appends the CPU index as 2 bytes. */
 		expect = (uint64_t)key_size + 2;
-		/* A map keyed by a zero u32 with only a cpu label drops the key (SPEC §4.2). */
+		/* A map keyed by a zero u32 with only a cpu label drops the key. */
 		if (n_labels == 1 && key_size == 4 && sum == 2)
 			return 0;
 		if (sum == expect)

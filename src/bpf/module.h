@@ -26,7 +26,7 @@ struct module_prog {
 	size_t n_cpu_links;
 };
 
-/* One config's BPF object and the state of its programs (SPEC §3). */
+/* One config's BPF object and the state of its programs. */
 struct module {
 	const struct config *cfg; /* borrowed */
 	struct bpf_object *obj;
@@ -35,7 +35,7 @@ struct module {
 };
 
 /*
- * A parsed `perf_event/` section (SPEC §3.4): comma-separated `type=`, `config=`,
+ * A parsed `perf_event/` section: comma-separated `type=`, `config=`,
  * `frequency=` decimal items, the last duplicate winning. Returns 0 or -EINVAL with upstream's
  * message (`invalid perf_event item: "x"`, `unknown perf_event item "x"`, ...).
  */
@@ -54,7 +54,7 @@ int loader_parse_perf_event(const char *spec, struct perf_event_spec *out, char 
 int loader_parse_cpu_list(const char *list, int *cpus, int max);
 
 /*
- * Registers the custom section handlers (SPEC §3.1) and routes libbpf's log through ours
+ * Registers the custom section handlers and routes libbpf's log through ours
  * (`libbpf [warn|info|debug]: ...`, debug only with --debug). Call once before any open.
  * Returns 0 or a negative errno with a message in err.
  */
@@ -63,10 +63,10 @@ void loader_fini(void);
 
 /*
  * Opens <cfg->obj_path> (with btf_path as the kernel BTF when non-empty), writes kaddrs
- * (SPEC §3.3, looked up in ks) and loads it into the kernel. Does not attach.
+ * (looked up in ks) and loads it into the kernel. Does not attach.
  * Returns a new module in *out or a negative errno with a message in upstream's words.
- * The steps are recorded as children of parent in the lifecycle trace (SPEC §7.8:
- * new_module, pass_kaddrs with populate_kaddrs, bpf_load_object); lc may be NULL.
+ * The steps are recorded as children of parent in the lifecycle trace
+ * (new_module, pass_kaddrs with populate_kaddrs, bpf_load_object); lc may be NULL.
  */
 int module__open_load(const struct config *cfg, const char *btf_path, struct kallsyms *ks,
 		      struct lifecycle *lc, struct lc_span *parent, struct module **out, char *err,
@@ -81,7 +81,7 @@ int module__open_load(const struct config *cfg, const char *btf_path, struct kal
 int module__attach(struct module *m, struct lifecycle *lc, struct lc_span *parent);
 
 /*
- * Checks every metric of the config against its map (SPEC §3.6 and §0): the map exists,
+ * Checks every metric of the config against its map: the map exists,
  * holds 8-byte values, and its key size matches the labels' Σ(size + padding).
  * Returns 0 or a negative errno with a message naming config, metric, file and line.
  */

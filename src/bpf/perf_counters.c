@@ -110,7 +110,7 @@ static void on_sample(void *ctx, int cpu, void *data, __u32 size)
 	int e;
 
 	buf_reset(&c->scratch);
-	/* Samples arrive padded to 8 bytes; only Σ(size + padding) is decoded (SPEC §4.7). */
+	/* Samples arrive padded to 8 bytes; only Σ(size + padding) is decoded. */
 	e = label_set__decode_record(c->ls, data, size, &c->scratch, c->values, derr, sizeof(derr));
 	if (e == DECODER_SKIP)
 		return;

@@ -12,7 +12,7 @@
 struct decoder_env;
 
 /*
- * perf_event_array counters (SPEC §4.7): a counter with `perf_event_array: true` names a
+ * perf_event_array counters: a counter with `perf_event_array: true` names a
  * BPF_MAP_TYPE_PERF_EVENT_ARRAY map. Every sample the BPF side writes with
  * bpf_perf_event_output() is truncated to the labels' Σ(size + padding), decoded with the
  * label decoders, and adds 1 to its label set, in user space. Every flush_interval all series
@@ -26,10 +26,10 @@ struct decoder_env;
  */
 struct perf_counters;
 
-/* Pages per CPU of each perf buffer (SPEC §3.8): 4 MiB per CPU with 4 KiB pages. */
+/* Pages per CPU of each perf buffer: 4 MiB per CPU with 4 KiB pages. */
 #define PERF_COUNTERS_PAGES 1024
 
-/* Poll timeout of the reader thread, in milliseconds (SPEC §3.8). */
+/* Poll timeout of the reader thread, in milliseconds. */
 #define PERF_COUNTERS_POLL_MS 300
 
 /*

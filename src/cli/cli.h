@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Command-line options (SPEC §1.1), parsed the way kingpin parses upstream's flags. */
+/* Command-line options, parsed the way kingpin parses upstream's flags. */
 struct cli_opts {
 	char *config_dir;
 	char *config_names; /* as given; split with cli_split_names() */
@@ -42,7 +42,7 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_opts *opts);
 void cli_opts_free(struct cli_opts *opts);
 
 /*
- * Splits --config.names on ',' with no trimming; empty items are kept (SPEC §1.1).
+ * Splits --config.names on ',' with no trimming; empty items are kept.
  * Returns a NULL-terminated array (free with cli_names_free()) and the count in *n, or NULL
  * with errno set.
  */

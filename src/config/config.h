@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 /*
- * One NAME.yaml parsed into plain structs (SPEC §2). No libbpf here. Every element remembers
+ * One NAME.yaml parsed into plain structs. No libbpf here. Every element remembers
  * the line it came from (1-based, 0 when unknown) so later validation can name it.
  * Strings are never NULL ("" when absent), except histogram_conf.bucket_type_name.
  */
@@ -27,7 +27,7 @@ struct decoder_conf {
 	char **regexps;
 	int *regexp_lines;
 	size_t n_regexps;
-	bool regexps_set; /* null/absent list differs from an empty one (SPEC §5.14) */
+	bool regexps_set; /* null/absent list differs from an empty one */
 	int line;
 };
 
@@ -44,7 +44,7 @@ struct counter_conf {
 	char *name;
 	char *help;
 	bool perf_event_array;
-	int64_t flush_interval_ns; /* > 0: a value <= 0 or absent is stored as one hour (SPEC §2.2) */
+	int64_t flush_interval_ns; /* > 0: a value <= 0 or absent is stored as one hour */
 	struct label_conf *labels;
 	size_t n_labels;
 	int line;

@@ -5,7 +5,7 @@
 /*
  * Shared by the parts of the config parser, not for other modules: config.c (the YAML
  * document walk, error texts and the public API), config_scalar.c (typing YAML scalars as Go's
- * YAML decoder does), config_schema.c (the keys of SPEC §2.2) and config_validate.c (SPEC §2.3).
+ * YAML decoder does), config_schema.c (the keys of each object) and config_validate.c.
  * Parse functions return 0 or a negative errno; the first error's text is kept in the parser.
  */
 
@@ -163,11 +163,11 @@ int config_get_duration(struct config_parser *p, const yaml_node_t *n, const cha
 /* ------------------------------------------------------------------------------------------ */
 /* Schema (config_schema.c) and validation (config_validate.c) */
 
-/* Parses the document's root node (SPEC §2.2) into cfg, whose name names it in errors. */
+/* Parses the document's root node into cfg, whose name names it in errors. */
 int config_schema_parse(struct config_parser *p, const yaml_node_t *root, struct config *cfg);
 
 /*
- * Checks a parsed config (SPEC §2.3, plus the startup checks of SPEC §0). Returns 0, or
+ * Checks a parsed config (plus the start-up checks of map and decoder names). Returns 0, or
  * -EINVAL with the whole message in msg (-ENOMEM when it could not be written).
  */
 int config_validate(const struct config *cfg, struct buf *msg);

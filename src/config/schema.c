@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The schema of NAME.yaml (SPEC §2.2): which keys each object has and how each value is
+ * The schema of NAME.yaml: which keys each object has and how each value is
  * typed. Counters, histograms and spans are named in errors as children of the config.
  */
 #include <errno.h>

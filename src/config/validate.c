@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Validation of a parsed config (SPEC §2.3, plus the startup checks of SPEC §0), in
+ * Validation of a parsed config (plus the start-up checks of map and decoder names), in
  * upstream's order and words, extended with the file and line of the offending key.
  */
 #include <errno.h>
@@ -11,7 +11,7 @@
 
 #include "config/internal.h"
 
-/* keep in sync with the decoder table (SPEC §2.2) */
+/* keep in sync with the decoder table */
 static const char *const decoder_names[] = {
 	"cgroup",     "dname",	"errno",      "hex",	   "ifname",	 "inet_ip",
 	"kstack",     "ksym",	"majorminor", "pci_class", "pci_device", "pci_subclass",

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * cgroup (SPEC §5.1, §0): decimal text of a cgroup id (chain `uint` first), parsed as a signed
+ * cgroup: decimal text of a cgroup id (chain `uint` first), parsed as a signed
  * 64-bit number, to the absolute path of that cgroup v2 directory from the env's cgroup
  * monitor (e.g. `/sys/fs/cgroup/unified/system.slice/ssh.service` where v2 is mounted there);
  * unknown → `unknown_cgroup_id:<id>` (not an error, not cached: the cgroup may be new). A

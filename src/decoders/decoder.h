@@ -10,7 +10,7 @@
 #include "util/buf.h"
 
 /*
- * One label decoder (SPEC §5): maps input bytes to output bytes. Decoders chain: the output
+ * One label decoder: maps input bytes to output bytes. Decoders chain: the output
  * of one is the input of the next, the last output is the label value.
  */
 

@@ -22,29 +22,16 @@
 #define ERROR_LOG_INTERVAL_NS 60000000000ull
 #define NS_PER_MS 1000000ll
 
-/* Every decoder, by name (SPEC §5). */
+/* Every decoder, by name. */
 static const struct decoder *const decoders[] = {
-	&decoder_cgroup, /* §5.1 */
-	&decoder_dname, /* §5.2 */
-	&decoder_errno, /* §5.3 */
-	&decoder_hex, /* §5.4 */
-	&decoder_ifname, /* §5.5 */
-	&decoder_inet_ip, /* §5.6 */
-	&decoder_kstack, /* §5.7 */
-	&decoder_ksym, /* §5.8 */
-	&decoder_majorminor, /* §5.9 */
-	&decoder_pci_class, /* §5.10 */
-	&decoder_pci_device, /* §5.11 */
-	&decoder_pci_subclass, /* §5.12 */
-	&decoder_pci_vendor, /* §5.13 */
-	&decoder_regexp, /* §5.14 */
-	&decoder_static_map, /* §5.15 */
-	&decoder_string, /* §5.16 */
-	&decoder_syscall, /* §5.17 */
-	&decoder_uint, /* §5.18 */
+	&decoder_cgroup,     &decoder_dname,	 &decoder_errno,      &decoder_hex,
+	&decoder_ifname,     &decoder_inet_ip,	 &decoder_kstack,     &decoder_ksym,
+	&decoder_majorminor, &decoder_pci_class, &decoder_pci_device, &decoder_pci_subclass,
+	&decoder_pci_vendor, &decoder_regexp,	 &decoder_static_map, &decoder_string,
+	&decoder_syscall,    &decoder_uint,
 };
 
-_Static_assert(sizeof(decoders) / sizeof(decoders[0]) == 18, "SPEC §2.2 lists 18 decoders");
+_Static_assert(sizeof(decoders) / sizeof(decoders[0]) == 18, "18 decoders, as the README lists");
 
 struct decoder_err_log {
 	char *config;

@@ -12,12 +12,12 @@
 #include "decoders/decoder.h"
 
 /*
- * The decoder registry and the state all decoders share (SPEC §5.0: one decoder set per
+ * The decoder registry and the state all decoders share (one decoder set per
  * process, every decode serialized by one mutex): the kallsyms index, the cgroup monitor,
  * /proc/partitions, interface names, the PCI and syscall name tables, and the bookkeeping of
  * labels.c's decoded-label cache.
  *
- * Sources that can change (SPEC §0) carry a generation number that moves when their content
+ * Sources that can change carry a generation number that moves when their content
  * changes; labels.c stores it with every cached result and decodes again when it moved.
  */
 
@@ -30,7 +30,7 @@ struct decoder_env_opts {
 	const char *kallsyms_path; /* NULL: /proc/kallsyms */
 	/*
 	 * Minimum time between two re-reads of kallsyms or /proc/partitions caused by lookup
-	 * misses (SPEC §0). 0: the default, 1000 ms; negative: re-read on every miss (tests).
+	 * misses. 0: the default, 1000 ms; negative: re-read on every miss (tests).
 	 */
 	long kallsyms_reload_ms;
 	/*
@@ -152,7 +152,7 @@ void decoder_env__unlock(struct decoder_env *env);
 
 /*
  * Re-reads kallsyms now, regardless of the once-per-second rule: call it once our BPF programs
- * are loaded, so that their `bpf_prog_<tag>_<name>` symbols are known (SPEC §0). Takes the
+ * are loaded, so that their `bpf_prog_<tag>_<name>` symbols are known. Takes the
  * lock. On failure the previous index stays in use; returns a negative errno with a message.
  */
 int decoder_env__refresh_kallsyms(struct decoder_env *env, char *err, size_t errlen);
@@ -215,7 +215,7 @@ bool decoder_env__error_log_due(struct decoder_env *env, const char *config, con
 /* The decoder called name, or NULL when it is unknown. */
 const struct decoder *decoder_find(const char *name);
 
-/* True for each of the 18 decoder names of SPEC §2.2. */
+/* True for each of the 18 decoder names. */
 bool decoder_name_known(const char *name);
 
 /* Every decoder; keep decoders.c's table in sync. */

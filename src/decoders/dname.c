@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * dname (SPEC §5.2): a DNS name in wire format (length-prefixed labels) as dotted text. Each
+ * dname: a DNS name in wire format (length-prefixed labels) as dotted text. Each
  * length byte becomes a `.` followed by that many bytes verbatim, and the first `.` is dropped;
  * a zero length byte is just a `.` (so an unstripped terminator gives a trailing dot). Empty
  * input → `.`. A label running past the end returns the input unchanged. No compression

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * errno (SPEC §5.3): decimal text of an unsigned number (chain `uint` first) to the errno
+ * errno: decimal text of an unsigned number (chain `uint` first) to the errno
  * symbol, from the C library's table (strerrorname_np) restricted to the Linux numbers 1-133,
  * with ENOTSUP for 95 as Go's x/sys/unix table names it (glibc says EOPNOTSUPP; EAGAIN and
  * EDEADLK already agree). Other numbers → `unknown:<n>`. Text that is not an unsigned decimal

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* hex (SPEC §5.4): lower-case hex of every byte. */
+/* hex: lower-case hex of every byte. */
 #include <errno.h>
 
 #include "decoders/decoder_env.h"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * ifname (SPEC §5.5, §0): the first 4 bytes as a host-order u32 interface index, named by the
+ * ifname: the first 4 bytes as a host-order u32 interface index, named by the
  * kernel; unknown → `unknown:<index>` (not cached). Names found are remembered until netlink
  * reports a link change, so renames and reused indexes are noticed. Input shorter than 4 bytes
  * is an error (upstream panics); extra bytes are ignored.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * inet_ip (SPEC §5.6): address bytes in network order as Go's net.IP prints them. 4 bytes →
+ * inet_ip: address bytes in network order as Go's net.IP prints them. 4 bytes →
  * dotted quad; 16 bytes → the dotted quad of an IPv4-mapped address (::ffff:a.b.c.d), else RFC
  * 5952 text (lower-case hex, the longest run of two or more zero groups as `::`, the first of
  * equal runs); no bytes → `<nil>`; any other length → `?` and the bytes in lower-case hex.

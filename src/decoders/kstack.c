@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * kstack (SPEC §5.7, §0): host-order u64 kernel addresses, as bpf_get_stack() fills a buffer,
+ * kstack: host-order u64 kernel addresses, as bpf_get_stack() fills a buffer,
  * read up to the first zero or the end; each becomes the name of the nearest symbol at or below
  * it in the shared kallsyms index (module suffix stripped), `??` below every symbol; joined by
  * `\n`. When a frame is unresolved the index is re-read (at most once per second) and the stack

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * ksym (SPEC §5.8, §0): the first 8 bytes as a host-order kernel address, resolved to the
+ * ksym: the first 8 bytes as a host-order kernel address, resolved to the
  * symbol at exactly that address in the shared kallsyms index (module suffix stripped). On a
  * miss the index is re-read at most once per second and the lookup retried; still missing →
  * `unknown_addr:0x<hex>`. Input shorter than 8 bytes is an error (upstream panics).

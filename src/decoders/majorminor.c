@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * majorminor (SPEC §5.9): the first 4 bytes as a host-order u32 in the kernel's new_encode_dev()
+ * majorminor: the first 4 bytes as a host-order u32 in the kernel's new_encode_dev()
  * form, major = (v >> 8) & 0xfff, minor = (v & 0xff) | ((v >> 12) & 0xfff00), named from
  * /proc/partitions; unknown → `unknown:<major>:<minor>` (not cached: the disk may appear). The
  * file is read once and re-read at most once per second on a miss, and polled while in use so
- * that renamed or replaced devices are noticed (SPEC §0). Input shorter than 4 bytes is an
+ * that renamed or replaced devices are noticed. Input shorter than 4 bytes is an
  * error (upstream panics); extra bytes are ignored.
  */
 #include <errno.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * pci_class (SPEC §5.10): decimal text of a base class (chain `uint` first) to its name in
+ * pci_class: decimal text of a base class (chain `uint` first) to its name in
  * pci.ids (libpci), else `unknown pci class: 0x<2 hex digits>`; `missing pci.ids db` for any
  * input when there is no pci.ids. Text that is not a number is an error.
  */

@@ -7,7 +7,7 @@
 
 #include "decoders/decoder_env.h"
 
-/* What the four pci_* decoders share (SPEC §5.10-5.13). */
+/* What the four pci_* decoders share. */
 
 /* Their init: loads the PCI database once for the whole decoder set. */
 int pci_decoder_init(const struct decoder_conf *conf, struct decoder_env *env, void **state,

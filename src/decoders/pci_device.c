@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * pci_device (SPEC §5.11, §0): decimal text of vendor << 16 | device (chain `uint` first) to
+ * pci_device: decimal text of vendor << 16 | device (chain `uint` first) to
  * the device's name in pci.ids (libpci), else `unknown pci device: 0x<8 hex digits>`;
  * `missing pci.ids db` for any input when there is no pci.ids. Text that is not a number is
  * an error.

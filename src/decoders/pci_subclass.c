@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * pci_subclass (SPEC §5.12): decimal text of class << 8 | subclass (chain `uint` first) to the
+ * pci_subclass: decimal text of class << 8 | subclass (chain `uint` first) to the
  * subclass's name in pci.ids (libpci). An unknown class gives `unknown pci class: 0x<cc>`, a
  * known class without that subclass `unknown pci subclass: 0x<ss> (class 0x<cc>)`; `missing
  * pci.ids db` for any input when there is no pci.ids. Text that is not a number is an error.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * pci_vendor (SPEC §5.13, §0): decimal text of a vendor id (chain `uint` first) to its name in
+ * pci_vendor: decimal text of a vendor id (chain `uint` first) to its name in
  * pci.ids (libpci), else `unknown pci vendor: 0x<id as 4 hex digits>`; `missing pci.ids db`
  * for any input when there is no pci.ids. Text that is not a number is an error.
  */

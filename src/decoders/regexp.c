@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * regexp (SPEC §5.14): the first of the configured patterns that matches selects the output:
+ * regexp: the first of the configured patterns that matches selects the output:
  * group 1 for a pattern with exactly one capture group (empty when the group did not take
  * part), the whole match for a pattern without groups; patterns with two or more groups never
  * match (upstream quirk). No match → DECODER_SKIP. An empty list skips everything.
@@ -12,7 +12,7 @@
  * copy with exactly that substitution, so the same runes match (the output then carries the
  * U+FFFD, as the exposition would show it anyway).
  *
- * Deliberate differences from upstream (SPEC §0: config mistakes are startup errors): patterns
+ * Deliberate differences from upstream (config mistakes are startup errors): patterns
  * are compiled in init, and a missing (null) list fails init with `no regexps defined in
  * config`; upstream reports both on every decode.
  */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * static_map (SPEC §5.15): exact byte-string lookup in the configured map. Hit → the mapped
+ * static_map: exact byte-string lookup in the configured map. Hit → the mapped
  * value; miss → the input itself with allow_unknown, else `unknown:<input>`; no map configured
  * → `empty mapping` for every input. Never fails.
  */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* string (SPEC §5.16): the bytes before the first NUL, or all of them. */
+/* string: the bytes before the first NUL, or all of them. */
 #include <string.h>
 
 #include "decoders/decoder_env.h"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * syscall (SPEC §5.17, §0): decimal text (chain `uint` first), parsed as a signed integer and
+ * syscall: decimal text (chain `uint` first), parsed as a signed integer and
  * taken as u64 (`-1` → `unknown_syscall:18446744073709551615`), to the kernel's name of that
  * syscall on the running architecture (libseccomp), else `unknown_syscall:<n>`. The names
  * differ from upstream's strace-derived table where strace names its handler (README lists

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* uint (SPEC §5.18): 1, 2, 4 or 8 bytes, host order, as decimal text. */
+/* uint: 1, 2, 4 or 8 bytes, host order, as decimal text. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

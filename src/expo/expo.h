@@ -10,11 +10,11 @@
 
 /*
  * Prometheus text exposition format 0.0.4, byte-for-byte as Go's client_golang writes it
- * (SPEC §4.6): families sorted by name, series sorted by label values in label-name order,
+ *: families sorted by name, series sorted by label values in label-name order,
  * labels printed sorted by name with `le` last, HELP/label escaping, Go float formatting.
  */
 
-/* Exposition formats a scrape can be answered in (SPEC §4.6 negotiation). */
+/* Exposition formats a scrape can be answered in (negotiated from the Accept header). */
 enum expo_format {
 	EXPO_TEXT, /* text/plain; version=0.0.4 */
 	EXPO_PROTOBUF, /* application/vnd.google.protobuf; ...; encoding=delimited */
@@ -100,7 +100,7 @@ int expo_escape_help(struct buf *b, const char *s);
  * Appends s[0..len) with label-value escaping (`\` -> `\\`, `"` -> `\"`, LF -> `\n`); bytes
  * that are not valid UTF-8 (bad lead bytes, truncated sequences, overlongs, surrogates, above
  * U+10FFFF) are replaced as Go's strings.ToValidUTF8 does: one U+FFFD (EF BF BD) per run of
- * consecutive invalid bytes (SPEC §0: never crash on such input). Returns 0 or -ENOMEM.
+ * consecutive invalid bytes (never crash on such input). Returns 0 or -ENOMEM.
  */
 int expo_escape_label_value(struct buf *b, const char *s, size_t len);
 

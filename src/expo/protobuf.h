@@ -8,7 +8,7 @@
 #include "util/buf.h"
 
 /*
- * The protobuf expositions (SPEC §4.6) of the Prometheus client model
+ * The protobuf expositions of the Prometheus client model
  * (proto/prometheus/metrics.proto), as client_golang's promhttp serves const metrics.
  */
 

@@ -23,7 +23,7 @@ struct label_slot {
 };
 
 /*
- * The decoded-label cache (SPEC §0): one open-addressing table per label set, keyed by the
+ * The decoded-label cache: one open-addressing table per label set, keyed by the
  * whole raw key; entries on one of two LRU lists shared by every set (env->cache), results
  * bounded by a byte budget, skipped keys by --config.skip-cache-size. An entry remembers the
  * generation of the sources its set's decoders read and is decoded again once it moved.

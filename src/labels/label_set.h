@@ -11,7 +11,7 @@
 #include "util/buf.h"
 
 /*
- * A compiled label list (SPEC §5.0): raw key bytes → one string per label, through each
+ * A compiled label list: raw key bytes → one string per label, through each
  * label's decoder chain. The decoders' state lives here; what is shared across label sets
  * (kallsyms, the lock) lives in the decoder_env.
  */
@@ -49,9 +49,9 @@ uint64_t label_set__key_size(const struct label_set *ls);
 int label_set__check(const struct label_set *ls, char *err, size_t errlen);
 
 /*
- * Decodes a map key (SPEC §5.0) under env's lock; safe to call from several threads at once.
+ * Decodes a map key under env's lock; safe to call from several threads at once.
  *
- * Results are cached (SPEC §0): a key seen before is answered from the decoded-label cache,
+ * Results are cached: a key seen before is answered from the decoded-label cache,
  * keyed by the whole raw key, without running the decoders and without allocating (given room
  * in out). Entries whose decoders read a changeable source (kallsyms, cgroups, interfaces,
  * partitions) are decoded again once that source changed; lookups that missed (`unknown...`)

@@ -7,7 +7,7 @@
 
 /*
  * Counts per label-value tuple, for counters kept in user space (perf_event_array counters,
- * SPEC §4.7). Tuples are compared exactly (SPEC §0), value by value. Not thread-safe: the
+ * the sample's labels). Tuples are compared exactly, value by value. Not thread-safe: the
  * owner locks.
  */
 struct series_table;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Built-in metrics (SPEC §6.1): build info, programs, decoder errors, process, promhttp. */
+/* Built-in metrics: build info, programs, decoder errors, process, promhttp. */
 #include "scrape/builtins.h"
 
 #include <bpf/bpf.h>

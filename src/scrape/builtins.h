@@ -14,7 +14,7 @@ struct strpool {
 	size_t n, cap;
 };
 
-/* The built-in families of one scrape (SPEC §6.1) and the storage behind them. */
+/* The built-in families of one scrape and the storage behind them. */
 struct builtin {
 	struct family fams[20];
 	size_t n;

@@ -108,7 +108,7 @@ void collector__free(struct collector *c)
 }
 
 /*
- * Counts a failed entry (SPEC §0: only that entry is dropped) and logs it: decode errors at
+ * Counts a failed entry (only that entry is dropped) and logs it: decode errors at
  * most once a minute per config and decoder (the label set keeps that account), other errors
  * (map reads, bucket indexes) at most once a minute per metric.
  */
@@ -305,7 +305,7 @@ void scrape_result__put(struct scrape_result *r)
 	}
 	/*
 	 * Keep one buffer for the next scrape, so steady state allocates nothing; but not a huge
-	 * one, whose memory is better returned between scrapes (RSS target of issue 6).
+	 * one, whose memory is better returned between scrapes (the idle RSS stays small).
 	 */
 	if (!c->sf_spare && r->body.cap <= SPARE_MAX) {
 		buf_reset(&r->body);

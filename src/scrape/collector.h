@@ -39,8 +39,8 @@ enum scrape_code {
 };
 
 /*
- * Turns every config's maps into metric families on each scrape (SPEC §4) and adds the
- * built-in metrics (SPEC §6.1). All scrapes are serialized by one lock.
+ * Turns every config's maps into metric families on each scrape and adds the
+ * built-in metrics. All scrapes are serialized by one lock.
  */
 struct collector {
 	pthread_mutex_t lock;
@@ -91,7 +91,7 @@ struct scrape_result *collector__scrape_shared(struct collector *c, enum expo_fo
 void scrape_result__put(struct scrape_result *r);
 
 /*
- * Writes the raw maps in the /maps debug format (SPEC §6.2) into out (reset first): per config
+ * Writes the raw maps in the /maps debug format into out (reset first): per config
  * `## Config: <c>`, per map `### Map: <m>` and rows `<raw key> (labels: [v ...]) -> <value>`.
  * Returns 0 or -ENOMEM. Takes the lock.
  */
@@ -104,7 +104,7 @@ void collector__count_request(struct collector *c, enum scrape_code code);
 void collector__in_flight(struct collector *c, int delta);
 
 /*
- * Detaches every module under the scrape lock (SPEC §1.4), recording close_module spans under
+ * Detaches every module under the scrape lock, recording close_module spans under
  * parent in the lifecycle trace (lc may be NULL).
  */
 void collector__detach(struct collector *c, struct lifecycle *lc, struct lc_span *parent);

@@ -53,7 +53,7 @@ long histogram_slot(const struct histogram_conf *h, uint64_t idx)
 
 	if (h->bucket_type == BUCKET_FIXED) {
 		size_t lo = 0, hi = h->n_bucket_keys;
-		/* Keys are matched as floats, as upstream looks them up (SPEC §4.5). */
+		/* Keys are matched as floats, as upstream looks them up. */
 		double key = (double)idx;
 
 		if (n && key == h->bucket_keys[n - 1] + 1)

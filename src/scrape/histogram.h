@@ -8,7 +8,7 @@
 #include "config/config.h"
 
 /*
- * Bucket math of histogram maps (SPEC §4.5): the last key field (or the one before a
+ * Bucket math of histogram maps: the last key field (or the one before a
  * trailing per-CPU `cpu` label) is a bucket index; its upper bound depends on the bucket
  * type; index bucket_max + 1 (fixed: last key + 1) holds the sum.
  */

@@ -83,7 +83,7 @@ int metric_init(struct metric_state *ms, struct collector *c, size_t cfg_idx, co
 	return 0;
 }
 
-/* Upper bounds of a histogram's buckets, in loop order (SPEC §4.5). */
+/* Upper bounds of a histogram's buckets, in loop order. */
 int metric_hist_init(struct metric_state *ms, const struct histogram_conf *h)
 {
 	size_t i, j;
@@ -156,7 +156,7 @@ void metric_error(struct collector *c, struct metric_state *ms, const char *msg,
 
 /*
  * Decodes one key into ms->tmp_values (strings appended to arena). Returns 0, 1 when the
- * row is dropped (a regexp skip, or a decode error, which is counted and logged: SPEC §0
+ * row is dropped (a regexp skip, or a decode error, which is counted and logged:
  * drops only that entry), or -ENOMEM.
  */
 int metric_decode_key(struct collector *c, struct metric_state *ms, struct buf *arena,
@@ -182,7 +182,7 @@ int metric_decode_key(struct collector *c, struct metric_state *ms, struct buf *
 
 /*
  * Decodes one row's key and appends a sample with value v. Decode errors are counted and
- * drop only this row (SPEC §0); skips drop it silently.
+ * drop only this row; skips drop it silently.
  */
 static int add_row(struct collector *c, struct metric_state *ms, const uint8_t *key, size_t len,
 		   double v)
@@ -213,7 +213,7 @@ static int add_row(struct collector *c, struct metric_state *ms, const uint8_t *
 }
 
 /*
- * Snapshots the map and calls fn for every row (SPEC §4.1): per-CPU maps give one row per
+ * Snapshots the map and calls fn for every row: per-CPU maps give one row per
  * CPU with the CPU index appended to the key when the last label is `cpu`; otherwise their
  * CPUs' values are summed into one row, unless split_cpus asks for a row per CPU (/maps).
  */
@@ -256,7 +256,7 @@ int metric_walk_snapshot(struct collector *c, struct metric_state *ms, bool spli
 			const uint8_t *kp = key;
 			size_t klen = ms->key_size;
 
-			/* Only a cpu label and a zero u32 key: the key is dropped (SPEC §4.2). */
+			/* Only a cpu label and a zero u32 key: the key is dropped. */
 			if (ms->n_labels == 1 && klen >= 4 && !kp[0] && !kp[1] && !kp[2] &&
 			    !kp[3]) {
 				kp += 4;

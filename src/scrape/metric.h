@@ -35,7 +35,7 @@ struct metric_state {
 	int map_type;
 	uint32_t key_size, value_size, max_entries;
 	bool cpu_label; /* per-CPU map whose last label is `cpu` */
-	/* histograms (SPEC §4.5) */
+	/* histograms */
 	const struct histogram_conf *hist;
 	size_t bucket_label; /* index of the bucket label among the labels */
 	size_t n_series_labels; /* labels printed: all but the bucket label */
@@ -141,7 +141,7 @@ typedef int (*row_fn)(struct collector *c, struct metric_state *ms, const uint8_
 int metric_read_snapshot(struct collector *c, struct metric_state *ms);
 
 /*
- * Calls fn for every row of the snapshot already read (SPEC §4.1): per-CPU maps give one row
+ * Calls fn for every row of the snapshot already read: per-CPU maps give one row
  * per CPU with the CPU index appended to the key when the last label is `cpu`; otherwise
  * their CPUs' values are summed into one row, unless split_cpus asks for a row per CPU.
  */
@@ -164,8 +164,8 @@ double metric_row_value(const struct metric_state *ms, uint32_t r);
 
 /*
  * This scrape's family of ms (f zeroed when the map has nothing): a counter's decoded, sorted
- * and merged series (SPEC §4.3), or a histogram's series from rows grouped by their
- * non-bucket labels (SPEC §4.5); last scrape's series with new values while the keys and the
+ * and merged series, or a histogram's series from rows grouped by their
+ * non-bucket labels; last scrape's series with new values while the keys and the
  * decoders' sources are unchanged. Returns 0 or -ENOMEM; f borrows from ms until the next call.
  */
 int metric_collect(struct collector *c, struct metric_state *ms, struct family *f);

@@ -30,8 +30,8 @@ static int perm_compare(const void *a, const void *b, void *arg)
 
 /*
  * Sorts the decoded rows by label values (label-name order, as the exposition prints them)
- * and merges rows with equal values into one series each (SPEC §4.3, compared exactly as
- * SPEC §0 says), remembering which rows make up each series.
+ * and merges rows with equal values into one series each (compared exactly as
+ * unlike the Go exporter's joined strings), remembering which rows make up each series.
  */
 static int group_rows(struct metric_state *ms)
 {
@@ -291,7 +291,7 @@ static int hist_rebuild(struct collector *c, struct metric_state *ms)
 		if (histogram_parse_index(bv, &r->bucket) != 0) {
 			char msg[512];
 
-			/* SPEC §0: only this entry is dropped, and it is counted. */
+			/* only this entry is dropped, and it is counted. */
 			snprintf(msg, sizeof(msg),
 				 "error parsing bucket index \"%s\": not an unsigned integer", bv);
 			metric_error(c, ms, msg, false);

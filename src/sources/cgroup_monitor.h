@@ -9,7 +9,7 @@
 #include "util/buf.h"
 
 /*
- * The cgroup v2 monitor (SPEC §5.1, §3.7): an index from cgroup id (the inode number of the
+ * The cgroup v2 monitor: an index from cgroup id (the inode number of the
  * cgroup's directory, what bpf_get_current_cgroup_id() returns) to the absolute path of that
  * directory, e.g. `/sys/fs/cgroup/unified/system.slice/ssh.service`; the mount point itself is
  * the root cgroup.
@@ -97,7 +97,7 @@ size_t cgroup_monitor__count(struct cgroup_monitor *m);
  * Registers fn: it first gets every id currently known as CGROUP_CREATED (deleted ones in
  * their grace period excluded), synchronously, then every later create and delete. Returns 0,
  * -ENOMEM, or -EOPNOTSUPP when the monitor walks on demand (it sees changes too late to
- * report them; SPEC §3.7 makes that fatal for cgroup_id_map).
+ * report them; cgroup_id_map makes that fatal).
  */
 int cgroup_monitor__subscribe(struct cgroup_monitor *m, cgroup_event_fn fn, void *ctx);
 

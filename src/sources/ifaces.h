@@ -9,7 +9,7 @@
 #include "util/buf.h"
 
 /*
- * Interface index → name (SPEC §5.5), from the kernel (if_indextoname) with a memo of the
+ * Interface index → name, from the kernel (if_indextoname) with a memo of the
  * names found. A netlink socket subscribed to link changes (RTMGRP_LINK) tells when the memo
  * is stale: a rename, a deleted interface, a reused index. Without netlink the memo is
  * dropped once a minute instead. Not thread-safe: use under the env's lock.

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 /*
- * An immutable index of a kallsyms file (SPEC §5.7, §3.3 with §0's fix): lines
+ * An immutable index of a kallsyms file, module symbols included: lines
  * `<hex addr> <type> <name>[\t[module]]`, split on single spaces; lines with fewer than three
  * fields or an empty name are skipped; the `\t[module]` suffix is stripped from names. Zero
  * addresses (no CAP_SYSLOG) are kept. Entries are sorted by address (file order among equal

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 /*
- * An immutable index of a /proc/partitions file (SPEC §5.9): lines are split on whitespace,
+ * An immutable index of a /proc/partitions file: lines are split on whitespace,
  * only lines of exactly four fields whose first two are decimal numbers count (the header
  * `major minor #blocks name` does not); field 4 is the name. Of two lines with the same numbers
  * the first wins, as a top-down scan finds it.

@@ -11,7 +11,7 @@
 
 #include "util/log.h"
 
-/* Where upstream looks (SPEC §5.10); tried when libpci's own default cannot be read. */
+/* Where upstream looks; tried when libpci's own default cannot be read. */
 static const char *const fallback_paths[] = {
 	"/usr/share/misc/pci.ids",
 	"/usr/share/hwdata/pci.ids",

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 /*
- * PCI names from libpci and the system's pci.ids (SPEC §5.10-5.13, §0). Loaded once; when no
+ * PCI names from libpci and the system's pci.ids. Loaded once; when no
  * pci.ids can be read, the database is "missing": the message upstream logs is logged once
  * and the decoders answer `missing pci.ids db`. Not thread-safe: use under the env's lock.
  */

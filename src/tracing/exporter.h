@@ -9,7 +9,7 @@
 #include "tracing/span.h"
 
 /*
- * The batch span processor and its exporter thread (SPEC §7.7): a bounded queue filled without
+ * The batch span processor and its exporter thread: a bounded queue filled without
  * ever blocking (a full queue drops the new span and counts it), drained in batches of
  * OTEL_BSP_MAX_EXPORT_BATCH_SIZE when a batch is full or OTEL_BSP_SCHEDULE_DELAY after its first
  * span, each batch sent with retries and exponential backoff for at most

@@ -8,7 +8,7 @@
 #include "tracing/span.h"
 
 /*
- * Decoded ring-buffer labels to a span (SPEC §7.4): the base labels become ids and times, the
+ * Decoded ring-buffer labels to a span: the base labels become ids and times, the
  * rest become string attributes in label order, then `ebpf_exporter.config`.
  */
 
@@ -25,7 +25,7 @@ struct extract_opts {
  * trace_id makes the span join that trace with parent_span_id as its remote parent (zero:
  * root) and span_id as its id (zero: a random one); without trace_id the trace and span ids are
  * random. Random ids come from g. Times: span_monotonic_timestamp_ns converted to wall-clock
- * time now (SPEC §7.6), or now when absent; end = start + span_duration_ns.
+ * time now, or now when absent; end = start + span_duration_ns.
  * Returns 0 and *out (free with span_free()), -ENOMEM, or -EINVAL with upstream's message in
  * err, e.g. `error parsing trace_id "00": hex encoded trace-id must have length equals to 32`,
  * `error decoding integer for span_duration_ns from "x": strconv.ParseUint: parsing "x":

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The exporter's own lifecycle trace (SPEC §7.8): spans recorded in memory as main.c goes
+ * The exporter's own lifecycle trace: spans recorded in memory as main.c goes
  * through start-up and shutdown, turned into export spans when they end (or when the tracing
  * adopts them, for those that ended before it existed).
  */

@@ -287,7 +287,7 @@ static int load_endpoint(struct otel_conf *c, const struct env *e, char *err, si
 		return -EINVAL;
 	}
 	if (!scheme[0]) {
-		/* host:port: plaintext only when asked for (SPEC §7.7) */
+		/* host:port: plaintext only when asked for */
 		snprintf(scheme, sizeof(scheme), "%s", insecure ? "http" : "https");
 	} else if (strcmp(scheme, "http") && strcmp(scheme, "https")) {
 		snprintf(err, errlen, "%s \"%s\": scheme must be http or https", var, v);

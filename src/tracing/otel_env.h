@@ -8,7 +8,7 @@
 #include "tracing/sampler.h"
 
 /*
- * The OpenTelemetry SDK environment variables the exporter honours (SPEC §7.7, §0), read once
+ * The OpenTelemetry SDK environment variables the exporter honours, read once
  * at start-up. Every bad value is an error, so a typo cannot silently send spans elsewhere.
  */
 

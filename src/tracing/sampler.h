@@ -7,7 +7,7 @@
 
 /*
  * The SDK's built-in samplers (OTEL_TRACES_SAMPLER). Upstream ignores the variable and keeps
- * everything; we honour it (SPEC §0). Ring-buffer records carry no trace flags, so a span whose
+ * everything; we honour it. Ring-buffer records carry no trace flags, so a span whose
  * record names a parent treats that remote parent as sampled: the program that passed the
  * context decided.
  */

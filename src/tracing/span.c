@@ -170,7 +170,7 @@ void idgen_init(struct idgen *g)
 
 	if (getrandom(seed, sizeof(seed), GRND_NONBLOCK) != (ssize_t)sizeof(seed)) {
 		/* Early boot without entropy: the clocks and our address still make ids unique
-		 * enough for tracing (SPEC §7.5 seeds with the wall clock alone). */
+		 * enough for tracing (the Go exporter seeds with the wall clock alone). */
 		uint64_t x = span_now_unix_ns() ^ (span_now_mono_ns() << 17) ^
 			     (uint64_t)(uintptr_t)g;
 

@@ -15,7 +15,7 @@
 #define SPAN_TRACE_ID_LEN 16
 #define SPAN_ID_LEN 8
 
-/* The scope every span is reported under (SPEC §7.4). */
+/* The scope every span is reported under. */
 #define SPAN_SCOPE_NAME "github.com/cloudflare/ebpf_exporter/v2/tracing"
 
 struct span_attr {
@@ -88,7 +88,7 @@ bool span_id_is_zero(const uint8_t *id, size_t len);
 void span_id_hex(const uint8_t *id, size_t len, char *out);
 
 /*
- * A fast, non-cryptographic id generator (SPEC §7.5: ids need to be unique, not secret),
+ * A fast, non-cryptographic id generator (ids need to be unique, not secret),
  * seeded from getrandom(). Not thread-safe: each thread keeps its own.
  */
 struct idgen {
@@ -104,7 +104,7 @@ uint64_t span_now_unix_ns(void);
 uint64_t span_now_mono_ns(void);
 
 /*
- * Converts a bpf_ktime_get_ns() timestamp to unix nanoseconds (SPEC §7.6): the current wall
+ * Converts a bpf_ktime_get_ns() timestamp to unix nanoseconds: the current wall
  * time plus the signed distance from the current monotonic time, so past timestamps land in the
  * past. Read both clocks at conversion time, so queueing delay does not skew the result.
  */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Ring buffers to spans (SPEC §7.1-7.6): one event thread waits on the ring buffers' epoll fd
+ * Ring buffers to spans: one event thread waits on the ring buffers' epoll fd
  * and turns each record into a span through the span entry's label decoders, then hands it to
  * the exporter's bounded queue.
  */
@@ -139,7 +139,7 @@ static void handle_record(struct span_entry *e, const uint8_t *data, size_t size
 	rc = label_set__decode_record(e->ls, data, size, &t->decoded, e->values, t->err,
 				      sizeof(t->err));
 	if (rc == DECODER_SKIP)
-		return; /* SPEC §5.0: dropped silently */
+		return; /* dropped silently */
 	if (rc) {
 		record_error(e, t->err[0] ? t->err : strerror(-rc));
 		return;

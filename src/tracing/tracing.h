@@ -12,7 +12,7 @@
 #include "expo/expo.h"
 
 /*
- * OpenTelemetry tracing (SPEC §7): every `tracing.spans` entry's ring buffer is read on one
+ * OpenTelemetry tracing: every `tracing.spans` entry's ring buffer is read on one
  * event thread, each record decoded with the metric label decoders into a span, and the spans
  * exported over OTLP (http/protobuf, http/json or grpc), to the console, or nowhere, as the
  * OTEL_* environment says. Export runs on its own thread behind a bounded queue, so neither the
@@ -27,7 +27,7 @@ struct tracing;
 
 /*
  * Checks every span entry's ring buffer (the map must exist and be a BPF_MAP_TYPE_RINGBUF),
- * compiles its labels, creates the ring buffers (before the capability drop, SPEC §0) and
+ * compiles its labels, creates the ring buffers (before the capability drop) and
  * reads the OTEL_* environment. Starts no thread. cfgs, objs and env are borrowed and must
  * outlive the tracing; objs[i] is the loaded BPF object of cfgs[i].
  * Returns 0 with *out set, or 0 with *out NULL when there is nothing to do: no config has
@@ -59,8 +59,8 @@ int tracing__start(struct tracing *t, char *err, size_t errlen);
 int tracing__collect(struct tracing *t, struct family *fams, size_t max);
 
 /*
- * Ring-buffer records of config cfg_idx that failed to decode or to become a span (SPEC §5.0:
- * they count in ebpf_exporter_decoder_errors_total{config}). NULL t: 0.
+ * Ring-buffer records of config cfg_idx that failed to decode or to become a span: they count in
+ * ebpf_exporter_decoder_errors_total{config}. NULL t: 0.
  */
 uint64_t tracing__decoder_errors(const struct tracing *t, size_t cfg_idx);
 
@@ -85,7 +85,7 @@ bool tracing_requested(void);
 void tracing__free(struct tracing *t);
 
 /*
- * The exporter's own lifecycle trace (SPEC §7.8), under OTEL_SERVICE_NAME. Spans can be
+ * The exporter's own lifecycle trace, under OTEL_SERVICE_NAME. Spans can be
  * recorded before the tracing exists (start-up): they are kept and handed over by
  * tracing__adopt_lifecycle(); spans ended afterwards are queued at once. Every call is
  * NULL-tolerant (a NULL lifecycle or span records nothing), so callers need no checks.

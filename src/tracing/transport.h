@@ -8,7 +8,7 @@
 #include "tracing/otel_env.h"
 
 /*
- * One OTLP request over libcurl (SPEC §7.7): http/protobuf and http/json POST the encoded
+ * One OTLP request over libcurl: http/protobuf and http/json POST the encoded
  * request to the traces URL; grpc sends it as a unary Export call over HTTP/2 (h2c with prior
  * knowledge for http://, TLS with ALPN for https://), reading grpc-status from the trailers.
  * Handles gzip, the configured headers, TLS files and the retryable answers. One transport is

@@ -5,8 +5,8 @@
 #include "util/buf.h"
 
 /*
- * Build-time facts, as Prometheus' common/version package keeps them (SPEC §1.1, §6.1). The
- * Go-only fields are filled the way SPEC §0 says: goversion holds the C compiler version
+ * Build-time facts, as Prometheus' common/version package keeps them. The
+ * Go-only fields are filled this way: goversion holds the C compiler version
  * ("gcc 12.2.0"), goos is "linux" and goarch uses Go's spelling ("amd64", "arm64").
  */
 struct build_info {

@@ -22,14 +22,14 @@ struct http_opts {
 };
 
 /*
- * Opens the listening socket (SPEC §1.4): errors are returned with a message in Go's words,
+ * Opens the listening socket: errors are returned with a message in Go's words,
  * e.g. `listen tcp :80: bind: permission denied`, for the caller's `Error listening on`.
  */
 int http_listen(const char *address, int *fd_out, char *err, size_t errlen);
 
 /*
  * Starts serving on fd (taken over) with libmicrohttpd's threads: the telemetry path, the
- * landing page on every other path, 301 for unclean paths (SPEC §6.2), gzip on request.
+ * landing page on every other path, 301 for unclean paths, gzip on request.
  * Returns 0 and the server in *out, or a negative errno with a message.
  */
 int http_server__start(const struct http_opts *opts, int fd, struct http_server **out, char *err,
@@ -56,7 +56,7 @@ bool http_accepts_gzip(const char *accept_encoding);
 
 /*
  * The exposition format for an Accept header value (NULL: none), as promhttp negotiates it
- * (expfmt.Negotiate, SPEC §4.6): clauses parsed and ordered as goautoneg does (by q, then
+ * (expfmt.Negotiate): clauses parsed and ordered as goautoneg does (by q, then
  * concrete types before wildcards), and the first one that is
  * `application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily` with
  * `encoding=delimited|text|compact-text`, or `text/plain` with `version=0.0.4` or no version,

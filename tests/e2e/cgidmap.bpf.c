@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * End-to-end test program for cgroup_id_map with a hash map (SPEC §3.7): the exporter writes
+ * End-to-end test program for cgroup_id_map with a hash map: the exporter writes
  * the ids of the cgroups whose paths match the config's regexps into e2e_cg_id_map. A uprobe on
  * the trigger binary (ee_trigger kind 200) counts the caller's cgroup in one of two counters,
  * depending on whether its id is in the map.

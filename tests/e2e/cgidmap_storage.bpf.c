@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * End-to-end test program for cgroup_id_map with cgroup local storage (SPEC §3.7, type
+ * End-to-end test program for cgroup_id_map with cgroup local storage (type
  * cgrp_storage): the exporter stores 1 in e2e_cg_storage for every cgroup whose path matches the
  * config's regexps. A uprobe on the trigger binary (ee_trigger kind 200) counts the caller's
  * cgroup in one of two counters, depending on whether that cgroup has the storage.

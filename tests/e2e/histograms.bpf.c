@@ -28,7 +28,7 @@ enum trigger_kind {
 	KIND_HELPER_PCPU = 30, /* increment_exp2_histogram_nosync(e2e_helper_pcpu, {}, a) */
 };
 
-/* Buckets 0..3 and the sum at 4 (SPEC §4.5 worked example). */
+/* Buckets 0..3 and the sum at 4 (the README's worked example). */
 #define EXP2_MAX 3
 
 /* An 8-byte bucket after a 1-byte label and 7 bytes the config skips as padding. */

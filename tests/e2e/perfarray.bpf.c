@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * End-to-end test program for perf_event_array counters (SPEC §4.7): a uprobe on the trigger
+ * End-to-end test program for perf_event_array counters: a uprobe on the trigger
  * binary (copied by run.sh to the fixed path below) writes perf samples; ee_trigger(kind, a, b)
  * selects what to write:
  *   100: one sample {a (u32), 4 bytes of padding, 16 bytes of name at b} to e2e_perf_events_total

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * End-to-end test program for perf_event/ sections (SPEC §3.4): a software cpu-clock event at
+ * End-to-end test program for perf_event/ sections: a software cpu-clock event at
  * 99 Hz on every online CPU counts its samples per CPU. Two more programs exercise the failure
  * paths without leaking anything: a hardware event (absent on the test machines) and a
  * section without a frequency (attaches, warns, never fires).
@@ -50,7 +50,7 @@ int e2e_hw_cycles(struct bpf_perf_event_data *ctx)
 	return count(&e2e_perf_unfired_total, false);
 }
 
-/* No frequency: sample period 0, the event never fires (SPEC §3.4), and a warning says so. */
+/* No frequency: sample period 0, the event never fires, and a warning says so. */
 SEC("perf_event/type=1,config=0")
 int e2e_no_freq(struct bpf_perf_event_data *ctx)
 {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * End-to-end test program for uprobes and USDT as libbpf resolves them (SPEC §3.4, §3.5):
+ * End-to-end test program for uprobes and USDT as libbpf resolves them:
  * USDT probes of the suite's usdt_trigger binary (copied by the suite to the fixed path below),
  * a uprobe and a uretprobe on libc's labs() found through the shared library name, and a
  * uprobe on the exporter's own post_attach_mark(), which runs once after every config is

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # End-to-end tests: runs the real exporter on real BPF programs and checks what it serves
-# and logs against SPEC.md. Counters are driven by uprobes on a trigger binary, so every
-# expected value is exact.
+# and logs against the documented behaviour. Counters are driven by uprobes on a trigger
+# binary, so every expected value is exact.
 #
 # Usage (as root): run.sh EXPORTER_BINARY E2E_BIN_DIR
 #   E2E_BIN_DIR holds the built tests/e2e/*.c programs (trigger). The BPF objects and configs
@@ -244,7 +244,7 @@ check_builtins()
 		fail "builtins: build_info" "have: $(grep build_info "$s")"
 	fi
 
-	# HELP and TYPE of the built-in families (SPEC §6.1).
+	# HELP and TYPE of the built-in families.
 	while IFS='|' read -r name type help; do
 		if has_line "$s" "# HELP $name $help" && has_line "$s" "# TYPE $name $type"; then
 			pass "builtins: HELP and TYPE of $name"
@@ -603,7 +603,7 @@ check_example_fails_cleanly()
 
 # Every example loads and attaches with --config.check --config.strict, except the ones
 # skip.txt lists (`NAME<TAB>reason` per line, # comments): those cannot attach on this kind
-# of machine (KERNEL.md) and must fail cleanly instead.
+# of machine (no kprobes, fentry or hardware perf events) and must fail cleanly instead.
 run_example_checks()
 {
 	local yaml name reason line skip=$HERE/skip.txt
@@ -716,7 +716,7 @@ startup_error()
 }
 
 # check_names_yaml NAME: the last run's error names the YAML file and the line of the
-# metric (line 3 in every config written here), as SPEC §0 wants for map validation errors.
+# metric (line 3 in every config written here), as map validation errors name it.
 check_names_yaml()
 {
 	if grep -F "$CFG/$1.yaml" "$EXP_LOG" | grep -q 'line 3\b'; then

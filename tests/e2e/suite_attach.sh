@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# Attach types and event sources (SPEC §3.4-3.8, §4.7): perf_event/ programs (one software
+# Attach types and event sources: perf_event/ programs (one software
 # cpu-clock event per online CPU), xdp/ on a veth pair whose peer lives in a network namespace
 # of the suite's own, USDT probes and libc uprobes with exact counts, post_attach_mark,
 # perf_event_array counters (exact counts, flush_interval, lost samples, decode errors),
@@ -358,7 +358,7 @@ EOF
 		"Can't init PerfBuf: failed to initialize perf buffer: map \"e2e_post_attach_mark_total\" of config \"perfcheck\" is not a BPF_MAP_TYPE_PERF_EVENT_ARRAY" \
 		--config.dir="$CFG" --config.names=perfcheck --config.check
 
-	# Capabilities are dropped after the perf buffers are open (SPEC §0): `none` still works.
+	# Capabilities are dropped after the perf buffers are open: `none` still works.
 	start_exporter perfarray --config.dir="$HERE" --config.names=perfarray \
 		--capabilities.keep=none || return
 	check_log "perf_event_array: all capabilities dropped" "$EXP_LOG" 'Dropped capabilities to "="'

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# Every label decoder on real BPF (SPEC §5): decoders.bpf.o writes known raw keys into one map
+# Every label decoder on real BPF: decoders.bpf.o writes known raw keys into one map
 # per decoder from a uprobe on the trigger (an errno, syscall numbers, IPv4 and IPv6
 # addresses, ifindex 1, a kernel address from /proc/kallsyms, this machine's block device,
 # the trigger's own cgroup, DNS names in wire format, PCI ids, integers of every size) and
@@ -204,7 +204,7 @@ EOF
 }
 
 # The armed trigger's stack at exit_group: it starts with our own program, named as kallsyms
-# names it once loaded (SPEC §0), and every frame matches /proc/kallsyms.
+# names it once loaded, and every frame matches /proc/kallsyms.
 dec_check_stack()
 {
 	local s=$1 tag first problems

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# Examples that count and bucket on tracepoints (issue 9, part A), loaded together in one
+# Examples that count and bucket on tracepoints , loaded together in one
 # exporter and driven by real events: failing syscalls, UDP to a port without a socket and to a
 # socket with a full buffer on loopback, drop_caches under two command names, wake-ups that
 # must move a task between CPUs inside a cgroup of the suite's own, TCP retransmissions and

@@ -3,7 +3,7 @@
 # events (accept-latency, bpf-jit, cachestat, cephfs-dist, cfs-throttling,
 # cgroup-rstat-flushing, ext4dist, kstack, llcstat, pci, shrinklat, tcp-window-clamps,
 # unix-accept-latency, unix-socket-backlog, xfsdist), on machines like the test machines
-# (KERNEL.md: kprobes load but do not attach, fentry/fexit do not load, no hardware perf
+# (kprobes load but do not attach, fentry/fexit do not load, no hardware perf
 # events, no data symbols in kallsyms):
 # - the ten that load run in one exporter: every program that cannot attach is logged with
 #   its name and reason and exported as not attached, the exporter keeps serving, and the

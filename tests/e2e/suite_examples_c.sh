@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# End-to-end tests of the examples that come with a workload of their own (issue 9, part C):
+# End-to-end tests of the examples that come with a workload of their own:
 # - sched-trace with examples/sched-trace-demo: the demo's own spans (OTLP/gRPC, its default)
 #   and the kernel's sched_switch/sched_wakeup spans under its `traced sleep` span (the
 #   exporter's OTLP/HTTP), checked in the OTLP receiver of suite_tracing.sh;

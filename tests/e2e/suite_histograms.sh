@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# Histograms (SPEC §4.5, §0): the histograms program's maps, filled through the trigger with
+# Histograms: the histograms program's maps, filled through the trigger with
 # known buckets (out-of-range indexes and sum keys included), must give exactly the expected
 # _bucket, _sum and _count lines for every bucket type, per-CPU maps with and without a `cpu`
 # label and label sets merged after decoding. Invalid histogram configs stop the exporter
@@ -108,8 +108,8 @@ hist_expect()
 {
 	local p=ebpf_exporter_
 
-	hist_header e2e_exp2_seconds 'exp2 histogram 0..3 x1e-6 (the SPEC worked example)'
-	# SPEC §4.5: {0:2, 2:3, 4(sum):1000, 9:7}; 2^63+4 and 2^64-1 are outside too.
+	hist_header e2e_exp2_seconds 'exp2 histogram 0..3 x1e-6 (the worked example)'
+	# {0:2, 2:3, 4(sum):1000, 9:7}; 2^63+4 and 2^64-1 are outside too.
 	cat <<'EOF'
 ebpf_exporter_e2e_exp2_seconds_bucket{op="read",le="1e-06"} 2
 ebpf_exporter_e2e_exp2_seconds_bucket{op="read",le="2e-06"} 2
@@ -224,7 +224,7 @@ EOF
 }
 
 # ---------------------------------------------------------------------------------------
-# Start-up validation (SPEC §0)
+# Start-up validation
 
 # hist_invalid NAME LINE RULE: writes $CFG/hist_NAME.yaml from stdin (the histogram `h_NAME`
 # starts at line 3), runs the exporter on it and checks it exits 1 with an error naming the

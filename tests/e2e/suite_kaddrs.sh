@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# kaddrs (SPEC §3.3 with §0's module-symbol fix): each listed symbol's address from
+# kaddrs (module symbols included): each listed symbol's address from
 # /proc/kallsyms reaches the program's `const volatile u64 kaddr_<symbol>` before load. The
 # kaddrs program copies the addresses into map keys on a trigger call, so they are read back
 # as labels and compared with /proc/kallsyms; a missing symbol or variable stops the
@@ -76,7 +76,7 @@ suite_kaddrs()
 		return
 	fi
 	# The ksym label resolves the address back to a name: with aliases at that address, any
-	# of them may come back (SPEC §0), so expect vfs_read only when it is alone there.
+	# of them may come back, so expect vfs_read only when it is alone there.
 	n=$(awk -v a="$vfs_read" '$1 == a' /proc/kallsyms | wc -l)
 	if [ "$n" -ne 1 ]; then
 		fail "kaddrs: vfs_read has an address of its own in /proc/kallsyms" \

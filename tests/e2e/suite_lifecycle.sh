@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# The exporter's own start-up and shutdown trace (SPEC §7.8), through the console exporter:
+# The exporter's own start-up and shutdown trace, through the console exporter:
 # attach ⟶ register_handlers, attach_configs ⟶ attach_config ⟶ new_module,
 # bpf_load_object, attach_module (prog_attach events); detach ⟶ close_module (prog_detach,
 # close events). A program that fails to attach is recorded as an error.

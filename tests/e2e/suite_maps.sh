@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# --debug (SPEC §1.1, §6.2): libbpf's debug messages in the log and the raw maps on /maps,
+# --debug: libbpf's debug messages in the log and the raw maps on /maps,
 # row by row in the exact format upstream prints (Go %#v key bytes, decoded labels, value),
 # for arrays, hashes, per-CPU maps with and without a `cpu` label and histogram maps.
 # Without --debug there are neither debug lines nor /maps.

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# systemd integration (SPEC §1.1 fd://N, sd_notify): a socket passed by socket activation is
+# systemd integration (fd://N, sd_notify): a socket passed by socket activation is
 # served, READY=1 / STATUS= / STOPPING=1 reach $NOTIFY_SOCKET, and libsystemd and libcurl are
 # loaded only when systemd or tracing asks for them (an exporter started any other way with
 # tracing off maps neither).

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# End-to-end tests of tracing (SPEC §7): spans from real ring buffers (a uprobe on the trigger,
+# End-to-end tests of tracing: spans from real ring buffers (a uprobe on the trigger,
 # spans.bpf.c, with ids chosen by the test) exported to a local OTLP receiver
 # (otlp_receiver.py: Python's protobuf and grpcio, the OTLP .proto compiled by protoc here) over
 # http/protobuf, http/json and grpc, with and without gzip, over TLS; a receiver that answers

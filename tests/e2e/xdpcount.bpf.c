@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * End-to-end test program for xdp/ sections (SPEC §3.4): counts the UDP/IPv4 packets arriving
+ * End-to-end test program for xdp/ sections: counts the UDP/IPv4 packets arriving
  * on the test's veth interface `eexdp0`, by destination port. Two more programs: one for an
  * interface that does not exist (attach fails, logged) and libbpf's own `xdp/devmap`, which
- * must stay a devmap program rather than be read as an interface name (SPEC §0).
+ * must stay a devmap program rather than be read as an interface name.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>

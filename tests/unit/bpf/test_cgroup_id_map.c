@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * cgroup_id_map.c (SPEC §3.7): validation messages in upstream's words, and monitor events
+ * cgroup_id_map.c: validation messages in upstream's words, and monitor events
  * applied to a real BPF hash map (created when the test may; skipped otherwise).
  */
 #include <errno.h>
@@ -120,7 +120,7 @@ static void test_validation(void **state)
 	}
 }
 
-/* This kernel has cgroup local storage (KERNEL.md), so the check passes here. */
+/* This kernel has cgroup local storage, so the check passes here. */
 static void test_check_kernel(void **state)
 {
 	struct config *cfg = parse(CONFIG("  name: ids\n  type: cgrp_storage\n"));

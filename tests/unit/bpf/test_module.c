@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The loader's pure parsers: `perf_event/` section items (SPEC §3.4, upstream's messages) and
+ * The loader's pure parsers: `perf_event/` section items (upstream's messages) and
  * CPU lists as in /sys/devices/system/cpu/online.
  */
 #include <errno.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * cli: kingpin-compatible flag parsing (SPEC §1.1). Expected texts were taken from a kingpin
+ * cli: kingpin-compatible flag parsing. Expected texts were taken from a kingpin
  * v2 build with upstream's flag definitions.
  */
 #include <errno.h>

@@ -242,7 +242,7 @@ static void test_parse_full(void **state)
 	config_free(cfg);
 }
 
-/* SPEC §2.4, verbatim. */
+/* The README's example config, verbatim. */
 static const char spec_example[] =
 	"metrics:\n"
 	"  counters:\n"

@@ -56,7 +56,7 @@ static void test_registry(void **state)
 	}
 }
 
-/* --- uint (SPEC §5.18) --- */
+/* --- uint --- */
 
 static void test_uint(void **state)
 {
@@ -95,7 +95,7 @@ static void test_uint_errors(void **state)
 		   "0x37, 0x38, 0x39, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66}");
 }
 
-/* --- string (SPEC §5.16) --- */
+/* --- string --- */
 
 static void test_string(void **state)
 {
@@ -115,7 +115,7 @@ static void test_string(void **state)
 		expect_out(*state, "string", NULL, cases[i].in, cases[i].out);
 }
 
-/* --- hex (SPEC §5.4) --- */
+/* --- hex --- */
 
 static void test_hex(void **state)
 {
@@ -149,7 +149,7 @@ static void test_hex(void **state)
 	buf_free(&out);
 }
 
-/* --- static_map (SPEC §5.15) --- */
+/* --- static_map --- */
 
 static void test_static_map(void **state)
 {
@@ -235,7 +235,7 @@ static void test_static_map_many(void **state)
 	free(vals);
 }
 
-/* --- regexp (SPEC §5.14) --- */
+/* --- regexp --- */
 
 #define REGEXPS(...)                                                                             \
 	((struct decoder_conf){ .name = "regexp",                                                \
@@ -352,7 +352,7 @@ static void test_regexp_init_errors(void **state)
 	}
 }
 
-/* --- ksym (SPEC §5.8) --- */
+/* --- ksym --- */
 
 static void test_ksym(void **state)
 {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* dname decoder (SPEC §5.2). */
+/* dname decoder. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -28,7 +28,7 @@ static void test_vectors(void **state)
 	static const struct {
 		struct bytes in, out;
 	} cases[] = {
-		/* SPEC §5.2 */
+		/* the documented examples */
 		{ B(""), B(".") },
 		{ B("\x03"
 		    "com"),

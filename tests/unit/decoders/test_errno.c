@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* errno decoder (SPEC §5.3). */
+/* errno decoder. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -28,7 +28,7 @@ static void test_vectors(void **state)
 	static const struct {
 		const char *in, *out;
 	} cases[] = {
-		/* SPEC §5.3 */
+		/* the documented examples */
 		{ "0", "unknown:0" },
 		{ "1", "EPERM" },
 		{ "32", "EPIPE" },

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* ifname decoder (SPEC §5.5) and the interface name memo behind it. */
+/* ifname decoder and the interface name memo behind it. */
 #include <errno.h>
 #include <sched.h>
 #include <net/if.h>
@@ -35,7 +35,7 @@ static void test_spec_vectors(void **state)
 {
 	struct decoder_env *env = *state;
 
-	/* SPEC §5.5: the memo pre-seeded with {1: lo, 2734686214: eth42}. */
+	/* the memo pre-seeded with {1: lo, 2734686214: eth42}. */
 	assert_int_equal(ifaces__remember(env->ifaces, 1, "lo"), 0);
 	assert_int_equal(ifaces__remember(env->ifaces, 2734686214u, "eth42"), 0);
 	expect_out(env, "ifname", NULL, B("\x01\x00\x00\x00"), B("lo"));

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* inet_ip decoder (SPEC §5.6). */
+/* inet_ip decoder. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <setjmp.h>
@@ -30,7 +30,7 @@ static void test_vectors(void **state)
 		struct bytes in;
 		const char *out;
 	} cases[] = {
-		/* SPEC §5.6 */
+		/* the documented examples */
 		{ B("\x01\x02\x03\x04"), "1.2.3.4" },
 		{ B("\x24\x00\xcb\x00\x00\x04\x10\x24\x00\x00\x00\x00\xa2\x9e\xfd\x8f"),
 		  "2400:cb00:4:1024::a29e:fd8f" },

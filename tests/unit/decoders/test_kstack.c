@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* kstack decoder (SPEC §5.7): nearest-symbol stacks from the shared kallsyms index. */
+/* kstack decoder: nearest-symbol stacks from the shared kallsyms index. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,7 +26,7 @@ static struct bytes frames(struct stack *s, size_t n_bytes, const uint64_t *f, s
 	return (struct bytes){ (const char *)s->f, n_bytes };
 }
 
-/* SPEC §5.7's vectors: kallsyms `4 one`, `6 two`, `aa three`, then `2 zero` added. */
+/* Vectors: kallsyms `4 one`, `6 two`, `aa three`, then `2 zero` added. */
 static void test_spec_vectors(void **state)
 {
 	char path[] = "/tmp/test_kstack_XXXXXX";

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* majorminor decoder (SPEC §5.9) and the partitions index behind it. */
+/* majorminor decoder and the partitions index behind it. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* pci_vendor, pci_device, pci_class, pci_subclass decoders (SPEC §5.10-5.13, §0). */
+/* pci_vendor, pci_device, pci_class, pci_subclass decoders. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -31,7 +31,7 @@ static void run_vecs(struct decoder_env *env, const struct vec *v, size_t n)
 		expect_out(env, v[i].dec, NULL, S(v[i].in), S(v[i].out));
 }
 
-/* SPEC's vectors, against the system's pci.ids (libpci's default path). */
+/* Vectors, against the system's pci.ids (libpci's default path). */
 static void test_system_db(void **state)
 {
 	static const struct vec v[] = {
@@ -67,7 +67,7 @@ static void test_system_db(void **state)
 		{ "pci_vendor", "5197", "Samsung Electronics Co Ltd" },
 		{ "pci_vendor", "5348", "Broadcom Inc. and subsidiaries" },
 		{ "pci_vendor", "48879", "unknown pci vendor: 0xbeef" },
-		/* SPEC §0: vendor ids below 0x1000 resolve (upstream's keys were too narrow) */
+		/* vendor ids below 0x1000 resolve (upstream's keys were too narrow) */
 		{ "pci_vendor", "3601", "Compaq Computer Corporation" },
 	};
 	struct decoder_env *env;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* syscall decoder (SPEC §5.17, §0: the kernel's names, from libseccomp). */
+/* syscall decoder (the kernel's names, from libseccomp). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -31,12 +31,12 @@ static void test_vectors(void **state)
 		const char *in, *out;
 	} cases[] = {
 #if defined(__x86_64__)
-		/* SPEC §5.17, amd64 */
+		/* amd64 */
 		{ "0", "read" },
 		{ "1", "write" },
 		{ "293", "pipe2" },
 		{ "447", "memfd_secret" },
-		/* SPEC §0: the kernel's names where strace's differ */
+		/* the kernel's names where strace's differ */
 		{ "231", "exit_group" },
 		{ "17", "pread64" },
 		{ "18", "pwrite64" },
@@ -51,7 +51,7 @@ static void test_vectors(void **state)
 		{ "335", "unknown_syscall:335" }, /* the gap before the common range */
 		{ "424", "pidfd_send_signal" },
 #elif defined(__aarch64__)
-		/* SPEC §5.17, arm64 */
+		/* arm64 */
 		{ "0", "io_setup" },
 		{ "1", "io_destroy" },
 		{ "293", "rseq" },

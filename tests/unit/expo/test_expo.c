@@ -282,7 +282,7 @@ static void test_label_escaping_in_line(void **state)
 
 static void test_histogram(void **state)
 {
-	/* exp2 0..3, multiplier 1e-6; map {0:2, 2:3, 4:1000} (SPEC 4.5 worked example). */
+	/* exp2 0..3, multiplier 1e-6; map {0:2, 2:3, 4:1000} (the worked example). */
 	const double le[] = { 1e-6, 2e-6, 4e-6, 8e-6 };
 	const uint64_t cum1[] = { 2, 2, 5, 5 };
 	const uint64_t cum2[] = { 0, 1234567, 1234567, 1234567 };

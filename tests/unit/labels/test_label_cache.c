@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The decoded-label cache of labels.c (SPEC §0): hits without decoding or allocating, the LRU
+ * The decoded-label cache of labels.c: hits without decoding or allocating, the LRU
  * byte budget, the skip cache, refresh when a source changes, misses and errors never cached,
  * decoder chains through label sets, the error log rate limit, and concurrent use.
  */
@@ -201,7 +201,7 @@ static void test_hits(void **state)
 	decoder_env__free(env);
 }
 
-/* SPEC §5.0's vector: the same raw key under two metrics must not collide. */
+/* A vector: the same raw key under two metrics must not collide. */
 static void test_sets_do_not_collide(void **state)
 {
 	struct decoder_env *env = env_with(0, 0, NULL);
@@ -370,7 +370,7 @@ static void test_shared_budget(void **state)
 	decoder_env__free(env);
 }
 
-/* SPEC §5.0: skips are cached with --config.skip-cache-size, keyed by the whole key. */
+/* skips are cached with --config.skip-cache-size, keyed by the whole key. */
 static void test_skip_cache(void **state)
 {
 	struct label_conf labels[] = {
@@ -539,7 +539,7 @@ static void test_generation(void **state)
 	unlink(path);
 }
 
-/* Decoder chains as SPEC §5.0 describes them, through label sets. */
+/* Decoder chains as the README describes them, through label sets. */
 static void test_chains(void **state)
 {
 	struct decoder_env *env = env_with(0, 0, NULL);

@@ -128,7 +128,7 @@ static void expect_error(struct label_set *ls, const uint8_t *key, size_t len, i
 	buf_free(&out);
 }
 
-/* SPEC §5.0 pipeline vectors. */
+/* Pipeline vectors. */
 static void test_pipeline_vectors(void **state)
 {
 	static const uint8_t eight[4] = { 8, 0, 0, 0 }, eight_pad[4] = { 8, 1, 1, 1 };
@@ -196,7 +196,7 @@ static void test_pipeline_vectors(void **state)
 	label_set__free(b);
 }
 
-/* The checks run in SPEC §5.0's order. */
+/* The checks run in order: size, then each decoder. */
 static void test_check_order(void **state)
 {
 	static const uint8_t key[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
@@ -264,7 +264,7 @@ static void test_decoder_errors(void **state)
 		     "[]byte{0x61, 0x62, 0x63}");
 	label_set__free(ls);
 
-	/* ksym short input: an error, not a crash (SPEC §0). */
+	/* ksym short input: an error, not a crash. */
 	struct label_conf k[] = { LABEL("fn", 4, 0, DEC("ksym")) };
 	ls = new_set(*state, k, 1);
 	expect_error(ls, (const uint8_t *)"\x30\x08\xd9\x19", 4, -EINVAL,

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* series.c: counts per label-value tuple (perf_event_array counters, SPEC §4.7). */
+/* series.c: counts per label-value tuple (perf_event_array counters). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -81,7 +81,7 @@ static void test_table(void **state)
 		size_t len;
 	} cases[] = {
 		{ 1, 3, { { "a" }, { "b" }, { "a" } }, { 1, 1, 1 }, "a = 2\nb = 1\n", 2 },
-		/* compared value by value, not joined with '|' (SPEC §0) */
+		/* compared value by value, not joined with '|' */
 		{ 2,
 		  3,
 		  { { "a", "b|c" }, { "a|b", "c" }, { "a", "b|c" } },

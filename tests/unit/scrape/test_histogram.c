@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * Bucket math of histogram maps (SPEC §4.5) through src/histogram.h: upper bounds and their
+ * Bucket math of histogram maps through src/histogram.h: upper bounds and their
  * text (Go formatting), which slot a bucket index lands in, cumulative counts, the count and
- * the sum, for every bucket type, with SPEC's worked examples and the edge cases around them.
+ * the sum, for every bucket type, with worked examples and the edge cases around them.
  * Each case runs the pipeline the collector runs on one series' rows: histogram_slot() per
  * row, values added per slot, then histogram_finish().
  */
@@ -71,7 +71,7 @@ struct hist_case {
 
 static const struct hist_case cases[] = {
 	{
-		/* SPEC §4.5 worked example: index 4 is the sum, 9 is outside and ignored. */
+		/* The worked example: index 4 is the sum, 9 is outside and ignored. */
 		.name = "exp2 0..3 x1e-6 worked example",
 		.conf = EXP2(0, 3, 1e-6),
 		ROWS({ 0, 2 }, { 2, 3 }, { 4, 1000 }, { 9, 7 }),
@@ -244,7 +244,7 @@ static const struct hist_case cases[] = {
 		.sum = "2.1e-05",
 	},
 	{
-		/* SPEC §4.5: sum index 251; 3 is no key; 252 is beyond the sum. */
+		/* sum index 251; 3 is no key; 252 is beyond the sum. */
 		.name = "fixed [1,5,10,250] x0.001",
 		.conf = FIXED(0.001, 1, 5, 10, 250),
 		ROWS({ 1, 1 }, { 3, 50 }, { 5, 2 }, { 10, 3 }, { 250, 4 }, { 251, 1000 },
@@ -390,7 +390,7 @@ static void test_multiplier_and_count(void **state)
 	assert_int_equal(histogram_bucket_count(&micro), 28);
 	assert_int_equal(histogram_bucket_count(&nano), 32);
 	assert_int_equal(histogram_bucket_count(&fixed), 3);
-	/* Rejected at startup (SPEC §0); the math itself gives no buckets. */
+	/* Rejected at startup; the math itself gives no buckets. */
 	assert_int_equal(histogram_bucket_count(&inverted), 0);
 }
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The cgroup monitor (SPEC §5.1, §3.7) and the cgroup decoder: mountinfo parsing, the walker on
+ * The cgroup monitor and the cgroup decoder: mountinfo parsing, the walker on
  * a plain directory tree, and fanotify on this machine's real cgroup v2 hierarchy (as root).
  */
 #include <errno.h>

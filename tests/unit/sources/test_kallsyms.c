@@ -64,7 +64,7 @@ static void test_exact(void **state)
 		{ 0xffffffeb19d90800, "dup_sym" },
 		{ 0xffffffeb19d90a00, "dup_sym" },
 		{ 0xffffffeb19d90b00, NULL }, /* two-field line skipped */
-		/* module suffixes stripped (SPEC §0) */
+		/* module suffixes stripped */
 		{ 0xffffffffc0a01000, "bpf_prog_0123456789abcdef_probe" },
 		{ 0xffffffffc0a02000, "nft_do_chain" },
 		{ 0xffffffffc0a03000, "pipe_lock" },
@@ -140,7 +140,7 @@ static void test_addr_by_name(void **state)
 		{ "dup_sym", 0, 0xffffffeb19d90a00 }, /* last in the file, not highest-sorted */
 		{ "alias_a", 0, 0xffffffeb19d90900 },
 		{ "alias_b", 0, 0xffffffeb19d90900 },
-		{ "nft_do_chain", 0, 0xffffffffc0a02000 }, /* module symbols match (SPEC §0) */
+		{ "nft_do_chain", 0, 0xffffffffc0a02000 }, /* module symbols match */
 		{ "bpf_prog_0123456789abcdef_probe", 0, 0xffffffffc0a01000 },
 		{ "nft_do_chain\t[nf_tables]", -ENOENT, 0 },
 		{ "pipe", -ENOENT, 0 },
@@ -267,7 +267,7 @@ static void test_odd_lines(void **state)
 	kallsyms__free(NULL);
 }
 
-/* SPEC §5.7's kstack vectors exercise nearest lookups on a tiny table. */
+/* The kstack decoder's vectors exercise nearest lookups on a tiny table. */
 static void test_kstack_vectors(void **state)
 {
 	static const char text[] = "4 t one\n6 t two\naa t three\n";

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Ring-buffer records to spans (SPEC §7.4, §7.6, §7.9), through the real label decoders. */
+/* Ring-buffer records to spans, through the real label decoders. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -41,7 +41,7 @@ static uint64_t absdiff(uint64_t a, uint64_t b)
 	return a > b ? a - b : b - a;
 }
 
-/* SPEC §7.9: no labels at all. */
+/* no labels at all. */
 static void test_empty_labels(void **state)
 {
 	struct idgen g;
@@ -69,7 +69,7 @@ static void test_empty_labels(void **state)
 	span_free(sp);
 }
 
-/* SPEC §7.9: the 68-byte record, decoded by the label decoders first. */
+/* the 68-byte record, decoded by the label decoders first. */
 static void test_filled_record(void **state)
 {
 	struct decoder_env *env = *state;
@@ -208,7 +208,7 @@ static void test_field_errors(void **state)
 	}
 }
 
-/* Ids (SPEC §7.4): a trace id joins that trace; span_id is used unless zero; no trace id
+/* Ids: a trace id joins that trace; span_id is used unless zero; no trace id
  * means a new random trace whatever span_id says. */
 static void test_ids(void **state)
 {
@@ -290,7 +290,7 @@ static void test_limits(void **state)
 	span_free(sp);
 }
 
-/* SPEC §7.6: converting the current monotonic time lands between two wall readings. */
+/* converting the current monotonic time lands between two wall readings. */
 static void test_ktime(void **state)
 {
 	uint64_t before, after, got;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The lifecycle trace (SPEC §7.8) through a whole tracing without ring buffers, exported by
+ * The lifecycle trace through a whole tracing without ring buffers, exported by
  * the console exporter into a temporary file; and the tracing's built-in metric families.
  */
 #include <errno.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* OTEL_* environment (SPEC §7.7, §0) and the samplers. */
+/* OTEL_* environment and the samplers. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
