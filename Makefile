@@ -6,15 +6,23 @@
 .SUFFIXES:
 
 BUILD ?= build
+# Shell-derived values are computed once (:=), whatever the number of objects; each may still
+# be set on the command line.
 ARCH ?= $(shell uname -m | sed 's/x86_64/x86/; s/aarch64/arm64/')
+ARCH := $(ARCH)
 CC ?= gcc
 CLANG ?= clang
 BPFTOOL ?= bpftool
 VERSION ?= $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+VERSION := $(VERSION)
 REVISION ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+REVISION := $(REVISION)
 BRANCH ?= $(shell git rev-parse --abbrev-ref HEAD 2>/dev/null || echo unknown)
+BRANCH := $(BRANCH)
 BUILD_USER ?= $(shell id -un 2>/dev/null)@$(shell hostname 2>/dev/null)
+BUILD_USER := $(BUILD_USER)
 BUILD_DATE ?= $(shell date -u +%Y%m%d-%H:%M:%S)
+BUILD_DATE := $(BUILD_DATE)
 
 ifeq ($(V),1)
 Q =
@@ -29,15 +37,25 @@ endif
 PKGS := libbpf yaml-0.1 libmicrohttpd libpcre2-8 libpsx libcap zlib libprotobuf-c libpci libseccomp
 # Loaded with dlopen() only when needed (src/tracing/curl_api.c, src/util/systemd.c).
 DLOPEN_PKGS := libcurl libsystemd
-PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) $(DLOPEN_PKGS) 2>/dev/null)
-PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# Goals that compile nothing themselves: they may run before the packages are installed.
+NO_PKG_GOALS := deps test run clean format format-check bench
+ifneq ($(filter-out $(NO_PKG_GOALS),$(or $(MAKECMDGOALS),all)),)
+PKG_MISSING := $(strip $(foreach p,$(PKGS) $(DLOPEN_PKGS),$(if $(shell pkg-config --exists $(p) && echo y),,$(p))))
+ifneq ($(PKG_MISSING),)
+$(error pkg-config cannot find $(PKG_MISSING): run `make deps` (scripts/deps.sh) to install the Debian packages)
+endif
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(DLOPEN_PKGS))
+PKG_LIBS := $(shell pkg-config --libs $(PKGS))
+endif
 
 CFLAGS ?= -O2 -g
 WARNINGS := -Wall -Wextra -Werror -Wformat=2 -Wmissing-prototypes -Wno-unused-parameter
 ALL_CFLAGS = -std=gnu11 $(WARNINGS) $(CFLAGS) $(PKG_CFLAGS) -D_GNU_SOURCE -Isrc -I$(BUILD)/proto \
-	-DEE_VERSION='"$(VERSION)"' -DEE_REVISION='"$(REVISION)"' -DEE_BRANCH='"$(BRANCH)"' \
-	-DEE_BUILD_USER='"$(BUILD_USER)"' -DEE_BUILD_DATE='"$(BUILD_DATE)"' \
 	-MMD -MP $(EXTRA_CFLAGS)
+# Only the build information sees these; it is rebuilt when the stamp's content changes.
+BUILD_INFO_DEFS := -DEE_VERSION='"$(VERSION)"' -DEE_REVISION='"$(REVISION)"' \
+	-DEE_BRANCH='"$(BRANCH)"' -DEE_BUILD_USER='"$(BUILD_USER)"'
+BUILD_INFO_STAMP := $(BUILD)/build_info.stamp
 ALL_LDFLAGS = $(LDFLAGS) -rdynamic $(EXTRA_LDFLAGS)
 LIBS = $(PKG_LIBS) -lpthread -lm
 
@@ -58,6 +76,9 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
 VMLINUX_H := $(BUILD)/bpf/vmlinux.h
 CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 \
 	| sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
+ifneq ($(filter-out $(NO_PKG_GOALS),$(or $(MAKECMDGOALS),all)),)
+CLANG_BPF_SYS_INCLUDES := $(CLANG_BPF_SYS_INCLUDES)
+endif
 BPF_CFLAGS := -g -O2 -Wall -Werror -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) \
 	-I$(BUILD)/bpf -Iinclude $(CLANG_BPF_SYS_INCLUDES)
 EXAMPLE_BPF := $(patsubst %.bpf.c,%.bpf.o,$(sort $(wildcard examples/*.bpf.c)))
@@ -72,7 +93,7 @@ RUN_CONFIGS ?= timers,percpu-softirq
 RUN_ARGS ?=
 
 .PHONY: all deps bpf run test unit e2e san format format-check bench bench-spans clean
-all: deps ebpf_exporter bpf
+all: ebpf_exporter bpf
 
 deps:
 	$(Q)bash scripts/deps.sh
@@ -96,6 +117,19 @@ $(BUILD)/proto/%.pb-c.o: $(BUILD)/proto/%.pb-c.c
 # Sources may include generated protobuf headers, and generated code includes the headers of
 # the .proto files it imports: every object waits for all of them (safe under make -j).
 $(SRCS:%.c=$(BUILD)/%.o) $(PROTO_OBJS): | $(PROTO_SRCS:.c=.h)
+
+# Rewritten only when the version, revision, branch or builder changed.
+$(BUILD_INFO_STAMP): FORCE
+	$(Q)mkdir -p $(@D)
+	$(Q)echo '$(BUILD_INFO_DEFS)' | cmp -s - $@ || echo '$(BUILD_INFO_DEFS)' > $@
+
+$(BUILD)/src/util/build_info.o: src/util/build_info.c $(BUILD_INFO_STAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) $(BUILD_INFO_DEFS) -DEE_BUILD_DATE='"$(BUILD_DATE)"' -c $< -o $@
+
+.PHONY: FORCE
+FORCE:
 
 $(BUILD)/src/%.o: src/%.c
 	$(call msg,CC,$@)
@@ -138,7 +172,8 @@ $(TRACING_DEMOS): examples/%: examples/%.c examples/tracing-demo.h $(LIB_OBJS)
 	$(Q)$(CC) -std=gnu11 $(WARNINGS) $(CFLAGS) $(PKG_CFLAGS) -D_GNU_SOURCE -Isrc -I$(BUILD)/proto \
 		$(EXTRA_CFLAGS) -o $@ $< $(LIB_OBJS) $(ALL_LDFLAGS) $(LIBS)
 
-run: all
+run: deps
+	$(Q)$(MAKE) --no-print-directory all
 	./ebpf_exporter --config.dir=examples --config.names=$(RUN_CONFIGS) $(RUN_ARGS)
 
 unit: $(UNIT_BINS)
