@@ -295,6 +295,15 @@ sample_value()
 	grep -F -- "$prefix " "$file" | grep -m1 -E '^[^#]' | awk '{ print $NF }'
 }
 
+# The same, or 0 when there is no such sample.
+sample_value_or0()
+{
+	local v
+
+	v=$(sample_value "$1" "$2")
+	echo "${v:-0}"
+}
+
 # prog_id FILE CONFIG PROGRAM: the program's id from ebpf_exporter_ebpf_program_info.
 prog_id()
 {
@@ -369,4 +378,66 @@ check_sanitizer_logs()
 	else
 		fail "no sanitizer reports in any exporter log" "$found"
 	fi
+}
+
+# ---------------------------------------------------------------------------------------
+# A real Prometheus server
+
+PROM_PID=
+PROM_DIR=
+PROM_PORT=
+
+# prom_start NAME PORT_BASE [FLAGS...]: starts Debian's Prometheus scraping the running
+# exporter every second, on the first free port from PORT_BASE (in PROM_PORT), storing in
+# $WORK/NAME and logging to $WORK/NAME.log, ended after 180 s at the latest. Returns non-zero
+# (after a FAIL line) when prometheus is not installed.
+prom_start()
+{
+	local name=$1 base=$2
+
+	shift 2
+	if ! command -v prometheus >/dev/null; then
+		fail "$name: the prometheus binary is installed (Debian package prometheus)"
+		return 1
+	fi
+	for ((PROM_PORT = base; PROM_PORT < base + 100; PROM_PORT++)); do
+		port_in_use "$PROM_PORT" || break
+	done
+	PROM_DIR=$WORK/$name
+	mkdir -p "$PROM_DIR/data"
+	printf '%s\n' 'global:' '  scrape_interval: 1s' '  evaluation_interval: 1s' \
+		'scrape_configs:' '  - job_name: ebpf_exporter' '    static_configs:' \
+		"      - targets: ['127.0.0.1:$EXP_PORT']" >"$PROM_DIR/prometheus.yml"
+	# Stopped by the caller; the trap covers an interrupted run, the timeout a lost one.
+	trap 'prom_stop; cleanup' EXIT
+	timeout -s KILL 180 prometheus --config.file="$PROM_DIR/prometheus.yml" \
+		--storage.tsdb.path="$PROM_DIR/data" --web.listen-address="127.0.0.1:$PROM_PORT" \
+		--log.level=warn "$@" >"$WORK/$name.log" 2>&1 &
+	PROM_PID=$!
+}
+
+# shellcheck disable=SC2317 # also called from the EXIT trap
+prom_stop()
+{
+	local i
+
+	if [ -n "$PROM_PID" ]; then
+		kill "$PROM_PID" 2>/dev/null
+		for ((i = 0; i < 100; i++)); do
+			kill -0 "$PROM_PID" 2>/dev/null || break
+			sleep 0.05
+		done
+		kill -s KILL "$PROM_PID" 2>/dev/null
+		wait "$PROM_PID" 2>/dev/null
+		PROM_PID=
+	fi
+	[ -n "$PROM_DIR" ] && rm -rf "$PROM_DIR"
+	PROM_DIR=
+}
+
+# prom_query PORT QUERY: the value of the first sample of an instant query, or empty.
+prom_query()
+{
+	curl -sS --max-time 5 --data-urlencode "query=$2" "http://127.0.0.1:$1/api/v1/query" 2>/dev/null |
+		sed -n 's/.*"result":\[{"metric":{[^}]*},"value":\[[0-9.]*,"\([^"]*\)"\]}.*/\1/p'
 }

@@ -67,12 +67,6 @@ att_wait_line()
 	return 1
 }
 
-# att_value FILE SERIES: the value of the sample line SERIES (name and labels), or empty.
-att_value()
-{
-	grep -F -- "$2 " "$1" | grep -v '^#' | awk '{ print $NF }' | head -n 1
-}
-
 # att_startup_error NAME TEXT ARGS...: the exporter exits 1 and its output contains TEXT.
 att_startup_error()
 {
@@ -135,8 +129,8 @@ att_perf_events()
 	t1=$(date +%s%N)
 	scrape "$s1" >/dev/null
 	for cpu in $(att_online_cpus); do
-		v0=$(att_value "$s0" "ebpf_exporter_e2e_cpu_clock_samples_total{cpu=\"$cpu\"}")
-		v1=$(att_value "$s1" "ebpf_exporter_e2e_cpu_clock_samples_total{cpu=\"$cpu\"}")
+		v0=$(sample_value "$s0" "ebpf_exporter_e2e_cpu_clock_samples_total{cpu=\"$cpu\"}")
+		v1=$(sample_value "$s1" "ebpf_exporter_e2e_cpu_clock_samples_total{cpu=\"$cpu\"}")
 		rate=$(((${v1:-0} - ${v0:-0}) * 1000000000 / (t1 - t0)))
 		check "perf events: CPU $cpu samples at about 99 Hz under a busy loop ($rate/s)" \
 			test "$rate" -ge 50 -a "$rate" -le 130
@@ -297,7 +291,7 @@ att_wait_stable()
 
 	for ((i = 0; i < 30; i++)); do
 		scrape "$file" >/dev/null
-		cur=$(att_value "$file" "$series")
+		cur=$(sample_value "$file" "$series")
 		[ -n "$cur" ] && [ "$cur" = "$prev" ] && return 0
 		prev=$cur
 		sleep 0.3
@@ -403,8 +397,8 @@ EOF
 	# The kernel reports losses before the next sample it manages to write.
 	trigger "$CPU_A" 103:1:1:0 || return
 	att_wait_line "$s" 'ebpf_exporter_e2e_perf_burst_total{a="1"} 1'
-	got=$(att_value "$s" 'ebpf_exporter_e2e_perf_burst_total{a="0"}')
-	lost=$(att_value "$s" "$lost_series")
+	got=$(sample_value "$s" 'ebpf_exporter_e2e_perf_burst_total{a="0"}')
+	lost=$(sample_value "$s" "$lost_series")
 	check "perf_event_array: the overflow loses samples ($lost lost)" [ "${lost:-0}" -gt 0 ]
 	check "perf_event_array: received + lost = the 1024 written ($got + $lost)" \
 		[ $((${got:-0} + ${lost:-0})) -eq 1024 ]

@@ -5,7 +5,7 @@
 # example's metric names, as upstream's do (one exporter cannot serve both):
 # cgroup_id_map (cgroup), softirq-latency-net-rx (softirq-latency) and
 # tcp-syn-backlog-exp2zero (tcp-syn-backlog). Each example's own series are checked by
-# suite_examples_a/b/c and the core examples checks.
+# suite_examples_tracepoints, _no_kprobes and _workloads and the core examples checks.
 # Sourced by run.sh, which calls suite_examples_all; uses its globals and lib.sh's helpers.
 # shellcheck shell=bash disable=SC2154
 

@@ -13,8 +13,6 @@
 HIST_EXP2_MICRO_LE="1e-06 2e-06 4e-06 8e-06 1.6e-05 3.2e-05 6.4e-05 0.000128 0.000256 0.000512
 0.001024 0.002048 0.004096 0.008192 0.016384 0.032768 0.065536 0.131072 0.262144 0.524288
 1.048576 2.097152 4.194304 8.388608 16.777216 33.554432 67.108864 134.217728"
-HIST_PROM_PID=
-HIST_PROM_DIR=
 
 # hist_b LABEL VALUE [JUNK]: the trigger's B argument for the raw kinds of histograms.bpf.c.
 hist_b()
@@ -339,39 +337,13 @@ EOF
 # ---------------------------------------------------------------------------------------
 # A real Prometheus server
 
-# shellcheck disable=SC2317 # also called from the EXIT trap
-hist_prom_stop()
-{
-	local i
-
-	if [ -n "$HIST_PROM_PID" ]; then
-		kill "$HIST_PROM_PID" 2>/dev/null
-		for ((i = 0; i < 100; i++)); do
-			kill -0 "$HIST_PROM_PID" 2>/dev/null || break
-			sleep 0.05
-		done
-		kill -s KILL "$HIST_PROM_PID" 2>/dev/null
-		wait "$HIST_PROM_PID" 2>/dev/null
-		HIST_PROM_PID=
-	fi
-	[ -n "$HIST_PROM_DIR" ] && rm -rf "$HIST_PROM_DIR"
-	HIST_PROM_DIR=
-}
-
-# hist_prom_query PORT QUERY: the value of the first sample of an instant query, or empty.
-hist_prom_query()
-{
-	curl -sS --max-time 5 --data-urlencode "query=$2" "http://127.0.0.1:$1/api/v1/query" 2>/dev/null |
-		sed -n 's/.*"result":\[{"metric":{[^}]*},"value":\[[0-9.]*,"\([^"]*\)"\]}.*/\1/p'
-}
-
 # hist_prom_wait PORT QUERY WANT: waits (30 s at most) until QUERY gives WANT; 0 if it did.
 hist_prom_wait()
 {
 	local i
 
 	for ((i = 0; i < 300; i++)); do
-		[ "$(hist_prom_query "$1" "$2")" = "$3" ] && return 0
+		[ "$(prom_query "$1" "$2")" = "$3" ] && return 0
 		sleep 0.1
 	done
 	return 1
@@ -394,60 +366,38 @@ hist_prometheus()
 	local port q v count='ebpf_exporter_e2e_exp2_seconds_count{op="read"}'
 
 	section "histograms: scraped by a real Prometheus server"
-	if ! command -v prometheus >/dev/null; then
-		fail "prometheus: the prometheus binary is installed (Debian package prometheus)"
-		return
-	fi
-	for ((port = 29090; port < 29190; port++)); do
-		port_in_use "$port" || break
-	done
-	HIST_PROM_DIR=$WORK/prometheus
-	mkdir -p "$HIST_PROM_DIR/data"
-	cat >"$HIST_PROM_DIR/prometheus.yml" <<EOF
-global:
-  scrape_interval: 1s
-  evaluation_interval: 1s
-scrape_configs:
-  - job_name: ebpf_exporter
-    static_configs:
-      - targets: ['127.0.0.1:$EXP_PORT']
-EOF
-	# Stopped below; the trap covers an interrupted run, the timeout a lost one.
-	trap 'hist_prom_stop; cleanup' EXIT
-	timeout -s KILL 180 prometheus --config.file="$HIST_PROM_DIR/prometheus.yml" \
-		--storage.tsdb.path="$HIST_PROM_DIR/data" --web.listen-address="127.0.0.1:$port" \
-		--log.level=warn >"$WORK/prometheus.log" 2>&1 &
-	HIST_PROM_PID=$!
+	prom_start prometheus 29090 || return
+	port=$PROM_PORT
 
 	# The first scrape comes a few seconds after start-up (target updates are batched).
 	if hist_prom_wait "$port" "$count" 5; then
 		pass "prometheus: scrapes the exporter's histograms"
 	else
 		fail "prometheus: scrapes the exporter's histograms" \
-			"query $count: '$(hist_prom_query "$port" "$count")'" \
+			"query $count: '$(prom_query "$port" "$count")'" \
 			"$(tail -n 5 "$WORK/prometheus.log")"
-		hist_prom_stop
+		prom_stop
 		trap cleanup EXIT
 		return
 	fi
 	# Buckets 2, 2, 5, 5: the median is in (2e-06, 4e-06], interpolated at 2.33e-06.
 	q='histogram_quantile(0.5, ebpf_exporter_e2e_exp2_seconds_bucket{op="read"})'
-	hist_in_range "prometheus: $q" "$(hist_prom_query "$port" "$q")" 2e-06 4e-06
+	hist_in_range "prometheus: $q" "$(prom_query "$port" "$q")" 2e-06 4e-06
 	q='histogram_quantile(0.9, sum by (le) (ebpf_exporter_e2e_fixed_seconds_bucket))'
-	hist_in_range "prometheus: $q" "$(hist_prom_query "$port" "$q")" 0.01 0.25
+	hist_in_range "prometheus: $q" "$(prom_query "$port" "$q")" 0.01 0.25
 
 	# Ten more observations, all in (4e-06, 8e-06]: over the last minute that bucket holds
 	# every new one, so the median of the rate is in it (interpolated at 6e-06).
 	trigger "$CPU_A" 20:10:3:"$(hist_b 0 1)"
 	if hist_prom_wait "$port" "$count" 15; then
 		q='histogram_quantile(0.5, rate(ebpf_exporter_e2e_exp2_seconds_bucket{op="read"}[1m]))'
-		v=$(hist_prom_query "$port" "$q")
+		v=$(prom_query "$port" "$q")
 		hist_in_range "prometheus: $q" "$v" 4e-06 8e-06
 	else
 		fail "prometheus: sees the new observations" \
-			"query $count: '$(hist_prom_query "$port" "$count")'"
+			"query $count: '$(prom_query "$port" "$count")'"
 	fi
-	hist_prom_stop
+	prom_stop
 	trap cleanup EXIT
 }
 

@@ -126,34 +126,6 @@ scale_family_block()
 	awk -v want="name: \"$2\"" 'BEGIN { RS = ""; ORS = "\n" } $0 ~ "^" want "\n" { print }' "$1"
 }
 
-SCALE_PROM_PID=
-SCALE_PROM_DIR=
-
-# shellcheck disable=SC2317 # also called from the EXIT trap
-scale_prom_stop()
-{
-	local i
-
-	if [ -n "$SCALE_PROM_PID" ]; then
-		kill "$SCALE_PROM_PID" 2>/dev/null
-		for ((i = 0; i < 100; i++)); do
-			kill -0 "$SCALE_PROM_PID" 2>/dev/null || break
-			sleep 0.05
-		done
-		kill -s KILL "$SCALE_PROM_PID" 2>/dev/null
-		wait "$SCALE_PROM_PID" 2>/dev/null
-		SCALE_PROM_PID=
-	fi
-	[ -n "$SCALE_PROM_DIR" ] && rm -rf "$SCALE_PROM_DIR"
-	SCALE_PROM_DIR=
-}
-
-# scale_prom_query PORT QUERY: the value of the first sample of an instant query, or empty.
-scale_prom_query()
-{
-	curl -sS --max-time 5 --data-urlencode "query=$2" "http://127.0.0.1:$1/api/v1/query" 2>/dev/null |
-		sed -n 's/.*"result":\[{"metric":{[^}]*},"value":\[[0-9.]*,"\([^"]*\)"\]}.*/\1/p'
-}
 
 # A real Prometheus ingests the scale families. With native histograms enabled it asks for
 # the delimited protobuf format first, so this is Prometheus' own protobuf parser reading
@@ -162,39 +134,24 @@ scale_prometheus()
 {
 	local port i v q ok=0 sum=$((SCALE_N * (SCALE_N - 1) * 7 / 2 + 3 * SCALE_N))
 
-	if ! command -v prometheus >/dev/null; then
-		fail "scale: prometheus is installed (Debian package prometheus)"
-		return
-	fi
-	for ((port = 29190; port < 29290; port++)); do
-		port_in_use "$port" || break
-	done
-	SCALE_PROM_DIR=$WORK/scale-prometheus
-	mkdir -p "$SCALE_PROM_DIR/data"
-	printf '%s\n' 'global:' '  scrape_interval: 1s' 'scrape_configs:' \
-		'  - job_name: ebpf_exporter' '    static_configs:' \
-		"      - targets: ['127.0.0.1:$EXP_PORT']" >"$SCALE_PROM_DIR/prometheus.yml"
-	trap 'scale_prom_stop; cleanup' EXIT
-	timeout -s KILL 120 prometheus --config.file="$SCALE_PROM_DIR/prometheus.yml" \
-		--storage.tsdb.path="$SCALE_PROM_DIR/data" --web.listen-address="127.0.0.1:$port" \
-		--enable-feature=native-histograms --log.level=warn >"$WORK/scale-prometheus.log" 2>&1 &
-	SCALE_PROM_PID=$!
+	prom_start scale-prometheus 29190 --enable-feature=native-histograms || return
+	port=$PROM_PORT
 	q='count(ebpf_exporter_e2e_scale_total)'
 	for ((i = 0; i < 300; i++)); do
-		v=$(scale_prom_query "$port" "$q")
+		v=$(prom_query "$port" "$q")
 		[ "$v" = "$SCALE_N" ] && ok=1 && break
 		sleep 0.1
 	done
 	check "scale: Prometheus (scraping protobuf) ingests all $SCALE_N series" [ $ok -eq 1 ]
-	v=$(scale_prom_query "$port" 'sum(ebpf_exporter_e2e_scale_total)')
+	v=$(prom_query "$port" 'sum(ebpf_exporter_e2e_scale_total)')
 	check "scale: Prometheus sums them to $sum ($v)" [ "$v" = "$sum" ]
 	# Prometheus' protobuf parser names bounds as OpenMetrics does (le="4.0"); its text parser
 	# keeps them as written (le="4"): this series exists only if the scrapes were protobuf.
 	q='ebpf_exporter_e2e_scale_seconds_bucket{id="1",le="4.0"}'
-	v=$(scale_prom_query "$port" "$q")
+	v=$(prom_query "$port" "$q")
 	check "scale: Prometheus scraped protobuf and reads the histogram buckets ($q = $v)" \
 		[ "$v" = 6 ]
-	scale_prom_stop
+	prom_stop
 	trap cleanup EXIT
 }
 

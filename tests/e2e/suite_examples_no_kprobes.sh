@@ -12,7 +12,7 @@
 #   and cpu.stat reads of a cgroup five levels deep (exact lock counts);
 # - the fentry/fexit examples stop the exporter at load, naming config, program and EPERM;
 #   bpf-jit stops it before loading, naming the missing kernel symbol.
-# Sourced by run.sh, which calls suite_examples_b; uses its globals and lib.sh's helpers.
+# Sourced by run.sh, which calls suite_examples_no_kprobes; uses its globals and lib.sh's helpers.
 # shellcheck shell=bash disable=SC2154
 
 EXB_CG=ee_e2e_b_rstat # top of the nested cgroups the suite creates under the v2 mount
@@ -91,19 +91,10 @@ exb_cleanup()
 	return 0
 }
 
-# exb_value FILE SERIES: the value of the sample line SERIES (name and labels), 0 if absent.
-exb_value()
-{
-	local v
-
-	v=$(grep -F -- "$2 " "$1" | grep -v '^#' | awk '{ print $NF }' | head -n 1)
-	echo "${v:-0}"
-}
-
 # exb_delta S0 S1 SERIES: the series' increase from scrape S0 to S1, as an integer.
 exb_delta()
 {
-	awk -v a="$(exb_value "$1" "$3")" -v b="$(exb_value "$2" "$3")" \
+	awk -v a="$(sample_value_or0 "$1" "$3")" -v b="$(sample_value_or0 "$2" "$3")" \
 		'BEGIN { printf "%d", b - a }'
 }
 
@@ -113,7 +104,7 @@ exb_locked_sum()
 {
 	local m=ebpf_exporter_cgroup_rstat_locked_total rest="level=\"$2\",yield=\"$3\"}"
 
-	echo $(($(exb_value "$1" "$m{contended=\"0\",$rest") + $(exb_value "$1" "$m{contended=\"1\",$rest")))
+	echo $(($(sample_value_or0 "$1" "$m{contended=\"0\",$rest") + $(sample_value_or0 "$1" "$m{contended=\"1\",$rest")))
 }
 
 # exb_check_programs NAME SCRAPE WANT PAIRS [REASON]: every config:program of PAIRS is
@@ -236,7 +227,7 @@ exb_loaded()
 		n=$(exb_delta "$s0" "$s1" 'ebpf_exporter_ext4_latency_seconds_count{operation="sync"}')
 		check "ext4dist: every fsync is timed (+$n, want >= $EXB_FILES)" [ "$n" -ge "$EXB_FILES" ]
 		check "ext4dist: the sync latencies add up to more than 0 s" \
-			awk -v v="$(exb_value "$s1" 'ebpf_exporter_ext4_latency_seconds_sum{operation="sync"}')" \
+			awk -v v="$(sample_value_or0 "$s1" 'ebpf_exporter_ext4_latency_seconds_sum{operation="sync"}')" \
 			'BEGIN { exit !(v > 0) }'
 	else
 		echo "SKIP: $WORK is not on ext4 (ext4dist's fsync timing)"
@@ -324,7 +315,7 @@ exb_refused()
 	fi
 }
 
-suite_examples_b()
+suite_examples_no_kprobes()
 {
 	# Lifecycle spans would be sent to the default OTLP endpoint at every exit, and retried;
 	# these runs are about the examples.

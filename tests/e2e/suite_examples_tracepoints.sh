@@ -8,7 +8,7 @@
 # exact where the workload fixes them (or match the kernel's own counters), otherwise the
 # series must exist and be non-zero. A second run checks tcp-syn-backlog-exp2zero next to the
 # kprobe examples, which load but cannot attach here.
-# Sourced by run.sh, which calls suite_examples_a; uses its globals and lib.sh's helpers.
+# Sourced by run.sh, which calls suite_examples_tracepoints; uses its globals and lib.sh's helpers.
 # shellcheck shell=bash disable=SC2154
 
 EXA_PY=/usr/bin/python3 # Debian's: python3 first on PATH may be a version-manager shim
@@ -58,19 +58,10 @@ exa_cleanup()
 	return 0
 }
 
-# exa_value FILE SERIES: the value of the sample line SERIES (name and labels), or 0.
-exa_value()
-{
-	local v
-
-	v=$(grep -F -- "$2 " "$1" | grep -v '^#' | awk '{ print $NF }' | head -n 1)
-	echo "${v:-0}"
-}
-
 # exa_delta BEFORE AFTER SERIES: how much SERIES grew between two scrapes (integer).
 exa_delta()
 {
-	awk -v a="$(exa_value "$1" "$3")" -v b="$(exa_value "$2" "$3")" \
+	awk -v a="$(sample_value_or0 "$1" "$3")" -v b="$(sample_value_or0 "$2" "$3")" \
 		'BEGIN { printf "%.0f\n", b - a }'
 }
 
@@ -325,8 +316,8 @@ exa_rtx_totals()
 	re="^(${m}4_packets_total\\{$(exa_rtx_labels 4)|${m}6_packets_total\\{$(exa_rtx_labels 6)),"
 	echo "$(exa_sum "$s" "${re}type=\"(retransmit|tail_loss_probe)\"\\} ")" \
 		"$(exa_sum "$s" "${re}type=\"tail_loss_probe\"\\} ")" \
-		"$(exa_value "$s" "${m}4_packets_total{$(exa_rtx_labels 4),type=\"retransmit\"}")" \
-		"$(exa_value "$s" "${m}6_packets_total{$(exa_rtx_labels 6),type=\"retransmit\"}")"
+		"$(sample_value_or0 "$s" "${m}4_packets_total{$(exa_rtx_labels 4),type=\"retransmit\"}")" \
+		"$(sample_value_or0 "$s" "${m}6_packets_total{$(exa_rtx_labels 6),type=\"retransmit\"}")"
 }
 
 # exa_rtx_sent: the retransmissions the client namespace sent: the kernel counts each in
@@ -473,9 +464,9 @@ exa_run_main()
 
 	# regexp
 	exa_check_ge "regexp: shrinker runs of ee-shrink kept under their name" \
-		"$(exa_value "$s1" 'ebpf_exporter_mm_shrink_slab_events_total{comm="ee-shrink"}')" 1
+		"$(sample_value_or0 "$s1" 'ebpf_exporter_mm_shrink_slab_events_total{comm="ee-shrink"}')" 1
 	exa_check_ge "regexp: those of kswapd-ee counted as kswapd" \
-		"$(exa_value "$s1" 'ebpf_exporter_mm_shrink_slab_events_total{comm="kswapd"}')" 1
+		"$(sample_value_or0 "$s1" 'ebpf_exporter_mm_shrink_slab_events_total{comm="kswapd"}')" 1
 	if grep -q 'comm="kswapd-' "$s1"; then
 		fail "regexp: no series keeps the name kswapd-ee" "$(grep mm_shrink "$s1")"
 	else
@@ -486,7 +477,7 @@ exa_run_main()
 	if [ -n "$v2" ]; then
 		cg="ebpf_exporter_cgroup_sched_migrations_total{cgroup=\"$v2/$EXA_CG_NAME\"}"
 		exa_check_ge "cgroup: migrations on wake-ups by a task of our cgroup, by its path" \
-			"$(exa_value "$s1" "$cg")" $((EXA_MIGRATIONS / 2))
+			"$(sample_value_or0 "$s1" "$cg")" $((EXA_MIGRATIONS / 2))
 	fi
 
 	# tcp-syn-backlog: 60 + 40 handshakes find 0..59 and 0..39 queued; bucket 1 (le 50)
@@ -555,7 +546,7 @@ exa_run_exp2zero()
 	check_progs_gone "examples A (exp2zero, kprobes): programs unloaded after SIGTERM" $ids
 }
 
-suite_examples_a()
+suite_examples_tracepoints()
 {
 	if [ ! -x "$EXA_PY" ]; then
 		fail "examples A: $EXA_PY is needed for the workloads"

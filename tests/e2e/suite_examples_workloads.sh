@@ -9,7 +9,7 @@
 # ./examples/sched-trace-demo). sock-trace and cfs-throttling-trace need fentry, which does not
 # load here: run.sh's example checks cover them (skip.txt).
 #
-# Sourced by run.sh, which calls suite_examples_c; uses its globals, lib.sh's helpers and the
+# Sourced by run.sh, which calls suite_examples_workloads; uses its globals, lib.sh's helpers and the
 # receiver helpers (tr_*) of suite_tracing.sh.
 # shellcheck shell=bash disable=SC2154
 
@@ -178,7 +178,7 @@ exc_usdt()
 	fi
 }
 
-suite_examples_c()
+suite_examples_workloads()
 {
 	local s=$WORK/examples-c.prom ok ids prog id
 
