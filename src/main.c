@@ -243,6 +243,7 @@ int main(int argc, char **argv)
 	struct exporter x;
 	struct decoder_env_opts env_opts;
 	struct http_opts hopts;
+	struct collector_opts copts = { 0 };
 	struct timespec t0;
 	struct buf missed = { 0 };
 	struct lc_span *span;
@@ -359,13 +360,16 @@ int main(int argc, char **argv)
 	}
 
 	span = lifecycle__begin(x.lc, x.lc_attach, "register_handlers");
-	e = collector__new(x.cfgs, x.mods, (size_t)x.n_names, x.env, &x.collector, err,
-			   sizeof(err));
+	copts.cfgs = x.cfgs;
+	copts.mods = x.mods;
+	copts.n = (size_t)x.n_names;
+	copts.env = x.env;
+	copts.perf = x.perf;
+	copts.tracing = x.tracing; /* its metrics in every scrape */
+	e = collector__new(&copts, &x.collector, err, sizeof(err));
 	lifecycle__end(x.lc, span);
 	if (e)
 		return fatal(&x, "Error registering exporter: ", err);
-	x.collector->perf = x.perf;
-	x.collector->tracing = x.tracing; /* tracing: its metrics in every scrape */
 	e = tracing__start(x.tracing, err, sizeof(err)); /* tracing */
 	if (e)
 		return fatal(&x, "Error registering exporter: ", err);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "scrape/collector.h"
+#include "scrape/internal.h"
 #include "bpf/module.h"
 #include "bpf/perf_counters.h"
 #include "scrape/procstat.h"

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "scrape/collector.h"
+#include "scrape/internal.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -14,11 +15,12 @@
 #include "scrape/builtins.h"
 #include "tracing/tracing.h"
 
-int collector__new(struct config **cfgs, struct module **mods, size_t n, struct decoder_env *env,
-		   struct collector **out, char *err, size_t errlen)
+int collector__new(const struct collector_opts *opts, struct collector **out, char *err,
+		   size_t errlen)
 {
+	struct config **cfgs = opts->cfgs;
+	size_t i, j, total = 0, n = opts->n;
 	struct collector *c;
-	size_t i, j, total = 0;
 	int e;
 
 	c = calloc(1, sizeof(*c));
@@ -28,9 +30,11 @@ int collector__new(struct config **cfgs, struct module **mods, size_t n, struct 
 	pthread_mutex_init(&c->sf_lock, NULL);
 	pthread_cond_init(&c->sf_cond, NULL);
 	c->cfgs = cfgs;
-	c->mods = mods;
+	c->mods = opts->mods;
 	c->n_cfgs = n;
-	c->env = env;
+	c->env = opts->env;
+	c->perf = opts->perf;
+	c->tracing = opts->tracing;
 	c->decoder_errors = calloc(n ? n : 1, sizeof(*c->decoder_errors));
 	for (i = 0; i < n; i++) {
 		for (j = 0; j < cfgs[i]->n_counters; j++)

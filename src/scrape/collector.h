@@ -2,7 +2,6 @@
 #ifndef EBPF_EXPORTER_COLLECT_H
 #define EBPF_EXPORTER_COLLECT_H
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,7 +13,9 @@
 
 struct decoder_env;
 struct metric_state;
-struct collector;
+struct collector; /* opaque: scrape/internal.h, for the scrape folder only */
+struct perf_counters;
+struct tracing;
 struct lifecycle;
 struct lc_span;
 
@@ -38,38 +39,23 @@ enum scrape_code {
 	SCRAPE_CODES,
 };
 
-/*
- * Turns every config's maps into metric families on each scrape and adds the
- * built-in metrics. All scrapes are serialized by one lock.
- */
-struct collector {
-	pthread_mutex_t lock;
-	struct config **cfgs; /* borrowed */
-	struct module **mods; /* borrowed; NULL entries are skipped */
-	size_t n_cfgs;
-	struct decoder_env *env; /* borrowed */
-	struct metric_state *metrics;
-	size_t n_metrics;
-	uint64_t *decoder_errors; /* per config */
-	bool detached; /* after shutdown: exporter metrics are gone */
-	uint64_t requests[SCRAPE_CODES];
-	int in_flight;
-	struct buf arena; /* built-in metrics' label values */
-	struct perf_counters *perf; /* borrowed, may be NULL: perf_event_array counters */
-	struct tracing *tracing; /* borrowed, may be NULL: tracing/tracing.h metrics */
-	/* single flight: the collection in progress per format, and a spare result to reuse */
-	pthread_mutex_t sf_lock;
-	pthread_cond_t sf_cond;
-	struct scrape_result *sf_running[EXPO_FORMATS];
-	struct scrape_result *sf_spare;
+/* What the collector reads on each scrape; every pointer is borrowed and must outlive it. */
+struct collector_opts {
+	struct config **cfgs;
+	struct module **mods; /* mods[i] belongs to cfgs[i]; NULL entries are skipped */
+	size_t n;
+	struct decoder_env *env;
+	struct perf_counters *perf; /* may be NULL: perf_event_array counters */
+	struct tracing *tracing; /* may be NULL: the tracing metrics */
 };
 
 /*
- * Builds the collector: one compiled label set per metric and its map. Returns 0 or a
+ * Builds the collector from opts (copied; what it points to is borrowed): one compiled label
+ * set per metric and its map. Returns 0 or a
  * negative errno with a message (unknown decoder, bad regexp...) naming config and metric.
  */
-int collector__new(struct config **cfgs, struct module **mods, size_t n, struct decoder_env *env,
-		   struct collector **out, char *err, size_t errlen);
+int collector__new(const struct collector_opts *opts, struct collector **out, char *err,
+		   size_t errlen);
 
 /*
  * Collects everything and writes the exposition in format fmt into out (reset first).

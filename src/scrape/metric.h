@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "scrape/collector.h"
+#include "scrape/internal.h"
 #include "config/config.h"
 #include "expo/expo.h"
 #include "bpf/map_snapshot.h"
