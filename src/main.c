@@ -121,7 +121,10 @@ static void raise_nofile(void)
 			  (unsigned long long)rl.rlim_max, strerror(errno));
 }
 
-/* Parses and validates every config: the first error is fatal. */
+/*
+ * Parses and validates every config: the first error is fatal. A name given twice is -EEXIST
+ * (the Go exporter finds it when attaching, and says so).
+ */
 static int load_configs(struct exporter *x, char *err, size_t errlen)
 {
 	int i, j, e;
@@ -145,7 +148,7 @@ static int load_configs(struct exporter *x, char *err, size_t errlen)
 			if (strcmp(x->names[i], x->names[j]) == 0) {
 				snprintf(err, errlen, "multiple configs with name \"%s\"",
 					 x->names[i]);
-				return -EINVAL;
+				return -EEXIST;
 			}
 	return 0;
 }
@@ -303,11 +306,9 @@ int main(int argc, char **argv)
 		return fatal(&x, "Error parsing configs: ", "out of memory");
 	e = load_configs(&x, err, sizeof(err));
 	if (e)
-		return fatal(&x,
-			     e == -EINVAL && strncmp(err, "multiple", 8) == 0 ?
-				     "Error attaching exporter: " :
-				     "Error parsing configs: ",
-			     err);
+		return fatal(
+			&x, e == -EEXIST ? "Error attaching exporter: " : "Error parsing configs: ",
+			err);
 
 	notify("creating exporter...");
 	memset(&env_opts, 0, sizeof(env_opts));

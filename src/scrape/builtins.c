@@ -6,6 +6,7 @@
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,8 +62,13 @@ static void pool_free(struct strpool *p)
 static struct family *bi_family(struct builtin *b, const char *name, const char *help,
 				enum family_type type, const char *const *labels, size_t n_labels)
 {
-	struct family *f = &b->fams[b->n++];
+	struct family *f;
 
+	if (b->n == BUILTIN_FAMILIES) {
+		b->err = b->err ? b->err : -E2BIG;
+		return NULL;
+	}
+	f = &b->fams[b->n++];
 	memset(f, 0, sizeof(*f));
 	f->name = name;
 	f->help = help;
@@ -74,22 +80,29 @@ static struct family *bi_family(struct builtin *b, const char *name, const char 
 	return f;
 }
 
-static int bi_sample(struct builtin *b, double v, size_t n_values, ...)
+/* Adds a sample to the family added last; a failure is kept in b->err. */
+static void bi_sample(struct builtin *b, double v, size_t n_values, ...)
 {
-	struct family *f = &b->fams[b->n - 1];
+	struct family *f;
 	va_list ap;
 	size_t i;
 
+	if (b->err || !b->n)
+		return;
+	f = &b->fams[b->n - 1];
 	if (array_grow((void **)&b->samples, &b->cap, b->n_samples + 1, sizeof(*b->samples)) ||
-	    array_grow((void **)&b->vals, &b->vcap, b->n_vals + n_values + 1, sizeof(*b->vals)))
-		return -ENOMEM;
+	    array_grow((void **)&b->vals, &b->vcap, b->n_vals + n_values + 1, sizeof(*b->vals))) {
+		b->err = -ENOMEM;
+		return;
+	}
 	va_start(ap, n_values);
 	for (i = 0; i < n_values; i++) {
 		const char *s = va_arg(ap, const char *);
 
-		if (!s) {
+		if (!s) { /* a pool_printf() that ran out of memory */
 			va_end(ap);
-			return -ENOMEM;
+			b->err = -ENOMEM;
+			return;
 		}
 		b->vals[b->n_vals + i] = s;
 	}
@@ -100,7 +113,6 @@ static int bi_sample(struct builtin *b, double v, size_t n_values, ...)
 	b->n_vals += n_values;
 	b->n_samples++;
 	f->n_samples++;
-	return 0;
 }
 
 static void bi_finish(struct builtin *b)
@@ -135,6 +147,41 @@ static bool bpf_stats_enabled(void)
 	return buf[0] == '1';
 }
 
+/* The process_* families, in the order client_golang's process collector writes them. */
+static const struct process_family {
+	const char *name, *help;
+	enum family_type type;
+	size_t off; /* of the double in struct procstat */
+	bool net; /* only when the network counters could be read */
+} process_families[] = {
+	{ "process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
+	  FAMILY_COUNTER, offsetof(struct procstat, cpu_seconds), false },
+	{ "process_max_fds", "Maximum number of open file descriptors.", FAMILY_GAUGE,
+	  offsetof(struct procstat, max_fds), false },
+	{ "process_network_receive_bytes_total",
+	  "Number of bytes received by the process over the network.", FAMILY_COUNTER,
+	  offsetof(struct procstat, net_rx_bytes), true },
+	{ "process_network_transmit_bytes_total",
+	  "Number of bytes sent by the process over the network.", FAMILY_COUNTER,
+	  offsetof(struct procstat, net_tx_bytes), true },
+	{ "process_open_fds", "Number of open file descriptors.", FAMILY_GAUGE,
+	  offsetof(struct procstat, open_fds), false },
+	{ "process_resident_memory_bytes", "Resident memory size in bytes.", FAMILY_GAUGE,
+	  offsetof(struct procstat, resident_bytes), false },
+	{ "process_start_time_seconds", "Start time of the process since unix epoch in seconds.",
+	  FAMILY_GAUGE, offsetof(struct procstat, start_time_seconds), false },
+	{ "process_virtual_memory_bytes", "Virtual memory size in bytes.", FAMILY_GAUGE,
+	  offsetof(struct procstat, virtual_bytes), false },
+	{ "process_virtual_memory_max_bytes",
+	  "Maximum amount of virtual memory available in bytes.", FAMILY_GAUGE,
+	  offsetof(struct procstat, virtual_max_bytes), false },
+};
+
+#define N_PROCESS_FAMILIES (sizeof(process_families) / sizeof(process_families[0]))
+/* build info, enabled configs, decoder errors, four program families, process, promhttp */
+#define MAX_BUILTIN_FAMILIES (3 + 4 + N_PROCESS_FAMILIES + 2)
+_Static_assert(MAX_BUILTIN_FAMILIES <= BUILTIN_FAMILIES, "BUILTIN_FAMILIES is too small");
+
 int builtins_collect(struct collector *c, struct builtin *b)
 {
 	static const char *const l_name[] = { "name" };
@@ -150,31 +197,30 @@ int builtins_collect(struct collector *c, struct builtin *b)
 	struct procstat ps;
 	bool stats = false;
 	size_t i, j;
-	int e = 0;
 
-	e |= !bi_family(b, "ebpf_exporter_build_info",
-			"A metric with a constant '1' value labeled by version, revision, branch, "
-			"goversion from which ebpf_exporter was built, and the goos and goarch for "
-			"the build.",
-			FAMILY_GAUGE, l_build, 7);
-	e |= bi_sample(b, 1, 7, bi->branch, bi->goarch, bi->goos, bi->goversion, bi->revision,
-		       bi->tags, bi->version);
+	bi_family(b, "ebpf_exporter_build_info",
+		  "A metric with a constant '1' value labeled by version, revision, branch, "
+		  "goversion from which ebpf_exporter was built, and the goos and goarch for "
+		  "the build.",
+		  FAMILY_GAUGE, l_build, 7);
+	bi_sample(b, 1, 7, bi->branch, bi->goarch, bi->goos, bi->goversion, bi->revision, bi->tags,
+		  bi->version);
 
 	if (!c->detached) {
 		bi_family(b, "ebpf_exporter_enabled_configs", "The set of enabled configs",
 			  FAMILY_GAUGE, l_name, 1);
 		for (i = 0; i < c->n_cfgs; i++)
-			e |= bi_sample(b, 1, 1, c->cfgs[i]->name);
+			bi_sample(b, 1, 1, c->cfgs[i]->name);
 
 		bi_family(b, "ebpf_exporter_decoder_errors_total",
 			  "How many times has decoders encountered errors", FAMILY_COUNTER,
 			  l_config, 1);
 		for (i = 0; i < c->n_cfgs; i++)
-			e |= bi_sample(b,
-				       (double)(c->decoder_errors[i] +
-						perf_counters__decoder_errors(c->perf, i) +
-						tracing__decoder_errors(c->tracing, i)),
-				       1, c->cfgs[i]->name);
+			bi_sample(b,
+				  (double)(c->decoder_errors[i] +
+					   perf_counters__decoder_errors(c->perf, i) +
+					   tracing__decoder_errors(c->tracing, i)),
+				  1, c->cfgs[i]->name);
 
 		stats = bpf_stats_enabled();
 		for (int pass = 0; pass < (stats ? 4 : 2); pass++) {
@@ -226,12 +272,12 @@ int builtins_collect(struct collector *c, struct builtin *b)
 									info.tag[4], info.tag[5],
 									info.tag[6], info.tag[7]) :
 								"";
-						e |= bi_sample(b, 1, 4, c->cfgs[i]->name, mp->name,
-							       tag, id);
+						bi_sample(b, 1, 4, c->cfgs[i]->name, mp->name, tag,
+							  id);
 					} else if (pass == 1) {
-						e |= bi_sample(b, mp->link ? 1 : 0, 1, id);
+						bi_sample(b, mp->link ? 1 : 0, 1, id);
 					} else if (pass == 2) {
-						e |= bi_sample(
+						bi_sample(
 							b,
 							(double)(info.run_time_ns / 1000000000ULL) +
 								(double)(info.run_time_ns %
@@ -239,7 +285,7 @@ int builtins_collect(struct collector *c, struct builtin *b)
 									1e9,
 							1, id);
 					} else {
-						e |= bi_sample(b, (double)info.run_cnt, 1, id);
+						bi_sample(b, (double)info.run_cnt, 1, id);
 					}
 				}
 			}
@@ -247,53 +293,27 @@ int builtins_collect(struct collector *c, struct builtin *b)
 	}
 
 	if (procstat_read(&ps) == 0 || ps.cpu_seconds > 0) {
-		bi_family(b, "process_cpu_seconds_total",
-			  "Total user and system CPU time spent in seconds.", FAMILY_COUNTER, NULL,
-			  0);
-		e |= bi_sample(b, ps.cpu_seconds, 0);
-		bi_family(b, "process_max_fds", "Maximum number of open file descriptors.",
-			  FAMILY_GAUGE, NULL, 0);
-		e |= bi_sample(b, ps.max_fds, 0);
-		if (ps.have_net) {
-			bi_family(b, "process_network_receive_bytes_total",
-				  "Number of bytes received by the process over the network.",
-				  FAMILY_COUNTER, NULL, 0);
-			e |= bi_sample(b, ps.net_rx_bytes, 0);
-			bi_family(b, "process_network_transmit_bytes_total",
-				  "Number of bytes sent by the process over the network.",
-				  FAMILY_COUNTER, NULL, 0);
-			e |= bi_sample(b, ps.net_tx_bytes, 0);
+		for (i = 0; i < N_PROCESS_FAMILIES; i++) {
+			const struct process_family *pf = &process_families[i];
+
+			if (pf->net && !ps.have_net)
+				continue;
+			bi_family(b, pf->name, pf->help, pf->type, NULL, 0);
+			bi_sample(b, *(const double *)((const char *)&ps + pf->off), 0);
 		}
-		bi_family(b, "process_open_fds", "Number of open file descriptors.", FAMILY_GAUGE,
-			  NULL, 0);
-		e |= bi_sample(b, ps.open_fds, 0);
-		bi_family(b, "process_resident_memory_bytes", "Resident memory size in bytes.",
-			  FAMILY_GAUGE, NULL, 0);
-		e |= bi_sample(b, ps.resident_bytes, 0);
-		bi_family(b, "process_start_time_seconds",
-			  "Start time of the process since unix epoch in seconds.", FAMILY_GAUGE,
-			  NULL, 0);
-		e |= bi_sample(b, ps.start_time_seconds, 0);
-		bi_family(b, "process_virtual_memory_bytes", "Virtual memory size in bytes.",
-			  FAMILY_GAUGE, NULL, 0);
-		e |= bi_sample(b, ps.virtual_bytes, 0);
-		bi_family(b, "process_virtual_memory_max_bytes",
-			  "Maximum amount of virtual memory available in bytes.", FAMILY_GAUGE,
-			  NULL, 0);
-		e |= bi_sample(b, ps.virtual_max_bytes, 0);
 	}
 
 	bi_family(b, "promhttp_metric_handler_requests_in_flight",
 		  "Current number of scrapes being served.", FAMILY_GAUGE, NULL, 0);
-	e |= bi_sample(b, __atomic_load_n(&c->in_flight, __ATOMIC_RELAXED), 0);
+	bi_sample(b, __atomic_load_n(&c->in_flight, __ATOMIC_RELAXED), 0);
 	bi_family(b, "promhttp_metric_handler_requests_total",
 		  "Total number of scrapes by HTTP status code.", FAMILY_COUNTER, l_code, 1);
 	for (i = 0; i < SCRAPE_CODES; i++)
-		e |= bi_sample(b, (double)__atomic_load_n(&c->requests[i], __ATOMIC_RELAXED), 1,
-			       codes[i]);
+		bi_sample(b, (double)__atomic_load_n(&c->requests[i], __ATOMIC_RELAXED), 1,
+			  codes[i]);
 
-	if (e)
-		return -ENOMEM;
+	if (b->err)
+		return b->err;
 	bi_finish(b);
 	return 0;
 }

@@ -15,9 +15,13 @@ struct strpool {
 };
 
 /* The built-in families of one scrape and the storage behind them. */
+/* Room for the built-in families: more than builtins_collect() ever adds (checked there). */
+#define BUILTIN_FAMILIES 20
+
 struct builtin {
-	struct family fams[20];
+	struct family fams[BUILTIN_FAMILIES];
 	size_t n;
+	int err; /* the first error of a bi_family() or bi_sample(): collecting stops counting */
 	struct sample *samples;
 	size_t n_samples, cap;
 	const char **vals;

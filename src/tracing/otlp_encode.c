@@ -107,10 +107,14 @@ static size_t al(size_t n)
 	return (n + 15) & ~(size_t)15;
 }
 
+/* n bytes of the arena, zeroed; NULL when that would pass its end. */
 static void *take(struct arena *a, size_t n)
 {
-	void *p = a->base + a->used;
+	void *p;
 
+	if (al(n) > a->size - a->used)
+		return NULL;
+	p = a->base + a->used;
 	a->used += al(n);
 	return p;
 }
@@ -124,6 +128,30 @@ static void set_kv(pb_kv *kv, pb_any *any, const char *key, const char *value)
 	any->string_value = (char *)value;
 	kv->value = any;
 }
+
+/* A string key-value pair from the arena; NULL when the arena is exhausted. */
+static pb_kv *arena_kv(struct arena *a, const char *key, const char *value)
+{
+	pb_kv *kv = take(a, sizeof(pb_kv));
+	pb_any *any = take(a, sizeof(pb_any));
+
+	if (!kv || !any)
+		return NULL;
+	set_kv(kv, any, key, value);
+	return kv;
+}
+
+/* Takes n bytes into dst, or ends the encoding: the size computed up front was wrong. */
+#define TAKE(dst, n)                          \
+	do {                                  \
+		if (!((dst) = take(&a, (n)))) \
+			goto overflow;        \
+	} while (0)
+#define KV(dst, key, value)                                  \
+	do {                                                 \
+		if (!((dst) = arena_kv(&a, (key), (value)))) \
+			goto overflow;                       \
+	} while (0)
 
 int otlp_encode_protobuf(const struct otlp_resources *res, struct span *const *spans, size_t n,
 			 struct buf *out)
@@ -170,38 +198,37 @@ int otlp_encode_protobuf(const struct otlp_resources *res, struct span *const *s
 
 	scope.name = (char *)SPAN_SCOPE_NAME;
 	req.n_resource_spans = g.n_groups;
-	req.resource_spans = take(&a, g.n_groups * sizeof(pb_rs *));
+	TAKE(req.resource_spans, g.n_groups * sizeof(pb_rs *));
 	for (k = 0; k < g.n_groups; k++) {
-		pb_rs *rs = take(&a, sizeof(*rs));
-		pb_ss *ss = take(&a, sizeof(*ss));
-		pb_resource *r = take(&a, sizeof(*r));
+		pb_rs *rs;
+		pb_ss *ss;
+		pb_resource *r;
 		size_t nkv = res->n_attrs + 1;
 
+		TAKE(rs, sizeof(*rs));
+		TAKE(ss, sizeof(*ss));
+		TAKE(r, sizeof(*r));
 		opentelemetry__proto__trace__v1__resource_spans__init(rs);
 		opentelemetry__proto__trace__v1__scope_spans__init(ss);
 		opentelemetry__proto__resource__v1__resource__init(r);
 		req.resource_spans[k] = rs;
 		rs->resource = r;
 		r->n_attributes = nkv;
-		r->attributes = take(&a, nkv * sizeof(pb_kv *));
-		for (j = 0; j < res->n_attrs; j++) {
-			r->attributes[j] = take(&a, sizeof(pb_kv));
-			set_kv(r->attributes[j], take(&a, sizeof(pb_any)), res->attrs[j].key,
-			       res->attrs[j].value);
-		}
-		r->attributes[j] = take(&a, sizeof(pb_kv));
-		set_kv(r->attributes[j], take(&a, sizeof(pb_any)), "service.name",
-		       res->services[g.group_service[k]]);
+		TAKE(r->attributes, nkv * sizeof(pb_kv *));
+		for (j = 0; j < res->n_attrs; j++)
+			KV(r->attributes[j], res->attrs[j].key, res->attrs[j].value);
+		KV(r->attributes[j], "service.name", res->services[g.group_service[k]]);
 		rs->n_scope_spans = 1;
-		rs->scope_spans = take(&a, sizeof(pb_ss *));
+		TAKE(rs->scope_spans, sizeof(pb_ss *));
 		rs->scope_spans[0] = ss;
 		ss->scope = &scope;
 		ss->n_spans = g.group_count[k];
-		ss->spans = take(&a, ss->n_spans * sizeof(pb_span *));
+		TAKE(ss->spans, ss->n_spans * sizeof(pb_span *));
 		for (i = 0; i < ss->n_spans; i++) {
 			struct span *sp = g.order[g.group_start[k] + i];
-			pb_span *ps = take(&a, sizeof(*ps));
+			pb_span *ps;
 
+			TAKE(ps, sizeof(*ps));
 			opentelemetry__proto__trace__v1__span__init(ps);
 			ss->spans[i] = ps;
 			ps->trace_id.data = sp->trace_id;
@@ -220,33 +247,31 @@ int otlp_encode_protobuf(const struct otlp_resources *res, struct span *const *s
 			ps->end_time_unix_nano = sp->end_ns;
 			ps->dropped_attributes_count = sp->dropped_attrs;
 			ps->n_attributes = sp->n_attrs;
-			ps->attributes = take(&a, sp->n_attrs * sizeof(pb_kv *));
-			for (j = 0; j < sp->n_attrs; j++) {
-				ps->attributes[j] = take(&a, sizeof(pb_kv));
-				set_kv(ps->attributes[j], take(&a, sizeof(pb_any)),
-				       sp->attrs[j].key, sp->attrs[j].value);
-			}
+			TAKE(ps->attributes, sp->n_attrs * sizeof(pb_kv *));
+			for (j = 0; j < sp->n_attrs; j++)
+				KV(ps->attributes[j], sp->attrs[j].key, sp->attrs[j].value);
 			ps->n_events = sp->n_events;
-			ps->events = take(&a, sp->n_events * sizeof(pb_event *));
+			TAKE(ps->events, sp->n_events * sizeof(pb_event *));
 			for (j = 0; j < sp->n_events; j++) {
 				const struct span_event *ev = &sp->events[j];
-				pb_event *pe = take(&a, sizeof(*pe));
+				pb_event *pe;
 
+				TAKE(pe, sizeof(*pe));
 				opentelemetry__proto__trace__v1__span__event__init(pe);
 				ps->events[j] = pe;
 				pe->name = (char *)ev->name;
 				pe->time_unix_nano = ev->time_ns;
 				if (ev->attr_key) {
 					pe->n_attributes = 1;
-					pe->attributes = take(&a, sizeof(pb_kv *));
-					pe->attributes[0] = take(&a, sizeof(pb_kv));
-					set_kv(pe->attributes[0], take(&a, sizeof(pb_any)),
-					       ev->attr_key, ev->attr_value ? ev->attr_value : "");
+					TAKE(pe->attributes, sizeof(pb_kv *));
+					KV(pe->attributes[0], ev->attr_key,
+					   ev->attr_value ? ev->attr_value : "");
 				}
 			}
 			if (sp->status != SPAN_STATUS_UNSET) {
-				pb_status *st = take(&a, sizeof(*st));
+				pb_status *st;
 
+				TAKE(st, sizeof(*st));
 				opentelemetry__proto__trace__v1__status__init(st);
 				st->code = (Opentelemetry__Proto__Trace__V1__Status__StatusCode)
 						   sp->status;
@@ -254,12 +279,6 @@ int otlp_encode_protobuf(const struct otlp_resources *res, struct span *const *s
 				ps->status = st;
 			}
 		}
-	}
-	e = 0;
-	if (a.used > a.size) {
-		/* the size computation above is wrong: never write past the block */
-		e = -EINVAL;
-		goto out;
 	}
 	packed =
 		opentelemetry__proto__collector__trace__v1__export_trace_service_request__get_packed_size(
@@ -271,6 +290,10 @@ int otlp_encode_protobuf(const struct otlp_resources *res, struct span *const *s
 		&req, (uint8_t *)out->data + out->len);
 	out->len += packed;
 	out->data[out->len] = '\0';
+	goto out;
+overflow:
+	/* the size computed above is wrong: nothing was written past the block */
+	e = -EINVAL;
 out:
 	free(a.base);
 	grouping_free(&g);
@@ -333,52 +356,55 @@ static int json_span(struct buf *b, const struct span *sp)
 	size_t j;
 	int e = 0;
 
-	e |= buf_puts(b, "{\"traceId\"");
+	e = e ?: buf_puts(b, "{\"traceId\"");
 	/* json_id writes the leading comma: undo it for the first key */
 	{
 		char hex[2 * SPAN_TRACE_ID_LEN + 1];
 
 		span_id_hex(sp->trace_id, sizeof(sp->trace_id), hex);
-		e |= buf_printf(b, ":\"%s\"", hex);
+		e = e ?: buf_printf(b, ":\"%s\"", hex);
 	}
-	e |= json_id(b, "spanId", sp->span_id, sizeof(sp->span_id));
+	e = e ?: json_id(b, "spanId", sp->span_id, sizeof(sp->span_id));
 	if (!span_id_is_zero(sp->parent_span_id, sizeof(sp->parent_span_id)))
-		e |= json_id(b, "parentSpanId", sp->parent_span_id, sizeof(sp->parent_span_id));
-	e |= buf_printf(b, ",\"flags\":%u,\"name\":", otlp_span_flags(sp));
-	e |= json_str(b, sp->name);
-	e |= buf_printf(b,
-			",\"kind\":1,\"startTimeUnixNano\":\"%llu\",\"endTimeUnixNano\":\"%llu\"",
-			(unsigned long long)sp->start_ns, (unsigned long long)sp->end_ns);
-	e |= buf_puts(b, ",\"attributes\":[");
+		e = e ?: json_id(b, "parentSpanId", sp->parent_span_id, sizeof(sp->parent_span_id));
+	e = e ?: buf_printf(b, ",\"flags\":%u,\"name\":", otlp_span_flags(sp));
+	e = e ?: json_str(b, sp->name);
+	e = e	  ?:
+		    buf_printf(
+			    b,
+			    ",\"kind\":1,\"startTimeUnixNano\":\"%llu\",\"endTimeUnixNano\":\"%llu\"",
+			    (unsigned long long)sp->start_ns, (unsigned long long)sp->end_ns);
+	e = e ?: buf_puts(b, ",\"attributes\":[");
 	for (j = 0; j < sp->n_attrs; j++) {
 		if (j)
-			e |= buf_putc(b, ',');
-		e |= json_kv(b, sp->attrs[j].key, sp->attrs[j].value);
+			e = e ?: buf_putc(b, ',');
+		e = e ?: json_kv(b, sp->attrs[j].key, sp->attrs[j].value);
 	}
-	e |= buf_putc(b, ']');
+	e = e ?: buf_putc(b, ']');
 	if (sp->dropped_attrs)
-		e |= buf_printf(b, ",\"droppedAttributesCount\":%u", sp->dropped_attrs);
+		e = e ?: buf_printf(b, ",\"droppedAttributesCount\":%u", sp->dropped_attrs);
 	if (sp->n_events) {
-		e |= buf_puts(b, ",\"events\":[");
+		e = e ?: buf_puts(b, ",\"events\":[");
 		for (j = 0; j < sp->n_events; j++) {
 			const struct span_event *ev = &sp->events[j];
 
-			e |= buf_printf(b, "%s{\"timeUnixNano\":\"%llu\",\"name\":", j ? "," : "",
-					(unsigned long long)ev->time_ns);
-			e |= json_str(b, ev->name);
-			e |= buf_puts(b, ",\"attributes\":[");
+			e = e	  ?:
+				    buf_printf(b, "%s{\"timeUnixNano\":\"%llu\",\"name\":",
+					       j ? "," : "", (unsigned long long)ev->time_ns);
+			e = e ?: json_str(b, ev->name);
+			e = e ?: buf_puts(b, ",\"attributes\":[");
 			if (ev->attr_key)
-				e |= json_kv(b, ev->attr_key, ev->attr_value);
-			e |= buf_puts(b, "]}");
+				e = e ?: json_kv(b, ev->attr_key, ev->attr_value);
+			e = e ?: buf_puts(b, "]}");
 		}
-		e |= buf_putc(b, ']');
+		e = e ?: buf_putc(b, ']');
 	}
 	if (sp->status != SPAN_STATUS_UNSET) {
-		e |= buf_printf(b, ",\"status\":{\"code\":%d,\"message\":", (int)sp->status);
-		e |= json_str(b, sp->status_msg);
-		e |= buf_putc(b, '}');
+		e = e ?: buf_printf(b, ",\"status\":{\"code\":%d,\"message\":", (int)sp->status);
+		e = e ?: json_str(b, sp->status_msg);
+		e = e ?: buf_putc(b, '}');
 	}
-	e |= buf_putc(b, '}');
+	e = e ?: buf_putc(b, '}');
 	return e ? -ENOMEM : 0;
 }
 
@@ -392,26 +418,27 @@ int otlp_encode_json(const struct otlp_resources *res, struct span *const *spans
 	e = group_spans(res, spans, n, &g);
 	if (e)
 		return e;
-	e |= buf_puts(out, "{\"resourceSpans\":[");
+	e = e ?: buf_puts(out, "{\"resourceSpans\":[");
 	for (k = 0; k < g.n_groups; k++) {
-		e |= buf_puts(out, k ? ",{\"resource\":{\"attributes\":[" :
-				       "{\"resource\":{\"attributes\":[");
+		e = e	  ?:
+			    buf_puts(out, k ? ",{\"resource\":{\"attributes\":[" :
+					      "{\"resource\":{\"attributes\":[");
 		for (j = 0; j < res->n_attrs; j++) {
-			e |= json_kv(out, res->attrs[j].key, res->attrs[j].value);
-			e |= buf_putc(out, ',');
+			e = e ?: json_kv(out, res->attrs[j].key, res->attrs[j].value);
+			e = e ?: buf_putc(out, ',');
 		}
-		e |= json_kv(out, "service.name", res->services[g.group_service[k]]);
-		e |= buf_puts(out, "]},\"scopeSpans\":[{\"scope\":{\"name\":");
-		e |= json_str(out, SPAN_SCOPE_NAME);
-		e |= buf_puts(out, "},\"spans\":[");
+		e = e ?: json_kv(out, "service.name", res->services[g.group_service[k]]);
+		e = e ?: buf_puts(out, "]},\"scopeSpans\":[{\"scope\":{\"name\":");
+		e = e ?: json_str(out, SPAN_SCOPE_NAME);
+		e = e ?: buf_puts(out, "},\"spans\":[");
 		for (i = 0; i < g.group_count[k]; i++) {
 			if (i)
-				e |= buf_putc(out, ',');
-			e |= json_span(out, g.order[g.group_start[k] + i]);
+				e = e ?: buf_putc(out, ',');
+			e = e ?: json_span(out, g.order[g.group_start[k] + i]);
 		}
-		e |= buf_puts(out, "]}]}");
+		e = e ?: buf_puts(out, "]}]}");
 	}
-	e |= buf_puts(out, "]}");
+	e = e ?: buf_puts(out, "]}");
 	grouping_free(&g);
 	if (e) {
 		out->len = start;
