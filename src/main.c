@@ -22,6 +22,7 @@
 #include "bpf/module.h"
 #include "bpf/perf_counters.h"
 #include "tracing/tracing.h"
+#include "util/clock.h"
 #include "util/log.h"
 #include "util/systemd.h"
 
@@ -56,12 +57,9 @@ struct exporter {
 	struct http_server *http;
 };
 
-static double ms_since(const struct timespec *t0)
+static double ms_since(uint64_t t0)
 {
-	struct timespec t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+	return (double)(clock_mono_ns() - t0) / 1e6;
 }
 
 static void notify(const char *status)
@@ -247,7 +245,7 @@ int main(int argc, char **argv)
 	struct decoder_env_opts env_opts;
 	struct http_opts hopts;
 	struct collector_opts copts = { 0 };
-	struct timespec t0;
+	uint64_t t0;
 	struct buf missed = { 0 };
 	struct lc_span *span;
 	char err[ERRLEN] = "", ready[256];
@@ -255,7 +253,7 @@ int main(int argc, char **argv)
 	int e, fd = -1, sig, nprogs;
 
 	memset(&x, 0, sizeof(x));
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = clock_mono_ns();
 	/*
 	 * Scrape buffers of big maps are tens of MiB: a fixed mmap threshold returns them to the
 	 * system when freed (glibc would otherwise raise it and keep them), and two arenas
@@ -343,7 +341,7 @@ int main(int argc, char **argv)
 
 	nprogs = count_programs(&x, &missed);
 	snprintf(ready, sizeof(ready), "%d programs found in the config in %.0fms", nprogs,
-		 ms_since(&t0));
+		 ms_since(t0));
 	log_msg("Started with %s", ready);
 
 	if (x.opts.config_strict && missed.len) {
@@ -417,11 +415,11 @@ int main(int argc, char **argv)
 	sig = wait_for_signal();
 	log_msg("Received signal: %s", sig == SIGINT ? "interrupt" : "terminated");
 	systemd_notify("STOPPING=1");
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = clock_mono_ns();
 	span = lifecycle__begin(x.lc, NULL, "detach");
 	collector__detach(x.collector, x.lc, span);
 	lifecycle__end(x.lc, span);
-	log_msg("Detached in %.0fms", ms_since(&t0));
+	log_msg("Detached in %.0fms", ms_since(t0));
 	/* tracing: flush within --tracing.shutdown-timeout */
 	tracing__shutdown(x.tracing, (int)(x.opts.tracing_shutdown_timeout_ns / 1000000));
 	exporter_free(&x);

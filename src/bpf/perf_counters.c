@@ -19,6 +19,7 @@
 #include "labels/label_set.h"
 #include "labels/series_table.h"
 #include "util/buf.h"
+#include "util/clock.h"
 #include "util/errno_text.h"
 #include "util/log.h"
 
@@ -76,14 +77,6 @@ struct perf_counters {
 	int stop_fd; /* eventfd that wakes the reader to stop */
 	struct perf_snapshot snap;
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 /* Logs at most once per ERROR_LOG_INTERVAL per counter (reader thread only). */
 static void log_limited(struct perf_counter *c, const char *fmt, ...)
@@ -343,7 +336,7 @@ static void *reader(void *arg)
 			for (k = 0; k < p->n; k++)
 				for (j = 0; j < p->counters[k].n_slots; j++)
 					read_slot(&p->counters[k].slots[j]);
-		flush_due(p, now_ns());
+		flush_due(p, clock_mono_ns());
 	}
 	return NULL;
 }
@@ -378,7 +371,7 @@ int perf_counters__start(struct perf_counters *p, char *err, size_t errlen)
 		snprintf(err, errlen, "perfbuf: epoll_ctl: %s", errno_text(e, et, sizeof(et)));
 		return e;
 	}
-	now = now_ns();
+	now = clock_mono_ns();
 	for (i = 0; i < p->n; i++) {
 		struct perf_counter *c = &p->counters[i];
 

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/clock.h"
 #include "util/log.h"
 #include "sources/ifaces.h"
 #include "sources/partitions.h"
@@ -51,23 +52,6 @@ const struct decoder *decoder_find(const char *name)
 bool decoder_name_known(const char *name)
 {
 	return decoder_find(name) != NULL;
-}
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-/* A cheap clock for the per-decode poll check (vDSO, tick resolution). */
-static uint64_t coarse_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 /* 0 → def, negative → -1 (never / every time, as documented per option), else ns. */
@@ -196,7 +180,7 @@ int decoder_env__new(const struct decoder_env_opts *opts, struct decoder_env **o
 		opt_ns(opts ? opts->kallsyms_refresh_ms : 0, DEFAULT_KALLSYMS_REFRESH_MS);
 	env->partitions_refresh_ns =
 		opt_ns(opts ? opts->partitions_refresh_ms : 0, DEFAULT_PARTITIONS_REFRESH_MS);
-	env->kallsyms_attempt_ns = mono_ns();
+	env->kallsyms_attempt_ns = clock_mono_ns();
 	ret = kallsyms__load(path, &env->kallsyms, msg, sizeof(msg));
 	if (ret) {
 		decoder_env__free(env);
@@ -254,7 +238,7 @@ static int reload_kallsyms(struct decoder_env *env, char *err, size_t errlen)
 	struct kallsyms *ks;
 	int ret;
 
-	env->kallsyms_attempt_ns = mono_ns();
+	env->kallsyms_attempt_ns = clock_mono_ns();
 	ret = kallsyms__load(env->kallsyms_path, &ks, err, errlen);
 	if (ret)
 		return ret;
@@ -296,7 +280,7 @@ static bool try_reload_kallsyms(struct decoder_env *env)
 bool decoder_env__kallsyms_miss(struct decoder_env *env)
 {
 	if (env->kallsyms_reload_ns >= 0 &&
-	    mono_ns() - env->kallsyms_attempt_ns < (uint64_t)env->kallsyms_reload_ns)
+	    clock_mono_ns() - env->kallsyms_attempt_ns < (uint64_t)env->kallsyms_reload_ns)
 		return false;
 	if (!try_reload_kallsyms(env))
 		return false;
@@ -310,7 +294,7 @@ static int reload_partitions(struct decoder_env *env, char *err, size_t errlen)
 	struct partitions *p;
 	int ret;
 
-	env->partitions_attempt_ns = mono_ns();
+	env->partitions_attempt_ns = clock_mono_ns();
 	ret = partitions__load(env->partitions_path, &p, err, errlen);
 	if (ret) {
 		if (env->partitions && !env->partitions_failing)
@@ -337,8 +321,8 @@ int decoder_env__partition(struct decoder_env *env, uint32_t major, uint32_t min
 		if (ret)
 			return ret;
 	} else if (!partitions__find(env->partitions, major, minor) &&
-		   (env->kallsyms_reload_ns < 0 ||
-		    mono_ns() - env->partitions_attempt_ns >= (uint64_t)env->kallsyms_reload_ns)) {
+		   (env->kallsyms_reload_ns < 0 || clock_mono_ns() - env->partitions_attempt_ns >=
+							   (uint64_t)env->kallsyms_reload_ns)) {
 		/* A miss: the device may be new. A failure keeps the old index. */
 		reload_partitions(env, err, errlen);
 		err[0] = '\0';
@@ -406,13 +390,13 @@ void decoder_env__track_sources(struct decoder_env *env, unsigned int sources, i
 
 void decoder_env__poll(struct decoder_env *env)
 {
-	uint64_t now = coarse_ns();
+	uint64_t now = clock_coarse_ns();
 	char msg[512];
 
 	if (now - env->poll_ns < POLL_INTERVAL_NS)
 		return;
 	env->poll_ns = now;
-	now = mono_ns();
+	now = clock_mono_ns();
 	if (env->ifaces && ifaces__poll(env->ifaces))
 		bump(env, DECODER_SRC_IFACES);
 	if (env->partitions && env->partitions_refresh_ns >= 0 &&
@@ -432,7 +416,7 @@ static bool same_name(const char *a, const char *b)
 
 bool decoder_env__error_log_due(struct decoder_env *env, const char *config, const char *dec)
 {
-	uint64_t now = mono_ns();
+	uint64_t now = clock_mono_ns();
 	struct decoder_err_log *e = NULL, *grown;
 
 	config = config ? config : "";

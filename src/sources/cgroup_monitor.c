@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/clock.h"
 #include "util/log.h"
 
 #define DEFAULT_MOUNTINFO "/proc/self/mountinfo"
@@ -65,14 +66,6 @@ struct cgroup_monitor {
 	struct cg_sub *subs;
 	size_t n_subs;
 };
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static int64_t opt_ns(long ms, long def)
 {
@@ -287,7 +280,7 @@ static int walk(struct cgroup_monitor *m)
 {
 	struct buf path = { 0 };
 	struct stat st;
-	uint64_t now = mono_ns();
+	uint64_t now = clock_mono_ns();
 	int dfd, ret;
 
 	m->walk_seq++;
@@ -486,7 +479,7 @@ static void handle_event(struct cgroup_monitor *m, const struct fanotify_event_m
 							     find_alive_path(m, path.data);
 
 		if (e && strcmp(e->path, path.data) == 0)
-			mark_dead(m, e, mono_ns());
+			mark_dead(m, e, clock_mono_ns());
 	}
 	buf_free(&path);
 }
@@ -536,7 +529,7 @@ static void *monitor_thread(void *arg)
 	for (;;) {
 		struct pollfd pfd[2] = { { .fd = m->stop_fd, .events = POLLIN },
 					 { .fd = m->fan_fd, .events = POLLIN } };
-		uint64_t now = mono_ns();
+		uint64_t now = clock_mono_ns();
 		int timeout = 0, n;
 
 		if (m->next_gc_ns > now) {
@@ -554,7 +547,7 @@ static void *monitor_thread(void *arg)
 		pthread_mutex_lock(&m->lock);
 		if (n > 0 && pfd[1].revents)
 			drain(m);
-		now = mono_ns();
+		now = clock_mono_ns();
 		if (now >= m->next_gc_ns) {
 			if (m->fan_fd < 0)
 				walk(m); /* the walker notices deletions this way */
@@ -721,7 +714,7 @@ int cgroup_monitor__new(const struct cgroup_monitor_opts *opts, struct cgroup_mo
 		snprintf(err, errlen, "error walking \"%s\": %s", m->root, strerror(-ret));
 		goto fail;
 	}
-	m->next_gc_ns = mono_ns() + m->gc_interval_ns;
+	m->next_gc_ns = clock_mono_ns() + m->gc_interval_ns;
 	ret = pthread_create(&m->thread, NULL, monitor_thread, m);
 	if (ret) {
 		snprintf(err, errlen, "error starting the cgroup monitor: %s", strerror(ret));
@@ -788,7 +781,7 @@ int cgroup_monitor__path(struct cgroup_monitor *m, uint64_t id, struct buf *out)
 	if (!e) {
 		if (m->fan_fd >= 0)
 			drain(m);
-		else if (mono_ns() - m->last_walk_ns >= m->rewalk_ns)
+		else if (clock_mono_ns() - m->last_walk_ns >= m->rewalk_ns)
 			walk(m);
 		e = idx_find(m, id);
 	}
@@ -863,6 +856,6 @@ void cgroup_monitor__gc(struct cgroup_monitor *m)
 	pthread_mutex_lock(&m->lock);
 	if (m->fan_fd < 0)
 		walk(m);
-	gc(m, mono_ns());
+	gc(m, clock_mono_ns());
 	pthread_mutex_unlock(&m->lock);
 }

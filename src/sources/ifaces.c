@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/clock.h"
 #include "util/log.h"
 
 #define FALLBACK_FLUSH_NS 60000000000ull
@@ -28,14 +29,6 @@ struct ifaces {
 	size_t used;
 	uint64_t flushed_ns;
 };
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static int open_netlink(void)
 {
@@ -68,7 +61,7 @@ int ifaces__new(struct ifaces **out, char *err, size_t errlen)
 			strerror(-ifs->nl_fd));
 		ifs->nl_fd = -1;
 	}
-	ifs->flushed_ns = mono_ns();
+	ifs->flushed_ns = clock_mono_ns();
 	*out = ifs;
 	return 0;
 }
@@ -154,7 +147,7 @@ static void forget_all(struct ifaces *ifs)
 	if (ifs->cap)
 		memset(ifs->slots, 0, ifs->cap * sizeof(*ifs->slots));
 	ifs->used = 0;
-	ifs->flushed_ns = mono_ns();
+	ifs->flushed_ns = clock_mono_ns();
 }
 
 bool ifaces__poll(struct ifaces *ifs)
@@ -164,7 +157,7 @@ bool ifaces__poll(struct ifaces *ifs)
 	ssize_t n;
 
 	if (ifs->nl_fd < 0) {
-		if (mono_ns() - ifs->flushed_ns < FALLBACK_FLUSH_NS)
+		if (clock_mono_ns() - ifs->flushed_ns < FALLBACK_FLUSH_NS)
 			return false;
 		forget_all(ifs);
 		return true;

@@ -13,6 +13,7 @@
 
 #include <zlib.h>
 
+#include "util/clock.h"
 #include "util/errno_text.h"
 #include "util/gofmt.h"
 
@@ -67,14 +68,6 @@ struct kallsyms {
 	bool inflater_ready;
 	uint64_t loaded_at;
 };
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 /* Go's error text for errno: strerror with a lower-case first letter. */
 /* Hex digit values plus one; 0 marks a non-digit. */
@@ -397,7 +390,7 @@ static int finish(char *text, size_t len, struct kallsyms **out, char *err, size
 		kallsyms__free(ks);
 		return ret;
 	}
-	ks->loaded_at = mono_ns();
+	ks->loaded_at = clock_mono_ns();
 	*out = ks;
 	return 0;
 }

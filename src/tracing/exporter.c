@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "util/buf.h"
+#include "util/clock.h"
 #include "util/log.h"
 #include "tracing/otlp_encode.h"
 #include "tracing/transport.h"
@@ -55,11 +56,6 @@ const char *drop_reason_name(enum drop_reason r)
 							 "shutdown" };
 
 	return r < DROP_REASONS ? names[r] : "?";
-}
-
-static uint64_t now_ns(void)
-{
-	return span_now_mono_ns();
 }
 
 static void add(uint64_t *counter, uint64_t n)
@@ -176,14 +172,6 @@ uint64_t span_exporter__errors(struct span_exporter *x)
 	return __atomic_load_n(&x->errors, __ATOMIC_RELAXED);
 }
 
-static struct timespec abs_mono(uint64_t ns)
-{
-	struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000ULL),
-			       .tv_nsec = (long)(ns % 1000000000ULL) };
-
-	return ts;
-}
-
 /* With the lock held: waits until deadline (0: no deadline) or a signal. */
 static void wait_until(struct span_exporter *x, uint64_t deadline)
 {
@@ -193,7 +181,7 @@ static void wait_until(struct span_exporter *x, uint64_t deadline)
 		pthread_cond_wait(&x->cond, &x->lock);
 		return;
 	}
-	ts = abs_mono(deadline);
+	ts = clock_timespec(deadline);
 	pthread_cond_timedwait(&x->cond, &x->lock, &ts);
 }
 
@@ -209,7 +197,7 @@ static bool stopping(struct span_exporter *x)
 
 static void log_failure(struct span_exporter *x, size_t n, const char *what, const char *msg)
 {
-	uint64_t now = now_ns();
+	uint64_t now = clock_mono_ns();
 
 	if (stopping(x)) {
 		/* one line for the whole flush, from span_exporter__shutdown() */
@@ -251,14 +239,14 @@ static uint64_t batch_deadline(struct span_exporter *x, uint64_t start)
 
 static void export_otlp(struct span_exporter *x, struct span **spans, size_t n)
 {
-	uint64_t start = now_ns(), deadline, now;
+	uint64_t start = clock_mono_ns(), deadline, now;
 	long backoff = BACKOFF_FIRST_MS, wait_ms, timeout;
 	struct export_result res;
 	unsigned attempts = 0;
 
 	for (;;) {
 		deadline = batch_deadline(x, start);
-		now = now_ns();
+		now = clock_mono_ns();
 		if (now >= deadline) {
 			count_dropped(x, spans, n, DROP_EXPORT_FAILED);
 			log_failure(x, n, "dropped", "export timeout exhausted before sending");
@@ -282,7 +270,7 @@ static void export_otlp(struct span_exporter *x, struct span **spans, size_t n)
 		}
 		wait_ms = res.retry_after_ms >= 0 ? res.retry_after_ms : jitter(x, backoff);
 		backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
-		now = now_ns();
+		now = clock_mono_ns();
 		if (now + (uint64_t)wait_ms * 1000000ULL >= batch_deadline(x, start)) {
 			char msg[700];
 
@@ -297,7 +285,8 @@ static void export_otlp(struct span_exporter *x, struct span **spans, size_t n)
 		{
 			uint64_t until = now + (uint64_t)wait_ms * 1000000ULL;
 
-			while (now_ns() < until && now_ns() < batch_deadline(x, start)) {
+			while (clock_mono_ns() < until &&
+			       clock_mono_ns() < batch_deadline(x, start)) {
 				uint64_t d = batch_deadline(x, start);
 
 				wait_until(x, until < d ? until : d);
@@ -378,15 +367,16 @@ static void *export_main(void *arg)
 		if (!x->len)
 			break;
 		/* A batch: full, or OTEL_BSP_SCHEDULE_DELAY after its first span. */
-		first = now_ns();
+		first = clock_mono_ns();
 		while (!x->stopping && x->len < x->conf->bsp_max_batch &&
-		       now_ns() - first < (uint64_t)x->conf->bsp_schedule_delay_ms * 1000000ULL)
+		       clock_mono_ns() - first <
+			       (uint64_t)x->conf->bsp_schedule_delay_ms * 1000000ULL)
 			wait_until(x,
 				   first + (uint64_t)x->conf->bsp_schedule_delay_ms * 1000000ULL);
 		if (x->stopping) {
 			uint64_t stop = __atomic_load_n(&x->stop_deadline, __ATOMIC_RELAXED);
 
-			if (now_ns() >= stop)
+			if (clock_mono_ns() >= stop)
 				break;
 		}
 		for (n = 0; n < x->conf->bsp_max_batch && x->head; n++) {
@@ -422,7 +412,7 @@ void span_exporter__shutdown(struct span_exporter *x, long timeout_ms)
 	if (timeout_ms < 0)
 		timeout_ms = 0;
 	x->stopping = true;
-	__atomic_store_n(&x->stop_deadline, now_ns() + (uint64_t)timeout_ms * 1000000ULL + 1,
+	__atomic_store_n(&x->stop_deadline, clock_mono_ns() + (uint64_t)timeout_ms * 1000000ULL + 1,
 			 __ATOMIC_RELAXED);
 	pthread_cond_broadcast(&x->cond);
 	pthread_mutex_unlock(&x->lock);

@@ -7,6 +7,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "util/clock.h"
 #include "util/gofmt.h"
 
 static size_t align8(size_t n)
@@ -195,15 +196,6 @@ void idgen_fill(struct idgen *g, uint8_t *out, size_t len)
 			memcpy(out + i, &v, n);
 		}
 	} while (span_id_is_zero(out, len));
-}
-
-static uint64_t clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	if (clock_gettime(id, &ts))
-		return 0;
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
 uint64_t span_now_unix_ns(void)

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "util/clock.h"
 #include "util/log.h"
 
 enum phase {
@@ -39,14 +40,6 @@ struct http_guard {
 	struct http_guard_conn *head;
 	uint64_t open, timeouts;
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 /* Bytes the socket has received so far; false when it is not a TCP socket. */
 static bool rx_bytes(int fd, uint64_t *out)
@@ -97,13 +90,11 @@ static void *guard_main(void *arg)
 
 	pthread_mutex_lock(&g->lock);
 	while (!g->stop) {
-		uint64_t at = now_ns() + g->tick_ns;
-		struct timespec ts = { .tv_sec = (time_t)(at / 1000000000ULL),
-				       .tv_nsec = (long)(at % 1000000000ULL) };
+		struct timespec ts = clock_timespec(clock_mono_ns() + g->tick_ns);
 
 		pthread_cond_timedwait(&g->cond, &g->lock, &ts);
 		if (!g->stop)
-			sweep(g, now_ns());
+			sweep(g, clock_mono_ns());
 	}
 	pthread_mutex_unlock(&g->lock);
 	return NULL;
@@ -174,7 +165,7 @@ struct http_guard_conn *http_guard__opened(struct http_guard *g, int fd)
 	c->fd = fd;
 	c->phase = PHASE_FIRST;
 	c->tcp = rx_bytes(fd, &rx);
-	c->since_ns = now_ns();
+	c->since_ns = clock_mono_ns();
 	pthread_mutex_lock(&g->lock);
 	c->next = g->head;
 	if (g->head)
@@ -210,7 +201,7 @@ void http_guard__response_done(struct http_guard *g, struct http_guard_conn *c)
 	if (c->phase != PHASE_SHUT) {
 		c->phase = PHASE_IDLE;
 		c->rx_base = rx;
-		c->since_ns = now_ns();
+		c->since_ns = clock_mono_ns();
 	}
 	pthread_mutex_unlock(&g->lock);
 }
@@ -231,22 +222,22 @@ void http_guard__closed(struct http_guard *g, struct http_guard_conn *c)
 	free(c);
 }
 
-uint64_t http_guard__timeouts(struct http_guard *g)
+static uint64_t read_locked(struct http_guard *g, const uint64_t *counter)
 {
 	uint64_t n;
 
 	pthread_mutex_lock(&g->lock);
-	n = g->timeouts;
+	n = *counter;
 	pthread_mutex_unlock(&g->lock);
 	return n;
 }
 
+uint64_t http_guard__timeouts(struct http_guard *g)
+{
+	return read_locked(g, &g->timeouts);
+}
+
 uint64_t http_guard__open(struct http_guard *g)
 {
-	uint64_t n;
-
-	pthread_mutex_lock(&g->lock);
-	n = g->open;
-	pthread_mutex_unlock(&g->lock);
-	return n;
+	return read_locked(g, &g->open);
 }

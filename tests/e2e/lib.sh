@@ -441,3 +441,49 @@ prom_query()
 	curl -sS --max-time 5 --data-urlencode "query=$2" "http://127.0.0.1:$1/api/v1/query" 2>/dev/null |
 		sed -n 's/.*"result":\[{"metric":{[^}]*},"value":\[[0-9.]*,"\([^"]*\)"\]}.*/\1/p'
 }
+
+# ---------------------------------------------------------------------------------------
+# Helpers of several suites
+
+# Per-CPU slot labels in the order the series sort (as strings).
+cpu_labels()
+{
+	seq 0 $((NCPU - 1)) | LC_ALL=C sort
+}
+
+header()
+{
+	tr -d '\r' <"$1" | sed -n "s/^$2: *//Ip" | tail -n 1
+}
+
+# startup_error NAME TEXT ARGS...: the exporter exits 1 and its output contains TEXT.
+startup_error()
+{
+	local name=$1 text=$2
+
+	shift 2
+	run_once "error" "$@"
+	if [ "$EXP_RC" -eq 1 ] && grep -qF -- "$text" "$EXP_LOG"; then
+		pass "error: $name"
+	else
+		fail "error: $name" "exit code $EXP_RC (want 1), want text: $text" \
+			"output: $(tail -n 5 "$EXP_LOG")"
+	fi
+}
+
+# check_names_yaml NAME: the last run's error names the YAML file and the line of the
+# metric (line 3 in every config written here), as map validation errors name it.
+check_names_yaml()
+{
+	if grep -F "$CFG/$1.yaml" "$EXP_LOG" | grep -q 'line 3\b'; then
+		pass "error: $1 error names the YAML file and the metric's line"
+	else
+		fail "error: $1 error names the YAML file and the metric's line" \
+			"output: $(tail -n 5 "$EXP_LOG")"
+	fi
+}
+
+write_config()
+{
+	cat >"$CFG/$1.yaml"
+}

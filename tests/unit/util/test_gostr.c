@@ -58,12 +58,12 @@ static void test_parse_float(void **state)
 		const char *in;
 		double want;
 	} ok[] = {
-		{ "1", 1 },	    { "1e3", 1000 },   { "-2.5", -2.5 },   { "+.5", 0.5 },
-		{ "5.", 5 },	    { "0x1p-2", 0.25 }, { "0x1.8p1", 3 },   { "1_000", 1000 },
-		{ "1e-400", 0 },   { "007", 7 },
+		{ "1", 1 },	 { "1e3", 1000 },    { "-2.5", -2.5 }, { "+.5", 0.5 },
+		{ "5.", 5 },	 { "0x1p-2", 0.25 }, { "0x1.8p1", 3 }, { "1_000", 1000 },
+		{ "1e-400", 0 }, { "007", 7 },
 	};
-	static const char *const syntax[] = { "", "abc", "1e", "0x1", "1__0", "_1", " 1", "1 ",
-					      "+nan", "infx", "0x", "1.2.3" };
+	static const char *const syntax[] = { "",   "abc", "1e",   "0x1",  "1__0", "_1",
+					      " 1", "1 ",  "+nan", "infx", "0x",   "1.2.3" };
 	double v;
 
 	for (size_t i = 0; i < ARRAY_LEN(ok); i++) {
@@ -143,14 +143,21 @@ static void test_paths(void **state)
 	static const struct {
 		const char *in, *want;
 	} clean[] = {
-		{ "", "." },	     { "a/../b", "b" },	     { "/../x", "/x" },
-		{ "//a//b/", "/a/b" }, { "a/./b/..", "a" },    { "..", ".." },
-		{ "../../a", "../../a" }, { "/", "/" },	     { "a/b/../../..", ".." },
+		{ "", "." },
+		{ "a/../b", "b" },
+		{ "/../x", "/x" },
+		{ "//a//b/", "/a/b" },
+		{ "a/./b/..", "a" },
+		{ "..", ".." },
+		{ "../../a", "../../a" },
+		{ "/", "/" },
+		{ "a/b/../../..", ".." },
 	};
 	static const struct {
 		const char *in, *want;
 	} base[] = {
-		{ "/a/b/", "b" }, { "", "." }, { "///", "/" }, { "x", "x" }, { "/a/b.yaml", "b.yaml" },
+		{ "/a/b/", "b" },	   { "", "." }, { "///", "/" }, { "x", "x" },
+		{ "/a/b.yaml", "b.yaml" },
 	};
 
 	for (size_t i = 0; i < ARRAY_LEN(clean); i++) {
