@@ -15,6 +15,7 @@
 
 #include "util/clock.h"
 #include "util/errno_text.h"
+#include "util/file.h"
 #include "util/gofmt.h"
 
 /* A symbol while the index is built. */
@@ -410,71 +411,33 @@ int kallsyms__parse(const char *text, size_t len, struct kallsyms **out, char *e
 
 int kallsyms__load(const char *path, struct kallsyms **out, char *err, size_t errlen)
 {
-	size_t cap, len = 0;
-	struct stat st;
-	char *text, *grown;
-	ssize_t n;
-	int fd, ret;
+	struct buf text = { 0 };
+	const char *op;
+	char et[128];
+	int ret;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		ret = -errno;
-		err[0] = '\0';
-		gofmt_appendf(err, errlen, "error opening kallsyms at ");
-		gofmt_append_quote(err, errlen, path, strlen(path));
-		gofmt_appendf(err, errlen, ": open %s: ", path);
-		{
-			char et[128];
-
-			gofmt_appendf(err, errlen, "%s", errno_text(ret, et, sizeof(et)));
+	ret = file_read_all(path, 0, &text, &op);
+	if (ret) {
+		buf_free(&text);
+		if (!op) {
+			snprintf(err, errlen, "error reading kallsyms: out of memory");
+			return ret;
 		}
+		err[0] = '\0';
+		gofmt_appendf(err, errlen, "%s kallsyms ",
+			      strcmp(op, "open") == 0 ? "error opening" : "error scanning");
+		gofmt_appendf(err, errlen, strcmp(op, "open") == 0 ? "at " : "from ");
+		gofmt_append_quote(err, errlen, path, strlen(path));
+		gofmt_appendf(err, errlen, ": %s %s: %s", op, path,
+			      errno_text(ret, et, sizeof(et)));
 		return ret;
 	}
-	/* procfs reports size 0; /proc/kallsyms is a few MiB, so start big and read in bulk. */
-	cap = (fstat(fd, &st) == 0 && st.st_size > 0) ? (size_t)st.st_size + 2 : (size_t)8 << 20;
-	text = malloc(cap);
-	if (!text) {
-		close(fd);
+	if (!text.data && buf_reserve(&text, 1)) {
 		snprintf(err, errlen, "error reading kallsyms: out of memory");
 		return -ENOMEM;
 	}
-	for (;;) {
-		if (cap - len < 2) {
-			grown = cap > SIZE_MAX / 2 ? NULL : realloc(text, cap * 2);
-			if (!grown) {
-				free(text);
-				close(fd);
-				snprintf(err, errlen, "error reading kallsyms: out of memory");
-				return -ENOMEM;
-			}
-			text = grown;
-			cap *= 2;
-		}
-		n = read(fd, text + len, cap - len - 1);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			ret = -errno;
-			free(text);
-			close(fd);
-			err[0] = '\0';
-			gofmt_appendf(err, errlen, "error scanning kallsyms from ");
-			gofmt_append_quote(err, errlen, path, strlen(path));
-			gofmt_appendf(err, errlen, ": read %s: ", path);
-			{
-				char et[128];
-
-				gofmt_appendf(err, errlen, "%s", errno_text(ret, et, sizeof(et)));
-			}
-			return ret;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	text[len] = '\0';
-	return finish(text, len, out, err, errlen);
+	text.data[text.len] = '\0';
+	return finish(text.data, text.len, out, err, errlen);
 }
 
 void kallsyms__free(struct kallsyms *ks)

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "util/errno_text.h"
+#include "util/file.h"
 #include "util/gofmt.h"
 
 #define MAX_FILE_SIZE ((size_t)16 << 20)
@@ -118,72 +119,25 @@ nomem:
 	return -ENOMEM;
 }
 
-/* Go's error text for errno: strerror with a lower-case first letter. */
 int partitions__load(const char *path, struct partitions **out, char *err, size_t errlen)
 {
-	size_t cap = 4096, len = 0;
-	char *text = NULL, *grown;
-	ssize_t n;
-	int fd, ret;
+	struct buf text = { 0 };
+	const char *op;
+	char et[128];
+	int ret;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		ret = -errno;
+	ret = file_read_all(path, MAX_FILE_SIZE, &text, &op);
+	if (ret == -ENOMEM && !op) {
+		snprintf(err, errlen, "error reading %s: out of memory", path);
+	} else if (ret) {
 		err[0] = '\0';
-		gofmt_appendf(err, errlen, "open %s: ", path);
-		{
-			char et[128];
-
-			gofmt_appendf(err, errlen, "%s", errno_text(ret, et, sizeof(et)));
-		}
-		return ret;
+		gofmt_appendf(err, errlen, "%s %s: %s", op ? op : "read", path,
+			      errno_text(ret, et, sizeof(et)));
+	} else {
+		ret = partitions__parse(text.data ? text.data : "", text.len, out, err, errlen);
 	}
-	text = malloc(cap);
-	if (!text)
-		goto nomem;
-	for (;;) {
-		if (len == cap) {
-			if (cap >= MAX_FILE_SIZE) {
-				ret = -EFBIG;
-				goto fail;
-			}
-			grown = realloc(text, cap * 2);
-			if (!grown)
-				goto nomem;
-			text = grown;
-			cap *= 2;
-		}
-		n = read(fd, text + len, cap - len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			ret = -errno;
-			goto fail;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	ret = partitions__parse(text, len, out, err, errlen);
-	free(text);
+	buf_free(&text);
 	return ret;
-fail:
-	err[0] = '\0';
-	gofmt_appendf(err, errlen, "read %s: ", path);
-	{
-		char et[128];
-
-		gofmt_appendf(err, errlen, "%s", errno_text(ret, et, sizeof(et)));
-	}
-	free(text);
-	close(fd);
-	return ret;
-nomem:
-	free(text);
-	close(fd);
-	snprintf(err, errlen, "error reading %s: out of memory", path);
-	return -ENOMEM;
 }
 
 void partitions__free(struct partitions *p)
