@@ -19,6 +19,7 @@
 #include "tracing/tracing.h"
 #include "bpf/map_snapshot.h"
 #include "util/errno_text.h"
+#include "util/gofmt.h"
 #include "util/log.h"
 
 /* Set once by loader_init before any thread exists; read by the libbpf print callback. */
@@ -39,26 +40,6 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return n;
 }
 
-/*
- * Go's strconv.Atoi on a 64-bit machine: an optional sign, then at least one decimal digit and
- * nothing else (no spaces, no underscores, no base prefix). Returns 0, -EINVAL (invalid syntax)
- * or -ERANGE.
- */
-static int go_atoi(const char *s, long long *out)
-{
-	const char *d = s + (*s == '+' || *s == '-');
-	char *end;
-
-	if (*d < '0' || *d > '9')
-		return -EINVAL;
-	errno = 0;
-	*out = strtoll(s, &end, 10);
-	/* Go reports the overflow even when junk follows the digits that overflowed. */
-	if (errno == ERANGE)
-		return -ERANGE;
-	return *end ? -EINVAL : 0;
-}
-
 int loader_parse_perf_event(const char *spec, struct perf_event_spec *out, char *err, size_t errlen)
 {
 	char *copy, *item, *next;
@@ -71,7 +52,8 @@ int loader_parse_perf_event(const char *spec, struct perf_event_spec *out, char 
 	/* strings.Split: every comma separates, so empty items exist and are errors. */
 	for (item = copy; item; item = next) {
 		char *eq, *comma = strchr(item, ',');
-		long long v;
+		char aerr[512];
+		int64_t v;
 
 		next = comma ? comma + 1 : NULL;
 		if (comma)
@@ -82,14 +64,12 @@ int loader_parse_perf_event(const char *spec, struct perf_event_spec *out, char 
 			e = -EINVAL;
 			break;
 		}
-		e = go_atoi(eq + 1, &v);
+		e = gofmt_atoi((const uint8_t *)eq + 1, strlen(eq + 1), &v, aerr, sizeof(aerr));
 		if (e) {
 			*eq = '\0';
 			snprintf(err, errlen,
-				 "error parsing value of item \"%s=%s\" as integer: strconv.Atoi: "
-				 "parsing \"%s\": %s",
-				 item, eq + 1, eq + 1,
-				 e == -ERANGE ? "value out of range" : "invalid syntax");
+				 "error parsing value of item \"%s=%s\" as integer: %s", item,
+				 eq + 1, aerr);
 			e = -EINVAL;
 			break;
 		}
