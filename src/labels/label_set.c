@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "labels/label_set.h"
+#include "labels/internal.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -8,65 +9,6 @@
 #include <string.h>
 
 #include "util/gofmt.h"
-
-struct dec_inst {
-	const struct decoder *dec;
-	void *state;
-};
-
-struct label_slot {
-	char *name;
-	uint64_t size;
-	uint64_t padding;
-	struct dec_inst *decs; /* points into label_set.insts */
-	size_t n_decs;
-};
-
-/*
- * The decoded-label cache: one open-addressing table per label set, keyed by the
- * whole raw key; entries on one of two LRU lists shared by every set (env->cache), results
- * bounded by a byte budget, skipped keys by --config.skip-cache-size. An entry remembers the
- * generation of the sources its set's decoders read and is decoded again once it moved.
- */
-struct lc_entry {
-	struct lru_node lru; /* first: container_of by cast */
-	struct label_set *owner;
-	uint64_t hash;
-	uint64_t gen;
-	size_t charge; /* bytes counted against the budget */
-	uint32_t key_len;
-	uint32_t vals_len; /* the values, each followed by a NUL */
-	bool skip;
-	bool used; /* hit since it last reached the LRU list's tail */
-	uint32_t lens[]; /* one per label (none for a skip), then the key, then the values */
-};
-
-#define MIN_SLOTS 64 /* smallest table; tables grow at half full, shrink at an eighth */
-
-struct lc_slot {
-	uint64_t hash;
-	struct lc_entry *e; /* NULL: empty */
-};
-
-struct label_set {
-	struct decoder_env *env;
-	unsigned int sources; /* DECODER_SRC_* read by any of the decoders */
-	struct lc_slot *lc_slots; /* the cache table */
-	size_t lc_cap; /* power of two, or 0 */
-	size_t lc_count;
-	const char *err_dec; /* decoder of the last decode error, NULL outside a decoder */
-	bool had_miss; /* a decode since the last label_set__generation() had a lookup miss */
-	uint64_t miss_salt; /* moves label_set__generation() after such misses */
-	size_t n;
-	struct label_slot *slots;
-	struct dec_inst *insts;
-	size_t n_insts;
-	uint64_t key_size; /* UINT64_MAX on overflow */
-	size_t *offs; /* per-decode value offsets; used under env->lock */
-	bool tracked; /* counted in decoder_env__track_sources() */
-	bool uncached; /* every decoder is cheap: the decoded-label cache would not pay */
-	struct buf scratch[2]; /* intermediate outputs of decoder chains; under env->lock */
-};
 
 /* Where a nested message can go after the prefix already in err. */
 static char *err_tail(char *err, size_t errlen, size_t *taillen, char *junk, size_t junklen)
@@ -191,15 +133,13 @@ nomem:
 	return -ENOMEM;
 }
 
-static void cache_clear(struct label_set *ls);
-
 void label_set__free(struct label_set *ls)
 {
 	if (!ls)
 		return;
 	if (ls->env) {
 		decoder_env__lock(ls->env);
-		cache_clear(ls);
+		label_cache_clear(ls);
 		if (ls->tracked)
 			decoder_env__track_sources(ls->env, ls->sources, -1);
 		decoder_env__unlock(ls->env);
@@ -309,8 +249,8 @@ static int decode_chain(struct label_set *ls, const struct label_slot *s, const 
 	return 0;
 }
 
-static int decode_locked(struct label_set *ls, const uint8_t *key, size_t len, struct buf *out,
-			 const char **values, char *err, size_t errlen)
+int label_set_decode_locked(struct label_set *ls, const uint8_t *key, size_t len, struct buf *out,
+			    const char **values, char *err, size_t errlen)
 {
 	size_t base = out->len, off = 0;
 	int ret;
@@ -360,298 +300,13 @@ restore:
 	return ret;
 }
 
-/* --- the decoded-label cache --- */
-
-/* A fast 64-bit hash of the key bytes (multiply-rotate rounds, murmur3's finalizer). */
-static uint64_t hash_key(const uint8_t *p, size_t n)
-{
-	const uint64_t k1 = 0x87c37b91114253d5ull, k2 = 0x4cf5ad432745937full;
-	uint64_t h = 0x9e3779b97f4a7c15ull ^ ((uint64_t)n * k2), v;
-
-	for (; n >= 8; p += 8, n -= 8) {
-		memcpy(&v, p, 8);
-		v *= k1;
-		v = (v << 31) | (v >> 33);
-		h ^= v * k2;
-		h = ((h << 27) | (h >> 37)) * 5 + 0x52dce729;
-	}
-	if (n) {
-		v = 0;
-		memcpy(&v, p, n);
-		v *= k1;
-		v = (v << 31) | (v >> 33);
-		h ^= v * k2;
-	}
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 33;
-	return h;
-}
-
-static uint8_t *entry_key(struct lc_entry *e, size_t n_lens)
-{
-	return (uint8_t *)(e->lens + n_lens);
-}
-
-static size_t entry_lens(const struct lc_entry *e, const struct label_set *ls)
-{
-	return e->skip ? 0 : ls->n;
-}
-
-static void lru_unlink(struct lru_node *n)
-{
-	n->prev->next = n->next;
-	n->next->prev = n->prev;
-}
-
-static void lru_push_front(struct lru_node *head, struct lru_node *n)
-{
-	n->next = head->next;
-	n->prev = head;
-	head->next->prev = n;
-	head->next = n;
-}
-
-static struct lc_entry *cache_find(struct label_set *ls, uint64_t h, const uint8_t *key, size_t len)
-{
-	if (!ls->lc_cap)
-		return NULL;
-	for (size_t i = h & (ls->lc_cap - 1);; i = (i + 1) & (ls->lc_cap - 1)) {
-		struct lc_entry *e = ls->lc_slots[i].e;
-
-		if (!e)
-			return NULL;
-		if (ls->lc_slots[i].hash == h && e->key_len == len &&
-		    memcmp(entry_key(e, entry_lens(e, ls)), key, len) == 0)
-			return e;
-	}
-}
-
-/* Rehashes ls's table into ncap (a power of two, more than twice the entries) slots. */
-static int cache_resize(struct label_set *ls, size_t ncap)
-{
-	struct lc_slot *slots;
-
-	if (ncap > SIZE_MAX / sizeof(*slots))
-		return -ENOMEM;
-	slots = calloc(ncap, sizeof(*slots));
-	if (!slots)
-		return -ENOMEM;
-	for (size_t i = 0; i < ls->lc_cap; i++) {
-		size_t j;
-
-		if (!ls->lc_slots[i].e)
-			continue;
-		for (j = ls->lc_slots[i].hash & (ncap - 1); slots[j].e; j = (j + 1) & (ncap - 1))
-			;
-		slots[j] = ls->lc_slots[i];
-	}
-	free(ls->lc_slots);
-	ls->lc_slots = slots;
-	ls->lc_cap = ncap;
-	return 0;
-}
-
-/* Takes e out of its set's table and the LRU, returns its budget, frees it. */
-static void cache_drop(struct decoder_env *env, struct lc_entry *e)
-{
-	struct label_set *ls = e->owner;
-	size_t mask = ls->lc_cap - 1, i = e->hash & mask, j;
-
-	while (ls->lc_slots[i].e != e)
-		i = (i + 1) & mask;
-	ls->lc_slots[i].e = NULL;
-	/* Backward-shift deletion: no tombstones, probe chains stay short. */
-	for (j = (i + 1) & mask; ls->lc_slots[j].e; j = (j + 1) & mask) {
-		size_t home = ls->lc_slots[j].hash & mask;
-
-		if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
-			ls->lc_slots[i] = ls->lc_slots[j];
-			ls->lc_slots[j].e = NULL;
-			i = j;
-		}
-	}
-	ls->lc_count--;
-	lru_unlink(&e->lru);
-	if (e->skip)
-		env->cache.skips--;
-	else
-		env->cache.bytes -= e->charge;
-	free(e);
-	/*
-	 * Give back a table that others' entries emptied, so that tables stay within the
-	 * budget's share (a failed shrink keeps the larger table).
-	 */
-	if (ls->lc_cap > MIN_SLOTS && ls->lc_count * 8 < ls->lc_cap)
-		cache_resize(ls, ls->lc_cap / 2);
-}
-
-static void cache_clear(struct label_set *ls)
-{
-	for (size_t i = 0; i < ls->lc_cap; i++) {
-		struct lc_entry *e = ls->lc_slots[i].e;
-
-		if (!e)
-			continue;
-		lru_unlink(&e->lru);
-		if (e->skip)
-			ls->env->cache.skips--;
-		else
-			ls->env->cache.bytes -= e->charge;
-		free(e);
-		ls->lc_slots[i].e = NULL;
-	}
-	ls->lc_count = 0;
-}
-
-/*
- * Remembers the outcome of decoding key: its values (out[base..], ls->offs) or a skip.
- * Evicts least recently used entries to stay within the budget. Failures only mean the key
- * is decoded again next time.
- */
-static void cache_put(struct label_set *ls, uint64_t h, uint64_t gen, const uint8_t *key,
-		      size_t len, bool skip, const struct buf *out, size_t base)
-{
-	struct decoder_cache_state *c = &ls->env->cache;
-	size_t n_lens = skip ? 0 : ls->n, vals = skip ? 0 : out->len - base;
-	size_t charge = sizeof(struct lc_entry) + n_lens * sizeof(uint32_t) + len + vals;
-	struct lc_entry *e;
-
-	if (len > UINT32_MAX || vals > UINT32_MAX)
-		return;
-	/* Each entry also holds about two slots of its table (the load stays under 1/2). */
-	charge += 2 * sizeof(struct lc_slot);
-	if (skip ? !c->skip_max : charge > c->max_bytes)
-		return;
-	if ((ls->lc_count + 1) * 2 > ls->lc_cap &&
-	    cache_resize(ls, ls->lc_cap ? ls->lc_cap * 2 : MIN_SLOTS))
-		return;
-	e = malloc(charge);
-	if (!e)
-		return;
-	while (skip ? c->skips >= c->skip_max : c->bytes + charge > c->max_bytes) {
-		struct lru_node *head = skip ? &c->skipped : &c->results, *tail = head->prev;
-
-		if (tail == head)
-			break;
-		if (((struct lc_entry *)tail)->used) {
-			((struct lc_entry *)tail)->used = false;
-			lru_unlink(tail);
-			lru_push_front(head, tail);
-			continue;
-		}
-		cache_drop(ls->env, (struct lc_entry *)tail);
-		c->evictions++;
-	}
-	e->owner = ls;
-	e->hash = h;
-	e->gen = gen;
-	e->charge = charge;
-	e->key_len = (uint32_t)len;
-	e->vals_len = (uint32_t)vals;
-	e->skip = skip;
-	e->used = false;
-	for (size_t i = 0; i < n_lens; i++) {
-		size_t end = i + 1 < ls->n ? ls->offs[i + 1] : vals;
-
-		e->lens[i] = (uint32_t)(end - ls->offs[i] - 1);
-	}
-	memcpy(entry_key(e, n_lens), key, len);
-	if (vals)
-		memcpy(entry_key(e, n_lens) + len, out->data + base, vals);
-	for (size_t i = h & (ls->lc_cap - 1);; i = (i + 1) & (ls->lc_cap - 1)) {
-		if (!ls->lc_slots[i].e) {
-			ls->lc_slots[i].hash = h;
-			ls->lc_slots[i].e = e;
-			break;
-		}
-	}
-	ls->lc_count++;
-	if (skip)
-		c->skips++;
-	else
-		c->bytes += charge;
-	lru_push_front(skip ? &c->skipped : &c->results, &e->lru);
-}
-
-/* A hit: the cached values appended to out, values[] pointed at them. */
-static int cache_copy(struct label_set *ls, struct lc_entry *e, struct buf *out,
-		      const char **values)
-{
-	const char *p;
-	int ret;
-
-	ret = buf_reserve(out, e->vals_len);
-	if (ret)
-		return ret;
-	p = out->data + out->len;
-	memcpy(out->data + out->len, entry_key(e, ls->n) + e->key_len, e->vals_len);
-	out->len += e->vals_len;
-	out->data[out->len] = '\0';
-	for (size_t i = 0; i < ls->n; i++) {
-		values[i] = p;
-		p += e->lens[i] + 1;
-	}
-	return 0;
-}
-
-static int decode_cached(struct label_set *ls, const uint8_t *key, size_t len, struct buf *out,
-			 const char **values, char *err, size_t errlen)
-{
-	struct decoder_env *env = ls->env;
-	struct decoder_cache_state *c = &env->cache;
-	size_t base = out->len;
-	uint64_t h, gen;
-	struct lc_entry *e;
-	int ret;
-
-	decoder_env__poll(env);
-	if ((!c->max_bytes && !c->skip_max) || ls->uncached) {
-		env->no_cache = false;
-		ret = decode_locked(ls, key, len, out, values, err, errlen);
-		if (env->no_cache && (ret == 0 || ret == DECODER_SKIP))
-			ls->had_miss = true;
-		return ret;
-	}
-	h = hash_key(key, len);
-	gen = decoder_env__generation(env, ls->sources);
-	e = cache_find(ls, h, key, len);
-	if (e && e->gen == gen) {
-		c->hits++;
-		/* Second chance instead of a move to the front: no neighbours touched. */
-		e->used = true;
-		if (e->skip) {
-			err[0] = '\0';
-			return DECODER_SKIP;
-		}
-		ret = cache_copy(ls, e, out, values);
-		if (ret)
-			snprintf(err, errlen, "out of memory");
-		return ret;
-	}
-	if (e)
-		cache_drop(env, e); /* decoded under sources that changed since */
-	c->misses++;
-	env->no_cache = false;
-	ret = decode_locked(ls, key, len, out, values, err, errlen);
-	if (env->no_cache && (ret == 0 || ret == DECODER_SKIP))
-		ls->had_miss = true;
-	/* Results of lookups that missed, or made while a source changed, are not kept. */
-	if ((ret == 0 || ret == DECODER_SKIP) && !env->no_cache &&
-	    decoder_env__generation(env, ls->sources) == gen)
-		cache_put(ls, h, gen, key, len, ret == DECODER_SKIP, out, base);
-	return ret;
-}
-
 int label_set__decode(struct label_set *ls, const uint8_t *key, size_t len, struct buf *out,
 		      const char **values, char *err, size_t errlen)
 {
 	int ret;
 
 	decoder_env__lock(ls->env);
-	ret = decode_cached(ls, key, len, out, values, err, errlen);
+	ret = label_cache_decode(ls, key, len, out, values, err, errlen);
 	decoder_env__unlock(ls->env);
 	return ret;
 }
@@ -685,7 +340,7 @@ int label_set__decode_record(struct label_set *ls, const uint8_t *rec, size_t le
 		len = (size_t)ls->key_size;
 	decoder_env__lock(ls->env);
 	decoder_env__poll(ls->env);
-	ret = decode_locked(ls, rec, len, out, values, err, errlen);
+	ret = label_set_decode_locked(ls, rec, len, out, values, err, errlen);
 	decoder_env__unlock(ls->env);
 	return ret;
 }
