@@ -1,14 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "expo/expo.h"
+#include "expo/internal.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Label orders up to this many labels live on the stack. */
-#define STACK_LABELS 32
 
 /* ---- escaping ------------------------------------------------------------------------ */
 
@@ -63,7 +61,7 @@ static size_t invalid_run(const unsigned char *p, const unsigned char *end)
  * Writes the escaped s at dst, which has room for 3 * len bytes (the worst case: every byte an
  * invalid one replaced by the 3-byte U+FFFD, or escaped as 2 bytes). Returns the end.
  */
-static char *escape_raw(char *dst, const char *s, size_t len, bool label)
+char *expo_escape_raw(char *dst, const char *s, size_t len, bool label)
 {
 	const unsigned char *p = (const unsigned char *)s, *end = p + len, *run = p;
 
@@ -114,7 +112,7 @@ static int escape_append(struct buf *b, const char *s, size_t len, bool label)
 	err = buf_reserve(b, 3 * len);
 	if (err)
 		return err;
-	end = escape_raw(b->data + b->len, s, len, label);
+	end = expo_escape_raw(b->data + b->len, s, len, label);
 	b->len = (size_t)(end - b->data);
 	b->data[b->len] = '\0';
 	return 0;
@@ -196,24 +194,6 @@ void expo_label_order(const struct family *f, size_t *order)
 	}
 }
 
-/* Length of a contiguous key of n values, their NULs included. */
-static size_t key_len_of(const char *key, size_t n)
-{
-	const char *p = key;
-
-	for (size_t k = 0; k < n; k++)
-		p += strlen(p) + 1;
-	return (size_t)(p - key);
-}
-
-/* Label value i of s; never for a contiguous_keys family (its samples have key instead). */
-static const char *value_at(const struct sample *s, size_t i)
-{
-	const char *v = s->values ? s->values[i] : NULL;
-
-	return v ? v : "";
-}
-
 /*
  * Compares label values in name order; oa and ob are the label orders of the families a and
  * b come from (they differ when same-named families list their labels differently).
@@ -262,7 +242,7 @@ static int compare_unordered(const struct family *f, const struct sample *a, con
 
 int expo_compare_samples(const struct family *f, const struct sample *a, const struct sample *b)
 {
-	size_t order[STACK_LABELS];
+	size_t order[EXPO_STACK_LABELS];
 
 	if (f->contiguous_keys && f->n_labels) {
 		/* NUL sorts first, so the keys compare as the value lists do. */
@@ -271,7 +251,7 @@ int expo_compare_samples(const struct family *f, const struct sample *a, const s
 
 		return c ? c : (la > lb) - (la < lb);
 	}
-	if (f->n_labels > STACK_LABELS)
+	if (f->n_labels > EXPO_STACK_LABELS)
 		return compare_unordered(f, a, b);
 	expo_label_order(f, order);
 	return compare_ordered(a, order, b, order, f->n_labels);
@@ -292,297 +272,17 @@ static int cmp_sample(const void *x, const void *y, void *arg)
 }
 
 /* Returns the label order of f in stack (or a new array the caller frees), NULL on ENOMEM. */
-static size_t *label_order_get(const struct family *f, size_t *stack)
+size_t *expo_label_order_get(const struct family *f, size_t *stack)
 {
 	size_t *order = stack;
 
-	if (f->n_labels > STACK_LABELS) {
+	if (f->n_labels > EXPO_STACK_LABELS) {
 		order = calloc(f->n_labels, sizeof(*order));
 		if (!order)
 			return NULL;
 	}
 	expo_label_order(f, order);
 	return order;
-}
-
-/* ---- writing -------------------------------------------------------------------------- */
-
-static const char *const type_names[] = {
-	[FAMILY_COUNTER] = "counter",
-	[FAMILY_GAUGE] = "gauge",
-	[FAMILY_HISTOGRAM] = "histogram",
-};
-
-static size_t add_sat(size_t a, size_t b)
-{
-	return a > SIZE_MAX - b ? SIZE_MAX : a + b;
-}
-
-static void put(struct buf *b, const char *s, size_t n)
-{
-	memcpy(b->data + b->len, s, n);
-	b->len += n;
-}
-
-static void put_float(struct buf *b, double v)
-{
-	b->len += expo_format_float(v, b->data + b->len);
-}
-
-static int write_header(struct buf *b, const struct family *f)
-{
-	const char *help = f->help ? f->help : "";
-	const char *type = (unsigned)f->type < 3 ? type_names[f->type] : "untyped";
-	size_t nlen = strlen(f->name), hlen = strlen(help);
-	size_t need = add_sat(2 * nlen + 32, 2 * hlen);
-	int err;
-
-	if (hlen > SIZE_MAX / 4)
-		return -ENOMEM;
-	err = buf_reserve(b, need);
-	if (err)
-		return err;
-	put(b, "# HELP ", 7);
-	put(b, f->name, nlen);
-	put(b, " ", 1);
-	b->len = (size_t)(escape_raw(b->data + b->len, help, hlen, false) - b->data);
-	put(b, "\n# TYPE ", 8);
-	put(b, f->name, nlen);
-	put(b, " ", 1);
-	put(b, type, strlen(type));
-	put(b, "\n", 1);
-	b->data[b->len] = '\0';
-	return 0;
-}
-
-/*
- * Appends the sort key of s: its label values in the order given, each followed by a NUL.
- * Written labels are read back from the key too, as it is contiguous and already in order.
- */
-static int append_key(struct buf *keys, const struct family *f, const size_t *order,
-		      const struct sample *s)
-{
-	if (f->contiguous_keys && f->n_labels)
-		return buf_append(keys, s->key, key_len_of(s->key, f->n_labels));
-	for (size_t k = 0; k < f->n_labels; k++) {
-		const char *v = value_at(s, order[k]);
-		int err = buf_append(keys, v, strlen(v) + 1);
-
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-/*
- * Writes `l1="v1",l2="v2"` (no braces): names from f in the order fo, values from key (see
- * append_key). Returns 0 or -ENOMEM.
- */
-static int write_labels(struct buf *b, const struct family *f, const size_t *fo, const char *key,
-			size_t key_len)
-{
-	size_t need = key_len;
-	int err;
-
-	if (key_len > SIZE_MAX / 4)
-		return -ENOMEM;
-	for (size_t k = 0; k < f->n_labels; k++)
-		need = add_sat(need, strlen(f->label_names[fo[k]]) + 4);
-	err = buf_reserve(b, add_sat(need, 2 * key_len));
-	if (err)
-		return err;
-	for (size_t k = 0; k < f->n_labels; k++) {
-		const char *name = f->label_names[fo[k]];
-		size_t vlen = strlen(key);
-
-		if (k)
-			put(b, ",", 1);
-		put(b, name, strlen(name));
-		put(b, "=\"", 2);
-		b->len = (size_t)(escape_raw(b->data + b->len, key, vlen, true) - b->data);
-		put(b, "\"", 1);
-		key += vlen + 1;
-	}
-	b->data[b->len] = '\0';
-	return 0;
-}
-
-/*
- * The le values of the histogram last written, formatted: the samples of one family share
- * their bounds, so each is formatted once per family rather than once per line.
- */
-struct le_text {
-	const double *le;
-	size_t n;
-	char (*str)[EXPO_FLOAT_MAX];
-	size_t cap;
-};
-
-/* Formats h's bounds into t unless they are there already. Returns 0 or -ENOMEM. */
-static int le_text_fill(struct le_text *t, const struct histogram_value *h)
-{
-	if (t->le == h->le && t->n == h->n_buckets)
-		return 0;
-	if (h->n_buckets > t->cap) {
-		char(*p)[EXPO_FLOAT_MAX] = reallocarray(t->str, h->n_buckets, sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		t->str = p;
-		t->cap = h->n_buckets;
-	}
-	for (size_t i = 0; i < h->n_buckets; i++)
-		expo_format_float(h->le[i], t->str[i]);
-	t->le = h->le;
-	t->n = h->n_buckets;
-	return 0;
-}
-
-/*
- * One line: name suffix, the label body already written at lab_off (lab_len bytes) inside
- * braces, an optional le label (le: its formatted value, or NULL), then the value.
- */
-static int write_line(struct buf *b, const char *name, size_t nlen, const char *suffix,
-		      size_t lab_off, size_t lab_len, const char *le, double value)
-{
-	size_t slen = strlen(suffix);
-	int err = buf_reserve(b, add_sat(nlen + slen + 2 * EXPO_FLOAT_MAX + 16, lab_len));
-
-	if (err)
-		return err;
-	put(b, name, nlen);
-	put(b, suffix, slen);
-	if (lab_len || le) {
-		put(b, "{", 1);
-		/* The body lies before b->len and the copy goes past it: no overlap. */
-		memcpy(b->data + b->len, b->data + lab_off, lab_len);
-		b->len += lab_len;
-		if (le) {
-			if (lab_len)
-				put(b, ",", 1);
-			put(b, "le=\"", 4);
-			put(b, le, strnlen(le, EXPO_FLOAT_MAX));
-			put(b, "\"", 1);
-		}
-		put(b, "}", 1);
-	}
-	put(b, " ", 1);
-	put_float(b, value);
-	put(b, "\n", 1);
-	b->data[b->len] = '\0';
-	return 0;
-}
-
-/*
- * Writes the line(s) of sample s. Label names come from f in the order fo, values from key
- * (taken from s in the order of the family s belongs to, which may list its labels
- * differently from f).
- */
-static int write_sample(struct buf *b, const struct family *f, const size_t *fo,
-			const struct sample *s, const char *key, size_t key_len, struct le_text *lt)
-{
-	static const struct histogram_value empty_hist;
-	const struct histogram_value *h = &empty_hist;
-	size_t nlen = strlen(f->name), lab_off, lab_len;
-	struct le_text own = { 0 };
-	bool inf_seen = false;
-	int err;
-
-	if (f->type != FAMILY_HISTOGRAM) {
-		err = buf_reserve(b, nlen + 1);
-		if (err)
-			return err;
-		put(b, f->name, nlen);
-		if (f->n_labels) {
-			put(b, "{", 1);
-			err = write_labels(b, f, fo, key, key_len);
-			if (err)
-				return err;
-		}
-		err = buf_reserve(b, EXPO_FLOAT_MAX + 3);
-		if (err)
-			return err;
-		if (f->n_labels)
-			put(b, "}", 1);
-		put(b, " ", 1);
-		put_float(b, s->value);
-		put(b, "\n", 1);
-		b->data[b->len] = '\0';
-		return 0;
-	}
-
-	if (s->hist)
-		h = s->hist;
-	/*
-	 * Histograms repeat the label body on every line: render it once at the end of the
-	 * buffer, then have each line copy it, and finally drop the scratch copy by moving the
-	 * lines down over it.
-	 */
-	if (!lt)
-		lt = &own;
-	err = le_text_fill(lt, h);
-	if (err)
-		return err;
-	lab_off = b->len;
-	err = write_labels(b, f, fo, key, key_len);
-	if (err)
-		goto out;
-	lab_len = b->len - lab_off;
-	for (size_t i = 0; i < h->n_buckets; i++) {
-		err = write_line(b, f->name, nlen, "_bucket", lab_off, lab_len, lt->str[i],
-				 (double)h->cumulative[i]);
-		if (err)
-			goto out;
-		if (isinf(h->le[i]) && h->le[i] > 0)
-			inf_seen = true;
-	}
-	if (!inf_seen) {
-		err = write_line(b, f->name, nlen, "_bucket", lab_off, lab_len, "+Inf",
-				 (double)h->count);
-		if (err)
-			goto out;
-	}
-	err = write_line(b, f->name, nlen, "_sum", lab_off, lab_len, NULL, h->sum);
-	if (!err)
-		err = write_line(b, f->name, nlen, "_count", lab_off, lab_len, NULL,
-				 (double)h->count);
-	if (err)
-		goto out;
-	memmove(b->data + lab_off, b->data + lab_off + lab_len, b->len - lab_off - lab_len);
-	b->len -= lab_len;
-	b->data[b->len] = '\0';
-out:
-	free(own.str);
-	return err;
-}
-
-int expo_write_family(struct buf *b, const struct family *f)
-{
-	size_t stack[STACK_LABELS], *order;
-	struct buf key = { 0 };
-	size_t start = b->len;
-	int err;
-
-	if (!f->n_samples)
-		return 0;
-	order = label_order_get(f, stack);
-	if (!order)
-		return -ENOMEM;
-	err = write_header(b, f);
-	for (size_t i = 0; !err && i < f->n_samples; i++) {
-		buf_reset(&key);
-		err = append_key(&key, f, order, &f->samples[i]);
-		if (!err)
-			err = write_sample(b, f, order, &f->samples[i], key.data, key.len, NULL);
-	}
-	buf_free(&key);
-	if (order != stack)
-		free(order);
-	if (err && b->data) {
-		b->len = start;
-		b->data[start] = '\0';
-	}
-	return err;
 }
 
 /* ---- all families ---------------------------------------------------------------------- */
@@ -778,14 +478,14 @@ static bool refs_sorted(struct expo_walker *w, size_t m)
 
 void expo_sort_samples(struct family *f)
 {
-	size_t stack[STACK_LABELS], zero = 0, *order;
+	size_t stack[EXPO_STACK_LABELS], zero = 0, *order;
 	struct expo_walker w = { .families = f, .idx = &zero, .order_of = &order };
 	struct sample *tmp = NULL;
 	struct sort_ctx ctx = { .f = f };
 
 	if (f->n_samples < 2 || f->n_labels == 0 || f->presorted)
 		return;
-	order = label_order_get(f, stack);
+	order = expo_label_order_get(f, stack);
 	ctx.order = order;
 	/* Sort by keys as expo_write_text does; without memory for them, in place (slower). */
 	if (order && !collect_group(&w, 0, 1, f->n_samples)) {
@@ -1015,25 +715,4 @@ cleanup:
 	free(w.order_of);
 	free(w.idx);
 	return ret;
-}
-
-static int write_text_group(struct buf *b, const struct expo_group *g, void *arg)
-{
-	struct le_text lt = { 0 };
-	int ret = write_header(b, g->f);
-
-	for (size_t i = 0; !ret && i < g->n_series; i++) {
-		const char *key;
-		size_t key_len;
-		const struct sample *s = expo_group_series(g, i, &key, &key_len);
-
-		ret = s ? write_sample(b, g->f, g->order, s, key, key_len, &lt) : -ENOMEM;
-	}
-	free(lt.str);
-	return ret;
-}
-
-int expo_write_text(struct buf *b, struct family *families, size_t n, char *err, size_t errlen)
-{
-	return expo_write_families(b, families, n, write_text_group, NULL, err, errlen);
 }

@@ -75,8 +75,8 @@ struct label_set {
 };
 
 /* Decodes key through every label's chain into out, under env's lock, without the cache. */
-int label_set_decode_locked(struct label_set *ls, const uint8_t *key, size_t len,
-			    struct buf *out, const char **values, char *err, size_t errlen);
+int label_set_decode_locked(struct label_set *ls, const uint8_t *key, size_t len, struct buf *out,
+			    const char **values, char *err, size_t errlen);
 
 /* label_set_decode_locked() through the cache, under env's lock. */
 int label_cache_decode(struct label_set *ls, const uint8_t *key, size_t len, struct buf *out,

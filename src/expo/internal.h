@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: MIT
+#ifndef EBPF_EXPORTER_EXPO_INTERNAL_H
+#define EBPF_EXPORTER_EXPO_INTERNAL_H
+
+/*
+ * What the family walker (expo.c) and the text writer (text.c) share; not for other modules.
+ * The small helpers are inline: they run for every label of every series.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "expo/expo.h"
+#include "util/buf.h"
+
+/* Label orders up to this many labels live on the stack. */
+#define EXPO_STACK_LABELS 32
+
+static inline size_t add_sat(size_t a, size_t b)
+{
+	return a > SIZE_MAX - b ? SIZE_MAX : a + b;
+}
+
+/* Length of a contiguous key of n values, their NULs included. */
+static inline size_t key_len_of(const char *key, size_t n)
+{
+	const char *p = key;
+
+	for (size_t k = 0; k < n; k++)
+		p += strlen(p) + 1;
+	return (size_t)(p - key);
+}
+
+/* Label value i of s; never for a contiguous_keys family (its samples have key instead). */
+static inline const char *value_at(const struct sample *s, size_t i)
+{
+	const char *v = s->values ? s->values[i] : NULL;
+
+	return v ? v : "";
+}
+
+/*
+ * Appends the sort key of s: its label values in the order given, each followed by a NUL.
+ * Written labels are read back from the key too, as it is contiguous and already in order.
+ */
+static inline int append_key(struct buf *keys, const struct family *f, const size_t *order,
+		      const struct sample *s)
+{
+	if (f->contiguous_keys && f->n_labels)
+		return buf_append(keys, s->key, key_len_of(s->key, f->n_labels));
+	for (size_t k = 0; k < f->n_labels; k++) {
+		const char *v = value_at(s, order[k]);
+		int err = buf_append(keys, v, strlen(v) + 1);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/*
+ * Writes the escaped s[0..len) at dst, which has room for 3 * len bytes (the worst case:
+ * every byte an invalid one replaced by the 3-byte U+FFFD, or escaped as 2 bytes): backslash,
+ * newline and, for label values, the double quote. Returns the end.
+ */
+char *expo_escape_raw(char *dst, const char *s, size_t len, bool label);
+
+/* f's label order (expo_label_order()) in stack when it fits, else allocated; NULL on OOM. */
+size_t *expo_label_order_get(const struct family *f, size_t *stack);
+
+#endif
