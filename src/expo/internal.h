@@ -46,7 +46,7 @@ static inline const char *value_at(const struct sample *s, size_t i)
  * Written labels are read back from the key too, as it is contiguous and already in order.
  */
 static inline int append_key(struct buf *keys, const struct family *f, const size_t *order,
-		      const struct sample *s)
+			     const struct sample *s)
 {
 	if (f->contiguous_keys && f->n_labels)
 		return buf_append(keys, s->key, key_len_of(s->key, f->n_labels));
