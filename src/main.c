@@ -169,7 +169,7 @@ static int attach_config_steps(struct exporter *x, int i, struct lc_span *span, 
 	if (e)
 		return e;
 	/* the map filled from the cgroup monitor's initial walk, then kept current */
-	x->objs[i] = x->mods[i]->obj;
+	x->objs[i] = module__object(x->mods[i]);
 	e = cgroup_id_map__new(x->cfgs[i], x->objs[i], &x->cgmaps[i], err, errlen);
 	if (!e)
 		e = cgroup_id_map__start(x->cgmaps[i], x->env->cgroups, err, errlen);
@@ -210,8 +210,8 @@ static int count_programs(const struct exporter *x, struct buf *missed)
 	size_t j;
 
 	for (i = 0; i < x->n_names; i++) {
-		for (j = 0; x->mods[i] && j < x->mods[i]->n_progs; j++) {
-			const struct module_prog *p = &x->mods[i]->progs[j];
+		for (j = 0; x->mods[i] && j < module__n_progs(x->mods[i]); j++) {
+			const struct module_prog *p = module__prog(x->mods[i], j);
 
 			n++;
 			if (!p->link && missed)

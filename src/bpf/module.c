@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "bpf/module.h"
+#include "bpf/internal.h"
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -715,4 +716,19 @@ void module__free(struct module *m)
 	bpf_object__close(m->obj);
 	free(m->progs);
 	free(m);
+}
+
+struct bpf_object *module__object(const struct module *m)
+{
+	return m->obj;
+}
+
+size_t module__n_progs(const struct module *m)
+{
+	return m->n_progs;
+}
+
+const struct module_prog *module__prog(const struct module *m, size_t i)
+{
+	return &m->progs[i];
 }

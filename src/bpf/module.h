@@ -26,13 +26,17 @@ struct module_prog {
 	size_t n_cpu_links;
 };
 
-/* One config's BPF object and the state of its programs. */
-struct module {
-	const struct config *cfg; /* borrowed */
-	struct bpf_object *obj;
-	struct module_prog *progs;
-	size_t n_progs;
-};
+/* One config's BPF object and the state of its programs (opaque: bpf/internal.h). */
+struct module;
+
+/* The module's loaded BPF object (owned by the module). */
+struct bpf_object *module__object(const struct module *m);
+
+/* How many programs the object has, attached or not. */
+size_t module__n_progs(const struct module *m);
+
+/* Program i (< module__n_progs()), a view valid until module__free(). */
+const struct module_prog *module__prog(const struct module *m, size_t i);
 
 /*
  * A parsed `perf_event/` section: comma-separated `type=`, `config=`,

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bpf/internal.h"
 #include "decoders/decoder.h"
 #include "labels/label_set.h"
 #include "labels/series_table.h"

@@ -242,8 +242,8 @@ int builtins_collect(struct collector *c, struct builtin *b)
 			for (i = 0; i < c->n_cfgs; i++) {
 				struct module *m = c->mods[i];
 
-				for (j = 0; m && j < m->n_progs; j++) {
-					struct module_prog *mp = &m->progs[j];
+				for (j = 0; m && j < module__n_progs(m); j++) {
+					const struct module_prog *mp = module__prog(m, j);
 					struct bpf_prog_info info;
 					__u32 len = sizeof(info);
 					const char *id;

@@ -64,7 +64,7 @@ int metric_init(struct metric_state *ms, struct collector *c, size_t cfg_idx, co
 	}
 	if (!mod)
 		return 0;
-	map = bpf_object__find_map_by_name(mod->obj, name);
+	map = bpf_object__find_map_by_name(module__object(mod), name);
 	if (!map) {
 		snprintf(err, errlen, "failed to get map \"%s\" for config \"%s\"", name,
 			 cfg->name);

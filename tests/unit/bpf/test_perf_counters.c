@@ -17,6 +17,7 @@
 
 #include "config/config.h"
 #include "decoders/decoder_env.h"
+#include "bpf/internal.h"
 #include "bpf/module.h"
 #include "bpf/perf_counters.h"
 
