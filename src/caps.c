@@ -128,7 +128,8 @@ static int drop_bounding(uint64_t keep, char *err, size_t errlen)
 		can = f == CAP_SET;
 	if (cur)
 		cap_free(cur);
-	for (int v = 0; v < CAPS_MAX && v <= CAP_LAST_CAP; v++) {
+	/* the kernel's count, which may exceed what these headers name */
+	for (int v = 0; v < CAPS_MAX && v < (int)cap_max_bits(); v++) {
 		if (keep & (1ULL << v) || cap_get_bound(v) != 1)
 			continue;
 		if (!can) {
