@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "scrape/procstat.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -9,6 +8,8 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
+
+#include "util/file.h"
 
 static int read_file(const char *path, char *buf, size_t len)
 {
@@ -35,23 +36,6 @@ static int boot_time(double *out)
 	if (!p)
 		return -ENOENT;
 	*out = strtod(p + 7, NULL);
-	return 0;
-}
-
-static int count_fds(double *out)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *de;
-	long n = 0;
-
-	if (!d)
-		return -errno;
-	while ((de = readdir(d)))
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(d);
-	/* Do not count the descriptor of the directory being read. */
-	*out = (double)(n > 0 ? n - 1 : 0);
 	return 0;
 }
 
@@ -87,7 +71,7 @@ int procstat_read(struct procstat *ps)
 	char buf[4096], *p;
 	unsigned long long utime, stime, starttime, vsize;
 	long long rss;
-	long tck = sysconf(_SC_CLK_TCK), page = sysconf(_SC_PAGESIZE);
+	long tck = sysconf(_SC_CLK_TCK), page = sysconf(_SC_PAGESIZE), fds = 0;
 	struct rlimit rl;
 	double btime = 0;
 	int err;
@@ -118,7 +102,8 @@ int procstat_read(struct procstat *ps)
 	if (getrlimit(RLIMIT_AS, &rl) == 0)
 		ps->virtual_max_bytes = rl.rlim_cur == RLIM_INFINITY ? 18446744073709551615.0 :
 								       (double)rl.rlim_cur;
-	err = count_fds(&ps->open_fds);
+	err = file_count_open_fds(&fds);
+	ps->open_fds = (double)fds;
 	read_net(ps);
 	return err;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "util/file.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -43,4 +44,20 @@ int file_read_all(const char *path, size_t limit, struct buf *out, const char **
 	if (!err)
 		*op = NULL;
 	return err;
+}
+
+int file_count_open_fds(long *out)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	long n = 0;
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	*out = n > 0 ? n - 1 : 0;
+	return 0;
 }

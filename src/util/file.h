@@ -16,4 +16,10 @@
  */
 int file_read_all(const char *path, size_t limit, struct buf *out, const char **op);
 
+/*
+ * The file descriptors this process has open, not counting the one used to list them.
+ * Returns 0 and *out, or a negative errno.
+ */
+int file_count_open_fds(long *out);
+
 #endif

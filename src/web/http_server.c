@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <dirent.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -21,6 +20,7 @@
 #include "web/http_guard.h"
 #include "util/buf.h"
 #include "util/errno_text.h"
+#include "util/file.h"
 #include "util/gostr.h"
 #include "util/log.h"
 #include "util/systemd.h"
@@ -737,30 +737,18 @@ int http_listen(const char *address, int *fd_out, char *err, size_t errlen)
 	return 0;
 }
 
-/* File descriptors open now. */
-static long open_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *de;
-	long n = 0;
-
-	if (!d)
-		return 64; /* a guess that errs on the safe side */
-	while ((de = readdir(d)))
-		n += de->d_name[0] != '.';
-	closedir(d);
-	return n;
-}
-
 unsigned int http_connection_limit(long long wanted, char *note, size_t notelen)
 {
 	struct rlimit rl;
 	long long most;
+	long fds;
 
 	note[0] = '\0';
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
 		rl.rlim_cur = 1 << 20;
-	most = (long long)rl.rlim_cur - open_fds() - HTTP_FD_RESERVE;
+	if (file_count_open_fds(&fds) != 0)
+		fds = 64; /* a guess that errs on the safe side */
+	most = (long long)rl.rlim_cur - fds - HTTP_FD_RESERVE;
 	if (most < HTTP_MIN_CONNECTIONS)
 		most = HTTP_MIN_CONNECTIONS;
 	if (most > UINT32_MAX / 2)
