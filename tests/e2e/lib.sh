@@ -487,3 +487,13 @@ write_config()
 {
 	cat >"$CFG/$1.yaml"
 }
+
+# Unsets every OTEL_* variable, so that a run exports only what its test asks for.
+otel_env_clear()
+{
+	local v
+
+	for v in $(compgen -e | grep '^OTEL_'); do
+		unset "$v"
+	done
+}

@@ -214,6 +214,6 @@ suite_examples_workloads()
 		check_progs_gone "examples (C): programs unloaded after shutdown" $ids
 	fi
 	tr_receiver_stop
-	tr_env_clear
+	otel_env_clear
 	unset EBPF_EXPORTER_TRACE_LIFECYCLE
 }

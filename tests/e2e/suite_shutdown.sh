@@ -11,15 +11,6 @@
 SD_PY=/usr/bin/python3
 SD_LISTENER_PID=
 
-sd_env_clear()
-{
-	local v
-
-	for v in $(compgen -e | grep '^OTEL_'); do
-		unset "$v"
-	done
-}
-
 sd_ms()
 {
 	echo $(($(date +%s%N) / 1000000))
@@ -195,10 +186,10 @@ sd_startup_errors()
 suite_shutdown()
 {
 	section "shutdown: signals, the final span flush, start-up errors"
-	sd_env_clear
+	otel_env_clear
 	sd_plain
 	sd_refused
 	sd_blackhole
 	sd_startup_errors
-	sd_env_clear
+	otel_env_clear
 }

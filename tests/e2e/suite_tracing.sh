@@ -11,16 +11,6 @@
 
 TR_PY=/usr/bin/python3 # Debian's: python3 first on PATH may be a version-manager shim
 
-# Every OTEL_* variable a test may set.
-tr_env_clear()
-{
-	local v
-
-	for v in $(compgen -e | grep '^OTEL_'); do
-		unset "$v"
-	done
-}
-
 # tr_wait_file FILE SECONDS: waits for FILE to exist.
 tr_wait_file()
 {
@@ -184,7 +174,7 @@ tr_setup()
 	: >"$TR_MODE"
 	# curl must not send loopback traffic to a proxy from the environment
 	unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
-	tr_env_clear
+	otel_env_clear
 }
 
 # ---------------------------------------------------------------------------------------
@@ -214,7 +204,7 @@ tr_protocols()
 			start_exporter "tracing-${proto/\//-}-$gz" --config.dir="$HERE" \
 				--config.names=spans
 			s=$?
-			tr_env_clear
+			otel_env_clear
 			[ $s -eq 0 ] || continue
 			t0=$(tr_now_ns)
 			trigger "$CPU_A" "80:1:$ahex:0x2222" "80:1:$ahex:0" 81:1:5000:0 82:1:1:1
@@ -284,7 +274,7 @@ tr_protocols()
 	export OTEL_EXPORTER_OTLP_COMPRESSION=gzip OTEL_BSP_SCHEDULE_DELAY=50 OTEL_BSP_EXPORT_TIMEOUT=500
 	start_exporter tracing-grpc-gzip-refused --config.dir="$HERE" --config.names=spans
 	s=$?
-	tr_env_clear
+	otel_env_clear
 	if [ $s -eq 0 ]; then
 		trigger "$CPU_A" 80:1:0x77:0
 		if tr_wait_metric 'ebpf_exporter_spans_dropped_total{reason="export_failed",service="e2e-spans"}' 1 &&
@@ -320,7 +310,7 @@ tr_tls()
 		export OTEL_EXPORTER_OTLP_CERTIFICATE=$TR_DIR/cert.pem OTEL_BSP_SCHEDULE_DELAY=50
 		start_exporter "tracing-tls-${proto/\//-}" --config.dir="$HERE" --config.names=spans
 		s=$?
-		tr_env_clear
+		otel_env_clear
 		[ $s -eq 0 ] || continue
 		trigger "$CPU_A" 80:1:0x7151:0x10
 		if tr_wait_spans 1; then
@@ -340,7 +330,7 @@ tr_tls()
 	tr_receiver_start --tls-cert "$TR_DIR/cert.pem" --tls-key "$TR_DIR/key.pem" || return
 	start_exporter tracing-tls-untrusted --config.dir="$HERE" --config.names=spans
 	s=$?
-	tr_env_clear
+	otel_env_clear
 	if [ $s -eq 0 ]; then
 		trigger "$CPU_A" 80:1:0x7152:0
 		if tr_wait_metric 'ebpf_exporter_spans_dropped_total{reason="export_failed",service="e2e-spans"}' 1; then
@@ -368,7 +358,7 @@ tr_failures()
 	export OTEL_BSP_MAX_QUEUE_SIZE=5 OTEL_BSP_MAX_EXPORT_BATCH_SIZE=5
 	start_exporter tracing-503 --config.dir="$HERE" --config.names=spans
 	s=$?
-	tr_env_clear
+	otel_env_clear
 	if [ $s -ne 0 ]; then
 		tr_receiver_stop
 		return
@@ -475,7 +465,7 @@ tr_grpc_retry()
 	export OTEL_BSP_SCHEDULE_DELAY=50 OTEL_BSP_EXPORT_TIMEOUT=1500
 	start_exporter tracing-grpc-retry --config.dir="$HERE" --config.names=spans
 	s=$?
-	tr_env_clear
+	otel_env_clear
 	if [ $s -ne 0 ]; then
 		tr_receiver_stop
 		return
@@ -519,7 +509,7 @@ tr_shutdown()
 	export OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$TR_HTTP_PORT OTEL_BSP_SCHEDULE_DELAY=60000
 	start_exporter tracing-flush --config.dir="$HERE" --config.names=spans
 	s=$?
-	tr_env_clear
+	otel_env_clear
 	if [ $s -eq 0 ]; then
 		trigger "$CPU_A" 80:1:0x600:0x60 80:1:0x600:0x61
 		sleep 0.2
@@ -534,7 +524,7 @@ tr_shutdown()
 	export OTEL_EXPORTER_OTLP_TIMEOUT=1000
 	start_exporter tracing-flush-down --config.dir="$HERE" --config.names=spans
 	s=$?
-	tr_env_clear
+	otel_env_clear
 	if [ $s -eq 0 ]; then
 		trigger "$CPU_A" 80:1:0x601:0
 		sleep 0.2
@@ -555,7 +545,7 @@ tr_console_and_samplers()
 	export OTEL_TRACES_EXPORTER=console OTEL_BSP_SCHEDULE_DELAY=50
 	start_exporter tracing-console --config.dir="$HERE" --config.names=spans
 	s=$?
-	tr_env_clear
+	otel_env_clear
 	if [ $s -eq 0 ]; then
 		trigger "$CPU_A" 80:1:0x700:0x70
 		sleep 0.5
@@ -577,7 +567,7 @@ tr_console_and_samplers()
 	export OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.5
 	start_exporter tracing-sampler --config.dir="$HERE" --config.names=spans
 	s=$?
-	tr_env_clear
+	otel_env_clear
 	if [ $s -eq 0 ]; then
 		trigger "$CPU_A" 80:1:0x11ff:0 80:1:0x1111:0 80:1:0x1111:0x30
 		lo="$(tr_le_hex 0x11ff)$(tr_le_hex $((~0x11ff)))"
@@ -595,7 +585,7 @@ tr_console_and_samplers()
 	export OTEL_TRACES_EXPORTER=none
 	start_exporter tracing-none --config.dir="$HERE" --config.names=spans
 	s=$?
-	tr_env_clear
+	otel_env_clear
 	if [ $s -eq 0 ]; then
 		trigger "$CPU_A" 80:2:0x800:0
 		if tr_wait_metric 'ebpf_exporter_spans_received_total{config="spans"}' 2; then
@@ -640,17 +630,17 @@ EOF
 	startup_error "tracing: an unknown OTEL_TRACES_EXPORTER" \
 		'Error creating tracing processor: OTEL_TRACES_EXPORTER "jaeger" is not supported (otlp, console or none)' \
 		--config.dir="$HERE" --config.names=spans
-	tr_env_clear
+	otel_env_clear
 	export OTEL_EXPORTER_OTLP_PROTOCOL=http/xml
 	startup_error "tracing: an unknown protocol" \
 		'Error creating tracing processor: OTEL_EXPORTER_OTLP_PROTOCOL "http/xml" is not supported (grpc, http/protobuf or http/json)' \
 		--config.dir="$HERE" --config.names=spans
-	tr_env_clear
+	otel_env_clear
 	export OTEL_BSP_MAX_QUEUE_SIZE=lots
 	startup_error "tracing: a bad batch setting" \
 		'Error creating tracing processor: OTEL_BSP_MAX_QUEUE_SIZE "lots" is not an integer >= 1' \
 		--config.dir="$HERE" --config.names=spans
-	tr_env_clear
+	otel_env_clear
 }
 
 # Examples: exec-trace (a bash session), usdt-span with its demo, bio-trace (direct I/O).
@@ -668,14 +658,14 @@ tr_examples()
 	s=$?
 	cd "$oldpwd" || return
 	if [ $s -ne 0 ]; then
-		tr_env_clear
+		otel_env_clear
 		tr_receiver_stop
 		return
 	fi
 
 	/bin/bash -c "$TR_DIR/ee-exec-child; $TR_DIR/ee-exec-child; exit 0"
 	out=$(cd "$ROOT" && ./examples/usdt-span-demo 4 2>&1)
-	tr_env_clear
+	otel_env_clear
 	trace=$(sed -n 's/^trace_id=\([0-9a-f]*\) span_id=.*/\1/p' <<<"$out")
 	span=$(sed -n 's/.* span_id=\([0-9a-f]*\)$/\1/p' <<<"$out")
 	tr_wait_spans 9 10
@@ -731,7 +721,7 @@ sys.exit(not ok)' "$TR_OUT"
 		rm -f "$TR_DIR/bio.dat"
 		stop_exporter TERM
 	fi
-	tr_env_clear
+	otel_env_clear
 	tr_receiver_stop
 }
 
@@ -751,6 +741,6 @@ suite_tracing()
 	tr_startup_errors
 	tr_examples
 	tr_receiver_stop
-	tr_env_clear
+	otel_env_clear
 	unset EBPF_EXPORTER_TRACE_LIFECYCLE
 }
