@@ -114,20 +114,14 @@ static int build_set(uint64_t mask, cap_t *out, char *err, size_t errlen)
 
 /*
  * Removes from the bounding set every capability not kept, so that no execve() can bring the
- * rest back. Needs cap_setpcap; without it a bounding set that still holds more is reported
+ * rest back. Needs cap_setpcap (can: the caller holds it); without it a bounding set that still
+ * holds more is reported
  * (no_new_privs, set afterwards, closes the execve() route all the same).
  */
-static int drop_bounding(uint64_t keep, char *err, size_t errlen)
+static int drop_bounding(uint64_t keep, bool can, char *err, size_t errlen)
 {
-	bool can = false;
-	cap_flag_value_t f;
-	cap_t cur = cap_get_proc();
 	int missing = 0;
 
-	if (cur && cap_get_flag(cur, CAP_SETPCAP, CAP_EFFECTIVE, &f) == 0)
-		can = f == CAP_SET;
-	if (cur)
-		cap_free(cur);
 	/* the kernel's count, which may exceed what these headers name */
 	for (int v = 0; v < CAPS_MAX && v < (int)cap_max_bits(); v++) {
 		if (keep & (1ULL << v) || cap_get_bound(v) != 1)
@@ -251,7 +245,7 @@ int caps_apply(const char *keep, char *err, size_t errlen)
 	if (cap_get_flag(cur, CAP_SETPCAP, CAP_EFFECTIVE, &setpcap) != 0)
 		setpcap = CAP_CLEAR;
 	/* The bounding set first: dropping from it needs cap_setpcap, which goes next. */
-	e = drop_bounding(mask, err, errlen);
+	e = drop_bounding(mask, setpcap == CAP_SET, err, errlen);
 	if (e)
 		goto out;
 	if (cap_reset_ambient() != 0 && errno != EINVAL) {
