@@ -115,8 +115,7 @@ static int build_set(uint64_t mask, cap_t *out, char *err, size_t errlen)
 /*
  * Removes from the bounding set every capability not kept, so that no execve() can bring the
  * rest back. Needs cap_setpcap (can: the caller holds it); without it a bounding set that still
- * holds more is reported
- * (no_new_privs, set afterwards, closes the execve() route all the same).
+ * holds more is reported (no_new_privs, set afterwards, closes the execve() route all the same).
  */
 static int drop_bounding(uint64_t keep, bool can, char *err, size_t errlen)
 {
