@@ -160,8 +160,8 @@ static int attach_config_steps(struct exporter *x, int i, struct lc_span *span, 
 	e = cgroup_id_map_check_kernel(x->cfgs[i], err, errlen);
 	if (e)
 		return e;
-	e = module__open_load(x->cfgs[i], x->opts.btf_path, x->env->kallsyms, x->lc, span,
-			      &x->mods[i], err, errlen);
+	e = module__open_load(x->cfgs[i], x->opts.btf_path, decoder_env__kallsyms(x->env), x->lc,
+			      span, &x->mods[i], err, errlen);
 	if (e)
 		return e;
 	module__attach(x->mods[i], x->lc, span);
@@ -172,7 +172,7 @@ static int attach_config_steps(struct exporter *x, int i, struct lc_span *span, 
 	x->objs[i] = module__object(x->mods[i]);
 	e = cgroup_id_map__new(x->cfgs[i], x->objs[i], &x->cgmaps[i], err, errlen);
 	if (!e)
-		e = cgroup_id_map__start(x->cgmaps[i], x->env->cgroups, err, errlen);
+		e = cgroup_id_map__start(x->cgmaps[i], decoder_env__cgroups(x->env), err, errlen);
 	return e;
 }
 

@@ -10,7 +10,7 @@
  */
 #include <errno.h>
 
-#include "decoders/decoder_env.h"
+#include "decoders/internal.h"
 #include "util/gofmt.h"
 
 static int cgroup_decode(void *state, struct decoder_env *env, const uint8_t *in, size_t len,

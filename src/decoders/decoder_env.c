@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "decoders/decoder_env.h"
+#include "decoders/internal.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -60,11 +61,6 @@ static int64_t opt_ns(long ms, long def)
 	if (ms == 0)
 		ms = def;
 	return ms < 0 ? -1 : (int64_t)ms * NS_PER_MS;
-}
-
-static void lru_init(struct lru_node *head)
-{
-	head->prev = head->next = head;
 }
 
 static int dup_opt(char **dst, const char *src)
@@ -160,13 +156,11 @@ int decoder_env__new(const struct decoder_env_opts *opts, struct decoder_env **o
 		snprintf(err, errlen, "error creating decoders: %s", strerror(ret));
 		return -ret;
 	}
-	lru_init(&env->cache.results);
-	lru_init(&env->cache.skipped);
 	if (cache_bytes == 0)
 		cache_bytes = env_cache_bytes();
-	env->cache.max_bytes = cache_bytes < 0 ? 0 : (size_t)cache_bytes;
-	env->cache.skip_max = skips <= 0 ? 0 : (size_t)skips;
-	env->cache.cache_cheap = opts && opts->cache_cheap;
+	env->budget.max_bytes = cache_bytes < 0 ? 0 : (size_t)cache_bytes;
+	env->budget.skip_max = skips <= 0 ? 0 : (size_t)skips;
+	env->budget.cache_cheap = opts && opts->cache_cheap;
 	if (dup_opt(&env->kallsyms_path, path) ||
 	    dup_opt(&env->partitions_path,
 		    opts && opts->partitions_path ? opts->partitions_path : DEFAULT_PARTITIONS) ||
@@ -196,6 +190,8 @@ void decoder_env__free(struct decoder_env *env)
 {
 	if (!env)
 		return;
+	if (env->attachment_free)
+		env->attachment_free(env->attachment);
 	cgroup_monitor__free(env->cgroups);
 	kallsyms__free(env->kallsyms);
 	partitions__free(env->partitions);
@@ -367,6 +363,40 @@ int decoder_env__use_syscalls(struct decoder_env *env, char *err, size_t errlen)
 void decoder_env__no_cache(struct decoder_env *env)
 {
 	env->no_cache = true;
+}
+
+bool decoder_env__take_no_cache(struct decoder_env *env)
+{
+	bool was = env->no_cache;
+
+	env->no_cache = false;
+	return was;
+}
+
+const struct decoder_cache_budget *decoder_env__cache_budget(const struct decoder_env *env)
+{
+	return &env->budget;
+}
+
+void *decoder_env__attachment(struct decoder_env *env)
+{
+	return env->attachment;
+}
+
+void decoder_env__set_attachment(struct decoder_env *env, void *p, void (*free_fn)(void *))
+{
+	env->attachment = p;
+	env->attachment_free = free_fn;
+}
+
+struct kallsyms *decoder_env__kallsyms(struct decoder_env *env)
+{
+	return env->kallsyms;
+}
+
+struct cgroup_monitor *decoder_env__cgroups(struct decoder_env *env)
+{
+	return env->cgroups;
 }
 
 uint64_t decoder_env__generation(struct decoder_env *env, unsigned int sources)

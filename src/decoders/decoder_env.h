@@ -2,7 +2,6 @@
 #ifndef EBPF_EXPORTER_DECODERS_H
 #define EBPF_EXPORTER_DECODERS_H
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -15,10 +14,11 @@
  * The decoder registry and the state all decoders share (one decoder set per
  * process, every decode serialized by one mutex): the kallsyms index, the cgroup monitor,
  * /proc/partitions, interface names, the PCI and syscall name tables, and the bookkeeping of
- * labels.c's decoded-label cache.
+ * label sets' decoded-label cache (kept here as an opaque attachment, see
+ * decoder_env__set_attachment()).
  *
  * Sources that can change carry a generation number that moves when their content
- * changes; labels.c stores it with every cached result and decodes again when it moved.
+ * changes; the label cache stores it with every cached result and decodes again when it moved.
  */
 
 struct ifaces;
@@ -47,7 +47,7 @@ struct decoder_env_opts {
 	/* No cgroup monitor (cgroup decoders then give unknown_cgroup_id:N). */
 	bool no_cgroups;
 	/*
-	 * Options of the cgroup monitor; NULL: defaults (see cgroup.h), with the grace period and
+	 * Options of the cgroup monitor; NULL: defaults (see sources/cgroup_monitor.h), with the grace period and
 	 * GC interval taken from EBPF_EXPORTER_CGROUP_GRACE_MS and
 	 * EBPF_EXPORTER_CGROUP_GC_INTERVAL_MS when set.
 	 */
@@ -78,59 +78,17 @@ enum decoder_source {
 };
 #define DECODER_N_SOURCES 4
 
-/* An intrusive doubly-linked list node (circular; a head is a node pointing at itself). */
-struct lru_node {
-	struct lru_node *prev, *next;
-};
+/*
+ * The decoder environment, opaque outside decoders/: decoders reach its tables through
+ * decoders/internal.h, everyone else through the functions below.
+ */
+struct decoder_env;
 
-/* Bookkeeping of labels.c's decoded-label cache, shared by every label set (under lock). */
-struct decoder_cache_state {
-	size_t max_bytes; /* 0: caching off */
-	size_t bytes; /* result entries in use, with their share of the hash tables */
-	size_t skip_max; /* skip entries allowed; 0: skips are not cached */
-	size_t skips;
+/* The decoded-label cache's budget as configured (decoder_env_opts, environment, defaults). */
+struct decoder_cache_budget {
+	size_t max_bytes; /* results; 0: caching off */
+	size_t skip_max; /* skipped keys; 0: skips are not cached */
 	bool cache_cheap; /* decoder_env_opts.cache_cheap */
-	struct lru_node results; /* most recently used first */
-	struct lru_node skipped;
-	uint64_t hits, misses, evictions;
-};
-
-struct decoder_env {
-	/* Held around every decode (label_set__decode() takes it). */
-	pthread_mutex_t lock;
-	char *kallsyms_path;
-	struct kallsyms *kallsyms; /* replaced on reload; read it under lock */
-	int64_t kallsyms_reload_ns;
-	int64_t kallsyms_refresh_ns; /* < 0: never */
-	uint64_t kallsyms_attempt_ns; /* last (re)load attempt, CLOCK_MONOTONIC */
-	uint64_t kallsyms_reloads; /* successful re-reads after misses */
-	bool kallsyms_failing; /* last re-read failed (logged once) */
-	uint64_t kallsyms_users; /* label sets with a kallsyms decoder: periodic refresh on */
-
-	char *partitions_path;
-	struct partitions *partitions; /* NULL until a majorminor decode needs it */
-	uint64_t partitions_attempt_ns;
-	int64_t partitions_refresh_ns; /* < 0: never */
-	bool partitions_failing;
-
-	struct ifaces *ifaces; /* NULL until an ifname decoder is set up */
-	struct pcidb *pcidb; /* NULL until a pci_* decoder is set up */
-	struct syscall_names *syscalls; /* NULL until a syscall decoder is set up */
-	char *pci_ids_path;
-
-	struct cgroup_monitor *cgroups; /* NULL when there is no cgroup v2 mount */
-
-	/* Generation of each source, moved when its content changed (cgroups: see monitor). */
-	uint64_t gen[DECODER_N_SOURCES];
-	uint64_t poll_ns; /* last decoder_env__poll(), CLOCK_MONOTONIC */
-	/* Set by a decoder during a decode whose result must not be cached (a lookup miss). */
-	bool no_cache;
-
-	struct decoder_cache_state cache;
-
-	/* Error log rate limit: last log time per (config, decoder), see labels.h. */
-	struct decoder_err_log *err_logs;
-	size_t n_err_logs;
 };
 
 /*
@@ -158,7 +116,7 @@ void decoder_env__unlock(struct decoder_env *env);
 int decoder_env__refresh_kallsyms(struct decoder_env *env, char *err, size_t errlen);
 
 /*
- * For decoders, with the lock held: a lookup in env->kallsyms missed. Re-reads kallsyms unless
+ * For decoders, with the lock held: a lookup in the kallsyms index missed. Re-reads kallsyms unless
  * the last attempt was less than kallsyms_reload_ms ago; returns true when the index was
  * replaced (the caller retries the lookup). A failed re-read is logged once and keeps the old
  * index.
@@ -185,6 +143,30 @@ int decoder_env__use_syscalls(struct decoder_env *env, char *err, size_t errlen)
 
 /* With the lock held: the result of the running decode must not be cached (a miss). */
 void decoder_env__no_cache(struct decoder_env *env);
+
+/*
+ * With the lock held: whether decoder_env__no_cache() was called since the last call, and
+ * clears it. The label cache calls it around each decode.
+ */
+bool decoder_env__take_no_cache(struct decoder_env *env);
+
+/* The cache budget env was created with. */
+const struct decoder_cache_budget *decoder_env__cache_budget(const struct decoder_env *env);
+
+/*
+ * One attachment slot for state shared by every user of env under its lock (the label
+ * cache's LRU lists and counters): set once, freed with free_fn by decoder_env__free().
+ * decoder_env__attachment() returns NULL until it is set.
+ */
+void *decoder_env__attachment(struct decoder_env *env);
+void decoder_env__set_attachment(struct decoder_env *env, void *p, void (*free_fn)(void *));
+
+/*
+ * The kallsyms index as last read (replaced by reloads: use it before decoders run, or under
+ * the lock), and the cgroup monitor (NULL without a cgroup v2 mount or with no_cgroups).
+ */
+struct kallsyms *decoder_env__kallsyms(struct decoder_env *env);
+struct cgroup_monitor *decoder_env__cgroups(struct decoder_env *env);
 
 /*
  * With the lock held: a number that moves whenever one of the sources (DECODER_SRC_* bits)
@@ -218,7 +200,7 @@ const struct decoder *decoder_find(const char *name);
 /* True for each of the 18 decoder names. */
 bool decoder_name_known(const char *name);
 
-/* Every decoder; keep decoders.c's table in sync. */
+/* Every decoder; keep decoder_env.c's table in sync. */
 extern const struct decoder decoder_cgroup;
 extern const struct decoder decoder_dname;
 extern const struct decoder decoder_errno;

@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "decoders/decoder_env.h"
+#include "decoders/internal.h"
 #include "util/gofmt.h"
 #include "sources/ifaces.h"
 

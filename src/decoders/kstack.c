@@ -10,7 +10,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "decoders/decoder_env.h"
+#include "decoders/internal.h"
 #include "util/gofmt.h"
 
 /* Appends the stack; returns 0, 1 when a frame was unresolved, or -ENOMEM. */

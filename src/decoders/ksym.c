@@ -9,7 +9,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "decoders/decoder_env.h"
+#include "decoders/internal.h"
 #include "util/gofmt.h"
 
 static int ksym_decode(void *state, struct decoder_env *env, const uint8_t *in, size_t len,

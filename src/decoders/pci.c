@@ -13,7 +13,7 @@
  */
 #include <errno.h>
 
-#include "decoders/decoder_env.h"
+#include "decoders/internal.h"
 #include "sources/pcidb.h"
 #include "util/gofmt.h"
 

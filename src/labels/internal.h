@@ -28,9 +28,27 @@ struct label_slot {
 	size_t n_decs;
 };
 
+/* An intrusive doubly-linked list node (circular; a head is a node pointing at itself). */
+struct lru_node {
+	struct lru_node *prev, *next;
+};
+
+/*
+ * What every label set of one decoder_env shares, under the env's lock (kept as the env's
+ * attachment): the cache budget, both LRU lists and the counters.
+ */
+struct label_cache {
+	struct decoder_cache_budget budget;
+	size_t bytes; /* result entries in use, with their share of the hash tables */
+	size_t skips;
+	struct lru_node results; /* most recently used first */
+	struct lru_node skipped;
+	uint64_t hits, misses, evictions;
+};
+
 /*
  * The decoded-label cache: one open-addressing table per label set, keyed by the
- * whole raw key; entries on one of two LRU lists shared by every set (env->cache), results
+ * whole raw key; entries on one of two LRU lists shared by every set (struct label_cache), results
  * bounded by a byte budget, skipped keys by --config.skip-cache-size. An entry remembers the
  * generation of the sources its set's decoders read and is decoded again once it moved.
  */
@@ -56,6 +74,7 @@ struct lc_slot {
 
 struct label_set {
 	struct decoder_env *env;
+	struct label_cache *cache; /* env's attachment */
 	unsigned int sources; /* DECODER_SRC_* read by any of the decoders */
 	struct lc_slot *lc_slots; /* the cache table */
 	size_t lc_cap; /* power of two, or 0 */
@@ -84,5 +103,11 @@ int label_cache_decode(struct label_set *ls, const uint8_t *key, size_t len, str
 
 /* Drops every cached entry of ls. */
 void label_cache_clear(struct label_set *ls);
+
+/*
+ * Under env's lock: the label cache every set of env shares, created on first use; NULL when
+ * out of memory.
+ */
+struct label_cache *label_cache_shared(struct decoder_env *env);
 
 #endif

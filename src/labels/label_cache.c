@@ -105,7 +105,7 @@ static int cache_resize(struct label_set *ls, size_t ncap)
 }
 
 /* Takes e out of its set's table and the LRU, returns its budget, frees it. */
-static void cache_drop(struct decoder_env *env, struct lc_entry *e)
+static void cache_drop(struct lc_entry *e)
 {
 	struct label_set *ls = e->owner;
 	size_t mask = ls->lc_cap - 1, i = e->hash & mask, j;
@@ -126,9 +126,9 @@ static void cache_drop(struct decoder_env *env, struct lc_entry *e)
 	ls->lc_count--;
 	lru_unlink(&e->lru);
 	if (e->skip)
-		env->cache.skips--;
+		ls->cache->skips--;
 	else
-		env->cache.bytes -= e->charge;
+		ls->cache->bytes -= e->charge;
 	free(e);
 	/*
 	 * Give back a table that others' entries emptied, so that tables stay within the
@@ -147,9 +147,9 @@ void label_cache_clear(struct label_set *ls)
 			continue;
 		lru_unlink(&e->lru);
 		if (e->skip)
-			ls->env->cache.skips--;
+			ls->cache->skips--;
 		else
-			ls->env->cache.bytes -= e->charge;
+			ls->cache->bytes -= e->charge;
 		free(e);
 		ls->lc_slots[i].e = NULL;
 	}
@@ -164,7 +164,7 @@ void label_cache_clear(struct label_set *ls)
 static void cache_put(struct label_set *ls, uint64_t h, uint64_t gen, const uint8_t *key,
 		      size_t len, bool skip, const struct buf *out, size_t base)
 {
-	struct decoder_cache_state *c = &ls->env->cache;
+	struct label_cache *c = ls->cache;
 	size_t n_lens = skip ? 0 : ls->n, vals = skip ? 0 : out->len - base;
 	size_t charge = sizeof(struct lc_entry) + n_lens * sizeof(uint32_t) + len + vals;
 	struct lc_entry *e;
@@ -173,7 +173,7 @@ static void cache_put(struct label_set *ls, uint64_t h, uint64_t gen, const uint
 		return;
 	/* Each entry also holds about two slots of its table (the load stays under 1/2). */
 	charge += 2 * sizeof(struct lc_slot);
-	if (skip ? !c->skip_max : charge > c->max_bytes)
+	if (skip ? !c->budget.skip_max : charge > c->budget.max_bytes)
 		return;
 	if ((ls->lc_count + 1) * 2 > ls->lc_cap &&
 	    cache_resize(ls, ls->lc_cap ? ls->lc_cap * 2 : MIN_SLOTS))
@@ -181,7 +181,7 @@ static void cache_put(struct label_set *ls, uint64_t h, uint64_t gen, const uint
 	e = malloc(charge);
 	if (!e)
 		return;
-	while (skip ? c->skips >= c->skip_max : c->bytes + charge > c->max_bytes) {
+	while (skip ? c->skips >= c->budget.skip_max : c->bytes + charge > c->budget.max_bytes) {
 		struct lru_node *head = skip ? &c->skipped : &c->results, *tail = head->prev;
 
 		if (tail == head)
@@ -192,7 +192,7 @@ static void cache_put(struct label_set *ls, uint64_t h, uint64_t gen, const uint
 			lru_push_front(head, tail);
 			continue;
 		}
-		cache_drop(ls->env, (struct lc_entry *)tail);
+		cache_drop((struct lc_entry *)tail);
 		c->evictions++;
 	}
 	e->owner = ls;
@@ -251,17 +251,18 @@ int label_cache_decode(struct label_set *ls, const uint8_t *key, size_t len, str
 		       const char **values, char *err, size_t errlen)
 {
 	struct decoder_env *env = ls->env;
-	struct decoder_cache_state *c = &env->cache;
+	struct label_cache *c = ls->cache;
 	size_t base = out->len;
 	uint64_t h, gen;
 	struct lc_entry *e;
+	bool missed;
 	int ret;
 
 	decoder_env__poll(env);
-	if ((!c->max_bytes && !c->skip_max) || ls->uncached) {
-		env->no_cache = false;
+	if ((!c->budget.max_bytes && !c->budget.skip_max) || ls->uncached) {
+		decoder_env__take_no_cache(env);
 		ret = label_set_decode_locked(ls, key, len, out, values, err, errlen);
-		if (env->no_cache && (ret == 0 || ret == DECODER_SKIP))
+		if (decoder_env__take_no_cache(env) && (ret == 0 || ret == DECODER_SKIP))
 			ls->had_miss = true;
 		return ret;
 	}
@@ -282,15 +283,54 @@ int label_cache_decode(struct label_set *ls, const uint8_t *key, size_t len, str
 		return ret;
 	}
 	if (e)
-		cache_drop(env, e); /* decoded under sources that changed since */
+		cache_drop(e); /* decoded under sources that changed since */
 	c->misses++;
-	env->no_cache = false;
+	decoder_env__take_no_cache(env);
 	ret = label_set_decode_locked(ls, key, len, out, values, err, errlen);
-	if (env->no_cache && (ret == 0 || ret == DECODER_SKIP))
+	missed = decoder_env__take_no_cache(env);
+	if (missed && (ret == 0 || ret == DECODER_SKIP))
 		ls->had_miss = true;
 	/* Results of lookups that missed, or made while a source changed, are not kept. */
-	if ((ret == 0 || ret == DECODER_SKIP) && !env->no_cache &&
+	if ((ret == 0 || ret == DECODER_SKIP) && !missed &&
 	    decoder_env__generation(env, ls->sources) == gen)
 		cache_put(ls, h, gen, key, len, ret == DECODER_SKIP, out, base);
 	return ret;
+}
+
+static void lru_init(struct lru_node *head)
+{
+	head->prev = head->next = head;
+}
+
+struct label_cache *label_cache_shared(struct decoder_env *env)
+{
+	struct label_cache *c = decoder_env__attachment(env);
+
+	if (c)
+		return c;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->budget = *decoder_env__cache_budget(env);
+	lru_init(&c->results);
+	lru_init(&c->skipped);
+	decoder_env__set_attachment(env, c, free);
+	return c;
+}
+
+void label_cache__stats(struct decoder_env *env, struct label_cache_stats *out)
+{
+	const struct label_cache *c;
+
+	memset(out, 0, sizeof(*out));
+	decoder_env__lock(env);
+	c = decoder_env__attachment(env);
+	if (c) {
+		out->hits = c->hits;
+		out->misses = c->misses;
+		out->evictions = c->evictions;
+		out->bytes = c->bytes;
+		out->skips = c->skips;
+	}
+	decoder_env__unlock(env);
 }

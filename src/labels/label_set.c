@@ -120,10 +120,14 @@ int label_set__new(const struct label_conf *labels, size_t n, struct decoder_env
 				expensive = true;
 		}
 	}
-	ls->uncached = !expensive && !env->cache.cache_cheap;
+	ls->uncached = !expensive && !decoder_env__cache_budget(env)->cache_cheap;
 	decoder_env__lock(env);
-	decoder_env__track_sources(env, ls->sources, 1);
+	ls->cache = label_cache_shared(env);
+	if (ls->cache)
+		decoder_env__track_sources(env, ls->sources, 1);
 	decoder_env__unlock(env);
+	if (!ls->cache)
+		goto nomem;
 	ls->tracked = true;
 	*out = ls;
 	return 0;

@@ -85,6 +85,16 @@ int label_set__decode_record(struct label_set *ls, const uint8_t *rec, size_t le
  */
 uint64_t label_set__generation(struct label_set *ls);
 
+/* Counters of the decoded-label cache that every label set of an env shares. */
+struct label_cache_stats {
+	uint64_t hits, misses, evictions;
+	size_t bytes; /* budget in use by results */
+	size_t skips; /* skipped keys remembered */
+};
+
+/* Takes env's lock; all zero before the first label set of env. */
+void label_cache__stats(struct decoder_env *env, struct label_cache_stats *out);
+
 /* Number of keys of ls in the decoded-label cache (results and skips). */
 size_t label_set__cache_count(struct label_set *ls);
 

@@ -87,9 +87,9 @@ static inline void run(struct decoder_env *env, const char *name, const struct d
 	/* Pre-existing content must be kept: decoders append. */
 	assert_int_equal(buf_puts(&out, "pre:"), 0);
 	decoder_env__lock(env);
-	env->no_cache = false;
+	decoder_env__take_no_cache(env);
 	r->ret = d->decode(st, env, (const uint8_t *)in.p, in.n, &out, r->err, sizeof(r->err));
-	r->no_cache = env->no_cache;
+	r->no_cache = decoder_env__take_no_cache(env);
 	decoder_env__unlock(env);
 	assert_true(out.len >= 4);
 	assert_memory_equal(out.data, "pre:", 4);

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "decoder_harness.h"
+#include "decoders/internal.h"
 #include "util/gofmt.h"
 
 #define SM(k, v)                         \

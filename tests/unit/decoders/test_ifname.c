@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "decoder_harness.h"
+#include "decoders/internal.h"
 #include "sources/ifaces.h"
 
 static int setup(void **state)

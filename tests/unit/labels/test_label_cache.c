@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "decoder_harness.h"
+#include "decoders/internal.h"
 #include "util/gofmt.h"
 #include "labels/label_set.h"
 
@@ -86,6 +87,14 @@ void free(void *p)
 		.n_regexps = sizeof((char *[]){ __VA_ARGS__ }) / sizeof(char *), \
 		.regexps_set = true                                              \
 	}
+
+static struct label_cache_stats stats(struct decoder_env *env)
+{
+	struct label_cache_stats s;
+
+	label_cache__stats(env, &s);
+	return s;
+}
 
 static struct decoder_env *env_with(long long cache_bytes, long long skips, const char *partitions)
 {
@@ -159,12 +168,12 @@ static void test_cheap_sets_uncached(void **state)
 	expect(a, key, sizeof(key), "8|apple|beef");
 	expect(a, key, sizeof(key), "8|apple|beef");
 	assert_int_equal(label_set__cache_count(a), 0);
-	assert_int_equal(env->cache.hits + env->cache.misses, 0);
-	assert_int_equal(env->cache.bytes, 0);
+	assert_int_equal(stats(env).hits + stats(env).misses, 0);
+	assert_int_equal(stats(env).bytes, 0);
 	expect(b, &nr, sizeof(nr), "getpid");
 	expect(b, &nr, sizeof(nr), "getpid");
 	assert_int_equal(label_set__cache_count(b), 1);
-	assert_int_equal(env->cache.hits, 1);
+	assert_int_equal(stats(env).hits, 1);
 	label_set__free(a);
 	label_set__free(b);
 	decoder_env__free(env);
@@ -182,13 +191,13 @@ static void test_hits(void **state)
 	const uint8_t key[14] = { 8, 0, 0, 0, 'a', 'p', 'p', 'l', 'e', 0, 0, 0, 0xbe, 0xef };
 
 	expect(ls, key, sizeof(key), "8|apple|beef");
-	assert_int_equal(env->cache.misses, 1);
-	assert_int_equal(env->cache.hits, 0);
+	assert_int_equal(stats(env).misses, 1);
+	assert_int_equal(stats(env).hits, 0);
 	expect(ls, key, sizeof(key), "8|apple|beef");
 	expect(ls, key, sizeof(key), "8|apple|beef");
-	assert_int_equal(env->cache.hits, 2);
+	assert_int_equal(stats(env).hits, 2);
 	assert_int_equal(label_set__cache_count(ls), 1);
-	assert_true(env->cache.bytes > 0);
+	assert_true(stats(env).bytes > 0);
 
 	/* Empty values are values too. */
 	const uint8_t key2[14] = { 0, 0, 0, 0, 0, 'x', 0, 0, 0, 0, 0, 0, 0, 0 };
@@ -197,7 +206,7 @@ static void test_hits(void **state)
 	expect(ls, key2, sizeof(key2), "0||0000");
 	assert_int_equal(label_set__cache_count(ls), 2);
 	label_set__free(ls);
-	assert_int_equal(env->cache.bytes, 0); /* a freed set gives its budget back */
+	assert_int_equal(stats(env).bytes, 0); /* a freed set gives its budget back */
 	decoder_env__free(env);
 }
 
@@ -256,7 +265,7 @@ static void test_no_allocation_on_hit(void **state)
 #endif
 	assert_string_equal(values[0], "EPIPE");
 	assert_string_equal(values[1], "keeper");
-	assert_int_equal(env->cache.hits, 2000);
+	assert_int_equal(stats(env).hits, 2000);
 	buf_free(&out);
 	label_set__free(ls);
 	decoder_env__free(env);
@@ -283,7 +292,7 @@ static void test_lru_budget(void **state)
 	ls = new_set(env, labels, 1);
 	k = 7;
 	expect(ls, &k, 4, "7");
-	per_entry = env->cache.bytes;
+	per_entry = stats(env).bytes;
 	label_set__free(ls);
 	decoder_env__free(env);
 
@@ -298,18 +307,18 @@ static void test_lru_budget(void **state)
 	k = 4;
 	expect(ls, &k, 4, "4");
 	assert_int_equal(label_set__cache_count(ls), 3);
-	assert_int_equal(env->cache.evictions, 1);
-	assert_true(env->cache.bytes <= 3 * per_entry);
-	uint64_t hits = env->cache.hits;
+	assert_int_equal(stats(env).evictions, 1);
+	assert_true(stats(env).bytes <= 3 * per_entry);
+	uint64_t hits = stats(env).hits;
 
 	k = 1;
 	expect(ls, &k, 4, "1");
 	k = 3;
 	expect(ls, &k, 4, "3");
-	assert_int_equal(env->cache.hits, hits + 2);
+	assert_int_equal(stats(env).hits, hits + 2);
 	k = 2;
 	expect(ls, &k, 4, "2"); /* a miss: it was evicted */
-	assert_int_equal(env->cache.hits, hits + 2);
+	assert_int_equal(stats(env).hits, hits + 2);
 
 	/* Many keys through a small budget: bounded, and always right. */
 	for (uint32_t i = 0; i < 20000; i++) {
@@ -318,7 +327,7 @@ static void test_lru_budget(void **state)
 		k = i % 5000;
 		snprintf(want, sizeof(want), "%u", k);
 		expect(ls, &k, 4, want);
-		assert_true(env->cache.bytes <= 3 * per_entry);
+		assert_true(stats(env).bytes <= 3 * per_entry);
 	}
 	label_set__free(ls);
 	decoder_env__free(env);
@@ -330,7 +339,7 @@ static void test_lru_budget(void **state)
 	expect(ls, &k, 4, "1");
 	expect(ls, &k, 4, "1");
 	assert_int_equal(label_set__cache_count(ls), 0);
-	assert_int_equal(env->cache.hits, 0);
+	assert_int_equal(stats(env).hits, 0);
 	label_set__free(ls);
 	decoder_env__free(env);
 }
@@ -345,7 +354,7 @@ static void test_shared_budget(void **state)
 	size_t per_entry;
 
 	expect(a, &k, 4, "1");
-	per_entry = env->cache.bytes;
+	per_entry = stats(env).bytes;
 	label_set__free(a);
 	decoder_env__free(env);
 
@@ -387,7 +396,7 @@ static void test_skip_cache(void **state)
 	ls = new_set(env, labels, 2);
 	expect(ls, key, 36, "SKIP");
 	expect(ls, key, 36, "SKIP");
-	assert_int_equal(env->cache.hits, 0);
+	assert_int_equal(stats(env).hits, 0);
 	assert_int_equal(label_set__cache_count(ls), 0);
 	label_set__free(ls);
 	decoder_env__free(env);
@@ -396,25 +405,25 @@ static void test_skip_cache(void **state)
 	env = env_with(0, 100, NULL);
 	ls = new_set(env, labels, 2);
 	expect(ls, key, 36, "SKIP");
-	assert_int_equal(env->cache.skips, 1);
+	assert_int_equal(stats(env).skips, 1);
 	expect(ls, key, 36, "SKIP");
-	assert_int_equal(env->cache.hits, 1);
+	assert_int_equal(stats(env).hits, 1);
 	/* Another number, same fruit: another key. */
 	key[0] = 9;
 	expect(ls, key, 36, "SKIP");
-	assert_int_equal(env->cache.skips, 2);
-	assert_int_equal(env->cache.hits, 1);
+	assert_int_equal(stats(env).skips, 2);
+	assert_int_equal(stats(env).hits, 1);
 	/* Skips do not use the result budget. */
-	assert_int_equal(env->cache.bytes, 0);
+	assert_int_equal(stats(env).bytes, 0);
 	/* Bounded by its size: LRU beyond 100 keys. */
 	for (int i = 0; i < 300; i++) {
 		key[0] = (uint8_t)i;
 		key[1] = (uint8_t)(i >> 8);
 		expect(ls, key, 36, "SKIP");
 	}
-	assert_int_equal(env->cache.skips, 100);
+	assert_int_equal(stats(env).skips, 100);
 	label_set__free(ls);
-	assert_int_equal(env->cache.skips, 0);
+	assert_int_equal(stats(env).skips, 0);
 	decoder_env__free(env);
 }
 
@@ -434,7 +443,7 @@ static void test_errors_not_cached(void **state)
 	       "ERR:error decoding labels: total size of key []byte{0x1, 0x2} is 2 bytes, but we "
 	       "have labels to decode 3");
 	assert_int_equal(label_set__cache_count(ls), 0);
-	assert_int_equal(env->cache.hits, 0);
+	assert_int_equal(stats(env).hits, 0);
 	label_set__free(ls);
 	decoder_env__free(env);
 }
@@ -478,13 +487,13 @@ static void test_refresh_on_source_change(void **state)
 	decoder_env__poll(env);
 	env->partitions_refresh_ns = -1;
 	decoder_env__unlock(env);
-	uint64_t misses = env->cache.misses;
+	uint64_t misses = stats(env).misses;
 
 	expect(ls, sda, 8, "sdx|1");
 	expect(ls, sdb, 8, "sdb|2");
-	assert_int_equal(env->cache.misses, misses + 2);
+	assert_int_equal(stats(env).misses, misses + 2);
 	expect(ls, sdb, 8, "sdb|2");
-	assert_int_equal(env->cache.misses, misses + 2);
+	assert_int_equal(stats(env).misses, misses + 2);
 	label_set__free(ls);
 
 	/* Sets whose decoders read no changing source are not disturbed. */
@@ -495,9 +504,9 @@ static void test_refresh_on_source_change(void **state)
 	decoder_env__lock(env);
 	env->gen[3]++; /* partitions moved */
 	decoder_env__unlock(env);
-	misses = env->cache.misses;
+	misses = stats(env).misses;
 	expect(ls, sda, 4, "2048");
-	assert_int_equal(env->cache.misses, misses);
+	assert_int_equal(stats(env).misses, misses);
 	label_set__free(ls);
 	decoder_env__free(env);
 	unlink(path);
@@ -661,8 +670,8 @@ static void test_concurrency(void **state)
 		assert_int_equal(pthread_join(t[i], NULL), 0);
 		assert_int_equal(w[i].failures, 0);
 	}
-	assert_true(env->cache.evictions > 0);
-	assert_true(env->cache.bytes <= 64 * 1024);
+	assert_true(stats(env).evictions > 0);
+	assert_true(stats(env).bytes <= 64 * 1024);
 	label_set__free(sets[0]);
 	label_set__free(sets[1]);
 	decoder_env__free(env);

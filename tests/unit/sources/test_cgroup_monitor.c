@@ -197,7 +197,7 @@ static void test_decoder(void **state)
 	assert_non_null(mkdtemp(t.root));
 	copts.root = t.root;
 	env = new_env_opts(&opts);
-	assert_non_null(env->cgroups);
+	assert_non_null(decoder_env__cgroups(env));
 
 	/* Known ids, after a uint decoder's decimal text. */
 	snprintf(in, sizeof(in), "%llu", (unsigned long long)inode_of(t.root));
