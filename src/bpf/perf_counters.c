@@ -157,9 +157,7 @@ static int counter_init(struct perf_counters *p, struct perf_counter *c, size_t 
 	for (i = 0; i < cc->n_labels; i++)
 		c->label_names[i] = cc->labels[i].name;
 
-	e = label_set__new(cc->labels, cc->n_labels, env, &c->ls, lerr, sizeof(lerr));
-	if (!e)
-		e = label_set__check(c->ls, lerr, sizeof(lerr));
+	e = label_set__new_checked(cc->labels, cc->n_labels, env, &c->ls, lerr, sizeof(lerr));
 	if (e) {
 		snprintf(err, errlen,
 			 "Error registering exporter: config \"%s\": metric \"%s\": %s", cfg->name,

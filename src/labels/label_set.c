@@ -137,6 +137,21 @@ nomem:
 	return -ENOMEM;
 }
 
+int label_set__new_checked(const struct label_conf *labels, size_t n, struct decoder_env *env,
+			   struct label_set **out, char *err, size_t errlen)
+{
+	int ret = label_set__new(labels, n, env, out, err, errlen);
+
+	if (ret)
+		return ret;
+	ret = label_set__check(*out, err, errlen);
+	if (ret) {
+		label_set__free(*out);
+		*out = NULL;
+	}
+	return ret;
+}
+
 void label_set__free(struct label_set *ls)
 {
 	if (!ls)

@@ -29,6 +29,13 @@ struct label_set;
 int label_set__new(const struct label_conf *labels, size_t n, struct decoder_env *env,
 		   struct label_set **out, char *err, size_t errlen);
 
+/*
+ * label_set__new() followed by label_set__check(): what every metric and span does, so that
+ * a label of size 0 or without decoders fails at startup. On failure *out is NULL.
+ */
+int label_set__new_checked(const struct label_conf *labels, size_t n, struct decoder_env *env,
+			   struct label_set **out, char *err, size_t errlen);
+
 /* NULL-tolerant. */
 void label_set__free(struct label_set *ls);
 

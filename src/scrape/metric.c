@@ -55,9 +55,7 @@ int metric_init(struct metric_state *ms, struct collector *c, size_t cfg_idx, co
 	expo_label_order(&(struct family){ .label_names = ms->label_names, .n_labels = n_labels },
 			 ms->order);
 
-	e = label_set__new(labels, n_labels, c->env, &ms->ls, lerr, sizeof(lerr));
-	if (!e)
-		e = label_set__check(ms->ls, lerr, sizeof(lerr));
+	e = label_set__new_checked(labels, n_labels, c->env, &ms->ls, lerr, sizeof(lerr));
 	if (e) {
 		snprintf(err, errlen, "config \"%s\": metric \"%s\": %s", cfg->name, name, lerr);
 		return e;

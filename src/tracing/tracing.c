@@ -285,9 +285,7 @@ static int setup_entry(struct tracing *t, struct span_entry *e, size_t ci, size_
 			 sc->ringbuf, cfg->name);
 		return -EBADF;
 	}
-	rc = label_set__new(sc->labels, sc->n_labels, env, &e->ls, lerr, sizeof(lerr));
-	if (!rc)
-		rc = label_set__check(e->ls, lerr, sizeof(lerr));
+	rc = label_set__new_checked(sc->labels, sc->n_labels, env, &e->ls, lerr, sizeof(lerr));
 	if (rc) {
 		snprintf(err, errlen, "Error registering exporter: config \"%s\": span \"%s\": %s",
 			 cfg->name, sc->name, lerr);
