@@ -81,6 +81,19 @@ struct family {
 	bool contiguous_keys;
 };
 
+/* Clears f and sets what every producer sets; returns f. */
+static inline struct family *family_init(struct family *f, const char *name, const char *help,
+					 enum family_type type, const char *const *label_names,
+					 size_t n_labels)
+{
+	*f = (struct family){ .name = name,
+			      .help = help,
+			      .type = type,
+			      .label_names = label_names,
+			      .n_labels = n_labels };
+	return f;
+}
+
 /*
  * Formats v as Go's strconv.FormatFloat(v, 'g', -1, 64) after the client's special cases
  * (1, 0, -1, NaN, +Inf, -Inf): shortest round-trip digits, exponent form iff the decimal

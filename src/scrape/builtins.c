@@ -68,13 +68,7 @@ static struct family *bi_family(struct builtin *b, const char *name, const char 
 		b->err = b->err ? b->err : -E2BIG;
 		return NULL;
 	}
-	f = &b->fams[b->n++];
-	memset(f, 0, sizeof(*f));
-	f->name = name;
-	f->help = help;
-	f->type = type;
-	f->label_names = labels;
-	f->n_labels = n_labels;
+	f = family_init(&b->fams[b->n++], name, help, type, labels, n_labels);
 	/* samples are assigned once all of them exist (the arrays may move) */
 	f->samples = (struct sample *)(uintptr_t)b->n_samples;
 	return f;

@@ -533,18 +533,6 @@ uint64_t tracing__decoder_errors(const struct tracing *t, size_t cfg_idx)
 
 /* ---- metrics ---- */
 
-static struct family *fam(struct family *f, const char *name, const char *help,
-			  enum family_type type, const char *const *labels, size_t n_labels)
-{
-	memset(f, 0, sizeof(*f));
-	f->name = name;
-	f->help = help;
-	f->type = type;
-	f->label_names = labels;
-	f->n_labels = n_labels;
-	return f;
-}
-
 int tracing__collect(struct tracing *t, struct family *fams, size_t max)
 {
 	static const char *const l_config[] = { "config" };
@@ -579,9 +567,9 @@ int tracing__collect(struct tracing *t, struct family *fams, size_t max)
 	}
 	memset(t->samples, 0, ns * sizeof(*t->samples));
 
-	start = fam(f, "ebpf_exporter_spans_received_total",
-		    "Records read from ring buffers for spans, by config.", FAMILY_COUNTER,
-		    l_config, 1);
+	start = family_init(f, "ebpf_exporter_spans_received_total",
+			    "Records read from ring buffers for spans, by config.", FAMILY_COUNTER,
+			    l_config, 1);
 	start->samples = &t->samples[s];
 	for (i = 0; i < t->n_cfgs; i++) {
 		if (!t->cfgs[i]->n_spans)
@@ -592,9 +580,9 @@ int tracing__collect(struct tracing *t, struct family *fams, size_t max)
 		start->n_samples++;
 	}
 
-	start = fam(f + 1, "ebpf_exporter_spans_exported_total",
-		    "Spans the OpenTelemetry receiver accepted, by service.", FAMILY_COUNTER,
-		    l_service, 1);
+	start = family_init(f + 1, "ebpf_exporter_spans_exported_total",
+			    "Spans the OpenTelemetry receiver accepted, by service.",
+			    FAMILY_COUNTER, l_service, 1);
 	start->samples = &t->samples[s];
 	for (i = 0; i < t->n_services; i++) {
 		t->vals[v] = t->services[i];
@@ -603,9 +591,9 @@ int tracing__collect(struct tracing *t, struct family *fams, size_t max)
 		start->n_samples++;
 	}
 
-	start = fam(f + 2, "ebpf_exporter_spans_dropped_total",
-		    "Spans dropped before export, by reason and service.", FAMILY_COUNTER,
-		    l_dropped, 2);
+	start = family_init(f + 2, "ebpf_exporter_spans_dropped_total",
+			    "Spans dropped before export, by reason and service.", FAMILY_COUNTER,
+			    l_dropped, 2);
 	start->samples = &t->samples[s];
 	for (i = 0; i < t->n_services; i++) {
 		for (r = 0; r < DROP_REASONS; r++) {
@@ -618,15 +606,15 @@ int tracing__collect(struct tracing *t, struct family *fams, size_t max)
 		}
 	}
 
-	start = fam(f + 3, "ebpf_exporter_span_export_errors_total",
-		    "Failed attempts to export a batch of spans, retries included.", FAMILY_COUNTER,
-		    NULL, 0);
+	start = family_init(f + 3, "ebpf_exporter_span_export_errors_total",
+			    "Failed attempts to export a batch of spans, retries included.",
+			    FAMILY_COUNTER, NULL, 0);
 	start->samples = &t->samples[s];
 	t->samples[s++].value = t->x ? (double)span_exporter__errors(t->x) : 0;
 	start->n_samples = 1;
 
-	start = fam(f + 4, "ebpf_exporter_spans_queued", "Spans waiting in the export queue.",
-		    FAMILY_GAUGE, NULL, 0);
+	start = family_init(f + 4, "ebpf_exporter_spans_queued",
+			    "Spans waiting in the export queue.", FAMILY_GAUGE, NULL, 0);
 	start->samples = &t->samples[s];
 	t->samples[s++].value = t->x ? (double)span_exporter__queued(t->x) : 0;
 	start->n_samples = 1;
