@@ -13,6 +13,7 @@
 #include "cli/internal.h"
 #include "util/gofmt.h"
 #include "util/gostr.h"
+#include "util/utf8.h"
 #include "util/build_info.h"
 
 struct word {
@@ -132,8 +133,7 @@ static int wrap_words(const struct word *words, size_t n, int64_t max, size_t *s
 		size_t runes = 0, off = 0, step;
 
 		while (off < words[i].len) {
-			gofmt_utf8_decode((const uint8_t *)words[i].s + off, words[i].len - off,
-					  &step);
+			utf8_decode((const uint8_t *)words[i].s + off, words[i].len - off, &step);
 			off += step;
 			runes++;
 		}

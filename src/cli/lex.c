@@ -13,6 +13,7 @@
 #include "util/gofmt.h"
 #include "util/file.h"
 #include "util/gostr.h"
+#include "util/utf8.h"
 
 /* Go's bufio.MaxScanTokenSize: @file lines this long make kingpin fail. */
 #define ARGS_FILE_MAX_LINE 65536
@@ -120,7 +121,7 @@ struct token cli_lex_next(struct cli_lexer *lx)
 			if (len == 1)
 				return tok(TOK_ARG, "");
 			/* an invalid first byte becomes the short flag U+FFFD, as in Go */
-			r = gofmt_utf8_decode((const uint8_t *)arg + 1, len - 1, &size);
+			r = utf8_decode((const uint8_t *)arg + 1, len - 1, &size);
 			sh = r < 0 ? lx_strndup(lx, "\xef\xbf\xbd", 3) :
 				     lx_strndup(lx, arg + 1, size);
 			if (!sh)

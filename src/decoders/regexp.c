@@ -26,6 +26,7 @@
 
 #include "decoders/decoder_env.h"
 #include "util/gofmt.h"
+#include "util/utf8.h"
 
 struct re_pattern {
 	pcre2_code *code;
@@ -151,7 +152,7 @@ static int sanitize_utf8(struct buf *b, const uint8_t *in, size_t len)
 
 	buf_reset(b);
 	while (off < len && !ret) {
-		if (gofmt_utf8_decode(in + off, len - off, &w) < 0) {
+		if (utf8_decode(in + off, len - off, &w) < 0) {
 			ret = buf_append(b, "\xef\xbf\xbd", 3);
 			w = 1;
 		} else {
@@ -170,7 +171,7 @@ static int re_decode(void *state, struct decoder_env *env, const uint8_t *in, si
 	PCRE2_UCHAR msg[256];
 	int ret;
 
-	if (gofmt_utf8_valid_prefix(subject, len) != len) {
+	if (utf8_valid_prefix(subject, len) != len) {
 		ret = sanitize_utf8(&st->scratch, subject, len);
 		if (ret)
 			return ret;

@@ -8,54 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/utf8.h"
+
 /* ---- escaping ------------------------------------------------------------------------ */
-
-/* Length of the valid UTF-8 sequence at p (n > 0 bytes left), or 0 if it is invalid. */
-static size_t utf8_seq_len(const unsigned char *p, size_t n)
-{
-	unsigned char c = p[0], lo = 0x80, hi = 0xbf;
-
-	if (c < 0x80)
-		return 1;
-	if (c < 0xc2)
-		return 0;
-	if (c < 0xe0)
-		return n >= 2 && p[1] >= 0x80 && p[1] <= 0xbf ? 2 : 0;
-	if (c < 0xf0) {
-		if (c == 0xe0)
-			lo = 0xa0; /* overlong */
-		else if (c == 0xed)
-			hi = 0x9f; /* surrogates */
-		return n >= 3 && p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 ? 3 : 0;
-	}
-	if (c < 0xf5) {
-		if (c == 0xf0)
-			lo = 0x90; /* overlong */
-		else if (c == 0xf4)
-			hi = 0x8f; /* above U+10FFFF */
-		return n >= 4 && p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 &&
-				       (p[3] & 0xc0) == 0x80 ?
-			       4 :
-			       0;
-	}
-	return 0;
-}
-
-size_t expo_utf8_seq_len(const char *p, size_t n)
-{
-	return utf8_seq_len((const unsigned char *)p, n);
-}
-
-/* Length of the run of invalid bytes at p (p[0] starts no valid sequence), as Go groups them. */
-static size_t invalid_run(const unsigned char *p, const unsigned char *end)
-{
-	const unsigned char *q = p;
-
-	do
-		q++;
-	while (q < end && *q >= 0x80 && !utf8_seq_len(q, (size_t)(end - q)));
-	return (size_t)(q - p);
-}
 
 /*
  * Writes the escaped s at dst, which has room for 3 * len bytes (the worst case: every byte an
@@ -93,7 +48,7 @@ char *expo_escape_raw(char *dst, const char *s, size_t len, bool label)
 		/* Like Go's strings.ToValidUTF8: one U+FFFD per run of invalid bytes. */
 		memcpy(dst, run, (size_t)(p - run));
 		dst += p - run;
-		p += invalid_run(p, end);
+		p += utf8_invalid_run(p, (size_t)(end - p));
 		memcpy(dst, "\xef\xbf\xbd", 3);
 		dst += 3;
 		run = p;
@@ -126,57 +81,6 @@ int expo_escape_help(struct buf *b, const char *s)
 int expo_escape_label_value(struct buf *b, const char *s, size_t len)
 {
 	return escape_append(b, s, len, true);
-}
-
-size_t expo_utf8_repaired_len(const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)s, *end = p + len;
-	size_t out = len;
-
-	while (p < end) {
-		size_t n;
-
-		if (*p < 0x80) {
-			p++;
-			continue;
-		}
-		n = utf8_seq_len(p, (size_t)(end - p));
-		if (n) {
-			p += n;
-			continue;
-		}
-		n = invalid_run(p, end);
-		p += n;
-		out = out - n + 3;
-	}
-	return out;
-}
-
-char *expo_utf8_repair(char *dst, const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)s, *end = p + len, *run = p;
-
-	while (p < end) {
-		size_t n;
-
-		if (*p < 0x80) {
-			p++;
-			continue;
-		}
-		n = utf8_seq_len(p, (size_t)(end - p));
-		if (n) {
-			p += n;
-			continue;
-		}
-		memcpy(dst, run, (size_t)(p - run));
-		dst += p - run;
-		p += invalid_run(p, end);
-		memcpy(dst, "\xef\xbf\xbd", 3);
-		dst += 3;
-		run = p;
-	}
-	memcpy(dst, run, (size_t)(p - run));
-	return dst + (p - run);
 }
 
 /* ---- ordering ------------------------------------------------------------------------- */

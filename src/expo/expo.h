@@ -142,24 +142,6 @@ int expo_compare_samples(const struct family *f, const struct sample *a, const s
  */
 int expo_write_family(struct buf *b, const struct family *f);
 
-/*
- * Length of the valid UTF-8 sequence at p (n > 0 bytes left): 1 to 4, or 0 if p[0] starts no
- * valid sequence (bad lead byte, truncated, overlong, surrogate, above U+10FFFF).
- */
-size_t expo_utf8_seq_len(const char *p, size_t n);
-
-/*
- * Length of s[0..len) once every run of bytes that are not valid UTF-8 is replaced by one
- * U+FFFD, as expo_escape_label_value does (without its escaping).
- */
-size_t expo_utf8_repaired_len(const char *s, size_t len);
-
-/*
- * Writes s[0..len) with that replacement at dst, which has room for
- * expo_utf8_repaired_len(s, len) bytes (no NUL is added). Returns the end of what it wrote.
- */
-char *expo_utf8_repair(char *dst, const char *s, size_t len);
-
 struct expo_walker;
 
 /*

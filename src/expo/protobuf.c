@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/utf8.h"
+
 /*
  * The wire format is written by hand rather than through protobuf-c's generated structs:
  * a scrape of a million series would otherwise build a million Metric structs and label
@@ -146,7 +148,7 @@ static size_t value_len(const char *p, size_t *raw)
 	while (*q)
 		high |= (unsigned char)*q++;
 	*raw = (size_t)(q - p);
-	return high & 0x80 ? expo_utf8_repaired_len(p, *raw) : *raw;
+	return high & 0x80 ? utf8_repaired_len(p, *raw) : *raw;
 }
 
 /* Size of the Metric message of a series (its label values in key). */
@@ -190,7 +192,7 @@ static char *put_metric(char *p, const struct pb_group *pg, const struct sample 
 			memcpy(p, key, raw);
 			p += raw;
 		} else {
-			p = expo_utf8_repair(p, key, raw);
+			p = utf8_repair(p, key, raw);
 		}
 		key += raw + 1;
 	}

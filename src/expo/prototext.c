@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/utf8.h"
+
 /* One expo_write_prototext call; the first error sticks and stops further output. */
 struct pt {
 	struct buf *b;
@@ -100,7 +102,7 @@ static void quoted(struct pt *w, const char *s, size_t len)
 		}
 		n = 1;
 		if (c >= 0x80) {
-			n = expo_utf8_seq_len(p, (size_t)(end - p));
+			n = utf8_seq_len((const uint8_t *)p, (size_t)(end - p));
 			if (n > 2 || (n == 2 && (c != 0xc2 || (unsigned char)p[1] > 0x9f))) {
 				p += n; /* printed as is */
 				continue;
@@ -172,7 +174,7 @@ static void uint_field(struct pt *w, const char *name, uint64_t v)
 /* Label values are UTF-8 repaired first, as in the other formats. */
 static void label_value(struct pt *w, const char *v, size_t raw)
 {
-	size_t len = expo_utf8_repaired_len(v, raw);
+	size_t len = utf8_repaired_len(v, raw);
 	struct buf tmp = { 0 };
 
 	if (len == raw) {
@@ -182,7 +184,7 @@ static void label_value(struct pt *w, const char *v, size_t raw)
 	if (!w->err)
 		w->err = buf_reserve(&tmp, len);
 	if (!w->err) {
-		expo_utf8_repair(tmp.data, v, raw);
+		utf8_repair(tmp.data, v, raw);
 		string_field(w, "value", tmp.data, len);
 	}
 	buf_free(&tmp);

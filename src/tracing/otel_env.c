@@ -9,7 +9,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "util/gofmt.h"
+#include "util/utf8.h"
 
 #define GRPC_EXPORT_PATH "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
 
@@ -103,7 +103,7 @@ static bool valid_utf8(const char *s)
 {
 	size_t n = strlen(s);
 
-	return gofmt_utf8_valid_prefix((const uint8_t *)s, n) == n;
+	return utf8_valid_prefix((const uint8_t *)s, n) == n;
 }
 
 static void kv_free(struct otel_kv *kv, size_t n)

@@ -8,7 +8,7 @@
 #include <time.h>
 
 #include "util/clock.h"
-#include "util/gofmt.h"
+#include "util/utf8.h"
 
 static size_t align8(size_t n)
 {
@@ -46,36 +46,8 @@ size_t span_str_room(size_t len)
 	return len > (SIZE_MAX - 1) / 3 ? SIZE_MAX : 3 * len + 1;
 }
 
-/* Writes the repaired form of in[0..len) to out (when not NULL); returns its length. */
-static size_t utf8_repair(const uint8_t *in, size_t len, char *out)
-{
-	size_t i = 0, n = 0, w;
-	bool bad = false;
-
-	while (i < len) {
-		if (gofmt_utf8_decode(in + i, len - i, &w) < 0) {
-			/* Go's strings.ToValidUTF8: one U+FFFD per run of invalid bytes */
-			if (!bad) {
-				if (out)
-					memcpy(out + n, "\xef\xbf\xbd", 3);
-				n += 3;
-			}
-			bad = true;
-			i++;
-			continue;
-		}
-		bad = false;
-		if (out)
-			memcpy(out + n, in + i, w);
-		n += w;
-		i += w;
-	}
-	return n;
-}
-
 const char *span_str(struct span *sp, const char *s, size_t len)
 {
-	const uint8_t *in = (const uint8_t *)s;
 	size_t need;
 	char *out;
 
@@ -85,13 +57,15 @@ const char *span_str(struct span *sp, const char *s, size_t len)
 		if (nul)
 			len = (size_t)(nul - s);
 	} else {
+		s = "";
 		len = 0;
 	}
-	need = utf8_repair(in, len, NULL) + 1;
+	/* invalid UTF-8 as Go's strings.ToValidUTF8 repairs it */
+	need = utf8_repaired_len(s, len) + 1;
 	if (need > sp->str_cap - sp->str_len)
 		return NULL;
 	out = sp->str + sp->str_len;
-	utf8_repair(in, len, out);
+	utf8_repair(out, s, len);
 	out[need - 1] = '\0';
 	sp->str_len += need;
 	return out;

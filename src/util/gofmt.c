@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/utf8.h"
+
 void gofmt_appendf(char *dst, size_t dstlen, const char *fmt, ...)
 {
 	size_t used = strnlen(dst, dstlen);
@@ -34,62 +36,6 @@ static bool append_raw(char *dst, size_t dstlen, size_t *used, const char *s, si
 	*used += n;
 	dst[*used] = '\0';
 	return true;
-}
-
-int32_t gofmt_utf8_decode(const uint8_t *p, size_t n, size_t *width)
-{
-	uint8_t b0 = p[0], lo = 0x80, hi = 0xbf;
-	size_t need, i;
-	int32_t r;
-
-	*width = 1;
-	if (b0 < 0x80)
-		return b0;
-	if (b0 >= 0xc2 && b0 <= 0xdf) {
-		need = 2;
-		r = b0 & 0x1f;
-	} else if (b0 >= 0xe0 && b0 <= 0xef) {
-		need = 3;
-		r = b0 & 0x0f;
-		if (b0 == 0xe0)
-			lo = 0xa0; /* overlong */
-		else if (b0 == 0xed)
-			hi = 0x9f; /* surrogates */
-	} else if (b0 >= 0xf0 && b0 <= 0xf4) {
-		need = 4;
-		r = b0 & 0x07;
-		if (b0 == 0xf0)
-			lo = 0x90; /* overlong */
-		else if (b0 == 0xf4)
-			hi = 0x8f; /* above U+10FFFF */
-	} else {
-		return -1;
-	}
-	if (n < need || p[1] < lo || p[1] > hi)
-		return -1;
-	for (i = 1; i < need; i++) {
-		if (i > 1 && (p[i] < 0x80 || p[i] > 0xbf))
-			return -1;
-		r = (r << 6) | (p[i] & 0x3f);
-	}
-	*width = need;
-	return r;
-}
-
-size_t gofmt_utf8_valid_prefix(const uint8_t *p, size_t n)
-{
-	size_t off = 0, w;
-
-	while (off < n) {
-		if (p[off] < 0x80) {
-			off++;
-			continue;
-		}
-		if (gofmt_utf8_decode(p + off, n - off, &w) < 0)
-			break;
-		off += w;
-	}
-	return off;
 }
 
 /* An approximation of Go's unicode.IsPrint for non-ASCII code points. */
@@ -127,7 +73,7 @@ void gofmt_append_quote(char *dst, size_t dstlen, const void *s, size_t n)
 		const char *out = tmp;
 		size_t len = 2;
 
-		r = gofmt_utf8_decode(p + off, n - off, &w);
+		r = utf8_decode(p + off, n - off, &w);
 		tmp[0] = '\\';
 		if (r < 0) {
 			tmp[1] = 'x';

@@ -24,18 +24,6 @@ void gofmt_append_quote(char *dst, size_t dstlen, const void *s, size_t n);
 void gofmt_append_bytes(char *dst, size_t dstlen, const uint8_t *p, size_t n);
 
 /*
- * Length of the longest prefix of p[0..n) that is valid UTF-8 by Go's rules (no overlong
- * forms, no surrogates, nothing above U+10FFFF). Equals n when all of it is valid.
- */
-size_t gofmt_utf8_valid_prefix(const uint8_t *p, size_t n);
-
-/*
- * Decodes one rune at p[0..n), n > 0, as Go's utf8.DecodeRune does: returns the code point
- * and stores its width in *width; an invalid sequence gives -1 with width 1.
- */
-int32_t gofmt_utf8_decode(const uint8_t *p, size_t n, size_t *width);
-
-/*
  * strconv.Atoi of in[0..n) (decimal, optional sign, 64-bit range): returns 0 and *out, or
  * -EINVAL / -ERANGE with Go's message in err (dst rules as above, err reset first):
  * `strconv.Atoi: parsing "x1": invalid syntax`, `strconv.Atoi: parsing "9223372036854775808":

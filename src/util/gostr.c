@@ -8,6 +8,7 @@
 
 #include "util/errno_text.h"
 #include "util/gofmt.h"
+#include "util/utf8.h"
 
 /* ------------------------------------------------------------------------------------------ */
 /* strconv.Quote, strings.TrimSpace, error texts */
@@ -39,7 +40,7 @@ int gostr_quote(struct buf *b, const char *s)
 	int err = buf_putc(b, '"');
 
 	while (!err && i < n) {
-		int32_t c = gofmt_utf8_decode(p + i, n - i, &w);
+		int32_t c = utf8_decode(p + i, n - i, &w);
 		uint32_t r = (uint32_t)c;
 
 		if (c < 0) {
@@ -115,7 +116,7 @@ bool gostr_is_blank(const char *s, size_t n)
 	int32_t r;
 
 	while (i < n) {
-		r = gofmt_utf8_decode(p + i, n - i, &w);
+		r = utf8_decode(p + i, n - i, &w);
 		if (r < 0 || !is_space((uint32_t)r))
 			return false;
 		i += w;

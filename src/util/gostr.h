@@ -11,8 +11,8 @@
 /*
  * Go standard-library behaviours that upstream's parsing and messages depend on, reproduced
  * byte for byte: strconv.Quote and strconv.ParseFloat, strings.TrimSpace, syscall.Errno and
- * *fs.PathError texts, time.ParseDuration, path.Clean and filepath.Base. UTF-8 is decoded with
- * gofmt_utf8_decode() (util/gofmt.h), so both follow utf8.DecodeRune.
+ * *fs.PathError texts, time.ParseDuration, path.Clean and filepath.Base. UTF-8 is decoded by
+ * util/utf8.h, by utf8.DecodeRune's rules.
  */
 
 /*

@@ -519,29 +519,6 @@ static void test_gofmt(void **state)
 	char tiny[6] = "";
 	gofmt_append_quote(tiny, sizeof(tiny), "\xff\xff", 2);
 	assert_string_equal(tiny, "\"\\xff");
-
-	/* UTF-8 validity by Go's rules. */
-	static const struct {
-		struct bytes in;
-		size_t valid;
-	} utf[] = {
-		{ B("abc"), 3 },
-		{ B("\xc3\xa9"), 2 },
-		{ B("\xe2\x82\xac"), 3 },
-		{ B("\xf0\x9f\x98\x80"), 4 },
-		{ B("a\xc0\x80"), 1 }, /* overlong */
-		{ B("a\xe0\x80\x80"), 1 }, /* overlong */
-		{ B("ab\xed\xa0\x80"), 2 }, /* surrogate */
-		{ B("\xf4\x90\x80\x80"), 0 }, /* > U+10FFFF */
-		{ B("\xf4\x8f\xbf\xbf"), 4 }, /* U+10FFFF */
-		{ B("\xc3"), 0 }, /* truncated */
-		{ B("\xe2\x82"), 0 },
-		{ B("\x80"), 0 },
-		{ B("ok\xff"), 2 },
-	};
-	for (size_t i = 0; i < ARRAY_SIZE(utf); i++)
-		assert_int_equal(gofmt_utf8_valid_prefix((const uint8_t *)utf[i].in.p, utf[i].in.n),
-				 utf[i].valid);
 }
 
 int main(void)

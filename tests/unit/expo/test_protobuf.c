@@ -603,45 +603,6 @@ static void test_write_families_callback(void **state)
 	buf_free(&b);
 }
 
-/* ---- UTF-8 repair ----------------------------------------------------------------------- */
-
-static void test_utf8_repair(void **state)
-{
-	static const struct {
-		const char *in, *want;
-		size_t len, want_len;
-	} cases[] = {
-		{ "", "", 0, 0 },
-		{ "plain", "plain", 5, 5 },
-		{ "\xc3\xa9t\xc3\xa9", "\xc3\xa9t\xc3\xa9", 5, 5 },
-		{ "a\xff", "a\xef\xbf\xbd", 2, 4 },
-		{ "\xff\xfe\xfd", "\xef\xbf\xbd", 3, 3 },
-		{ "\xff"
-		  "a\xfe",
-		  "\xef\xbf\xbd"
-		  "a\xef\xbf\xbd",
-		  3, 7 },
-		{ "\xe2\x82", "\xef\xbf\xbd", 2, 3 }, /* truncated */
-		{ "\xed\xa0\x80", "\xef\xbf\xbd", 3, 3 }, /* surrogate */
-		{ "\xc0\xaf", "\xef\xbf\xbd", 2, 3 }, /* overlong */
-		{ "\xf4\x90\x80\x80", "\xef\xbf\xbd", 4, 3 }, /* above U+10FFFF */
-		{ "\xf0\x9f\x98\x80\x80", "\xf0\x9f\x98\x80\xef\xbf\xbd", 5, 7 },
-		{ "a\0b", "a\0b", 3, 3 },
-	};
-	char out[64];
-
-	(void)state;
-	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		size_t n = expo_utf8_repaired_len(cases[i].in, cases[i].len);
-
-		if (n != cases[i].want_len)
-			fail_msg("case %zu: repaired length %zu, want %zu", i, n,
-				 cases[i].want_len);
-		assert_ptr_equal(expo_utf8_repair(out, cases[i].in, cases[i].len), out + n);
-		assert_memory_equal(out, cases[i].want, n);
-	}
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -655,7 +616,6 @@ int main(void)
 		cmocka_unit_test(test_prototext),
 		cmocka_unit_test(test_expo_write_dispatch),
 		cmocka_unit_test(test_write_families_callback),
-		cmocka_unit_test(test_utf8_repair),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
