@@ -20,7 +20,7 @@
 #include "tracing/tracing.h"
 #include "bpf/map_snapshot.h"
 #include "util/errno_text.h"
-#include "util/gofmt.h"
+#include "util/gostr.h"
 #include "util/log.h"
 
 /* Set once by loader_init before any thread exists; read by the libbpf print callback. */
@@ -65,7 +65,7 @@ int loader_parse_perf_event(const char *spec, struct perf_event_spec *out, char 
 			e = -EINVAL;
 			break;
 		}
-		e = gofmt_atoi((const uint8_t *)eq + 1, strlen(eq + 1), &v, aerr, sizeof(aerr));
+		e = gostr_atoi((const uint8_t *)eq + 1, strlen(eq + 1), &v, aerr, sizeof(aerr));
 		if (e) {
 			*eq = '\0';
 			snprintf(err, errlen,

@@ -20,6 +20,7 @@
 
 #include "cli/internal.h"
 #include "util/buf.h"
+#include "util/gofmt.h"
 #include "util/gostr.h"
 #include "util/build_info.h"
 
@@ -246,7 +247,7 @@ static int check_dir(const char *path, struct buf *msg)
 	if (errno == ENOENT)
 		err = buf_printf(msg, "path '%s' does not exist", path);
 	else
-		err = gostr_path_error(msg, "stat", path, errno);
+		err = gofmt_buf_path_error(msg, "stat", path, errno);
 	return err ? err : 1;
 }
 
@@ -276,7 +277,7 @@ static int set_value(const struct flag_def *f, const char *val, struct cli_opts 
 			*(long long *)field = gostr_float_to_int(v);
 			return 0;
 		}
-		if (buf_puts(msg, "strconv.ParseFloat: parsing ") || gostr_quote(msg, val) ||
+		if (buf_puts(msg, "strconv.ParseFloat: parsing ") || gofmt_buf_quote(msg, val) ||
 		    buf_puts(msg, err == -ERANGE ? ": value out of range" : ": invalid syntax"))
 			return -ENOMEM;
 		return 1;
@@ -289,7 +290,7 @@ static int set_value(const struct flag_def *f, const char *val, struct cli_opts 
 			*(int64_t *)field = ns;
 			return 0;
 		}
-		if (buf_puts(msg, "time: invalid duration ") || gostr_quote(msg, val))
+		if (buf_puts(msg, "time: invalid duration ") || gofmt_buf_quote(msg, val))
 			return -ENOMEM;
 		return 1;
 	}

@@ -259,7 +259,7 @@ static int placeholder(struct buf *b, const struct flag_def *f)
 	int err = 0;
 
 	if (f->def)
-		return f->type == FT_STRING ? gostr_quote(b, f->def) : buf_puts(b, f->def);
+		return f->type == FT_STRING ? gofmt_buf_quote(b, f->def) : buf_puts(b, f->def);
 	for (c = f->name; !err && *c; c++)
 		err = buf_putc(b, (*c >= 'a' && *c <= 'z') ? (char)(*c - 'a' + 'A') : *c);
 	return err;
@@ -486,7 +486,7 @@ int64_t cli_help_width(int fd)
 	int64_t v;
 
 	/* strconv.Atoi */
-	if (cols && !gofmt_atoi((const uint8_t *)cols, strlen(cols), &v, ignored, sizeof(ignored)))
+	if (cols && !gostr_atoi((const uint8_t *)cols, strlen(cols), &v, ignored, sizeof(ignored)))
 		return v;
 	if (ioctl(fd, TIOCGWINSZ, &ws) == 0)
 		return ws.ws_col;

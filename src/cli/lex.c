@@ -192,11 +192,11 @@ static int expand_args_file(struct cli_lexer *lx, const char *file, struct token
 		err = buf_puts(&msg, !strcmp(op, "open") ? "failed to open arguments file " :
 							   "failed to read arguments from ");
 		if (!err)
-			err = gostr_quote(&msg, file);
+			err = gofmt_buf_quote(&msg, file);
 		if (!err)
 			err = buf_puts(&msg, ": ");
 		if (!err)
-			err = gostr_path_error(&msg, op, file, -rerr);
+			err = gofmt_buf_path_error(&msg, op, file, -rerr);
 		goto fail;
 	}
 	while (pos < data.len) {
@@ -207,7 +207,7 @@ static int expand_args_file(struct cli_lexer *lx, const char *file, struct token
 		if (len >= ARGS_FILE_MAX_LINE) {
 			err = buf_puts(&msg, "failed to read arguments from ");
 			if (!err)
-				err = gostr_quote(&msg, file);
+				err = gofmt_buf_quote(&msg, file);
 			if (!err)
 				err = buf_puts(&msg, ": bufio.Scanner: token too long");
 			goto fail;

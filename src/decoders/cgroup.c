@@ -11,7 +11,7 @@
 #include <errno.h>
 
 #include "decoders/internal.h"
-#include "util/gofmt.h"
+#include "util/gostr.h"
 
 static int cgroup_decode(void *state, struct decoder_env *env, const uint8_t *in, size_t len,
 			 struct buf *out, char *err, size_t errlen)
@@ -19,7 +19,7 @@ static int cgroup_decode(void *state, struct decoder_env *env, const uint8_t *in
 	int64_t id;
 	int ret;
 
-	ret = gofmt_atoi(in, len, &id, err, errlen);
+	ret = gostr_atoi(in, len, &id, err, errlen);
 	if (ret)
 		return ret;
 	if (env->cgroups) {

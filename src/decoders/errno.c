@@ -11,6 +11,7 @@
 
 #include "decoders/decoder_env.h"
 #include "util/gofmt.h"
+#include "util/gostr.h"
 
 #define ERRNO_MAX 133 /* EHWPOISON, the last Linux errno */
 
@@ -20,7 +21,7 @@ static int errno_decode(void *state, struct decoder_env *env, const uint8_t *in,
 	const char *name = NULL;
 	uint64_t n;
 
-	if (gofmt_parse_uint(in, len, &n)) {
+	if (gostr_parse_uint(in, len, &n)) {
 		err[0] = '\0';
 		gofmt_appendf(err, errlen, "error parsing ");
 		gofmt_append_quote(err, errlen, in, len);

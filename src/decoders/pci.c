@@ -16,6 +16,7 @@
 #include "decoders/internal.h"
 #include "sources/pcidb.h"
 #include "util/gofmt.h"
+#include "util/gostr.h"
 
 static int pci_decoder_init(const struct decoder_conf *conf, struct decoder_env *env, void **state,
 			    char *err, size_t errlen)
@@ -37,7 +38,7 @@ static int pci_decode_number(struct decoder_env *env, const uint8_t *in, size_t 
 		ret = buf_puts(out, "missing pci.ids db");
 		return ret ? ret : 1;
 	}
-	return gofmt_atoi(in, len, n, err, errlen);
+	return gostr_atoi(in, len, n, err, errlen);
 }
 
 /* Appends name, or `unknown pci <what>: 0x<n as hex, at least width digits>` when NULL. */

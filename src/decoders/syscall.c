@@ -9,7 +9,7 @@
 #include <errno.h>
 
 #include "decoders/internal.h"
-#include "util/gofmt.h"
+#include "util/gostr.h"
 #include "sources/syscall_names.h"
 
 static int syscall_init(const struct decoder_conf *conf, struct decoder_env *env, void **state,
@@ -25,7 +25,7 @@ static int syscall_decode(void *state, struct decoder_env *env, const uint8_t *i
 	int64_t n;
 	int ret;
 
-	ret = gofmt_atoi(in, len, &n, err, errlen);
+	ret = gostr_atoi(in, len, &n, err, errlen);
 	if (ret)
 		return ret;
 	name = syscall_names__get(env->syscalls, (uint64_t)n);

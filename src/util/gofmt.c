@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/errno_text.h"
 #include "util/utf8.h"
 
 void gofmt_appendf(char *dst, size_t dstlen, const char *fmt, ...)
@@ -21,59 +22,69 @@ void gofmt_appendf(char *dst, size_t dstlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Appends raw bytes; returns false once the buffer is full. */
-static bool append_raw(char *dst, size_t dstlen, size_t *used, const char *s, size_t n)
+/* A gofmt_append*() destination: the string at dst, used bytes long, capacity dstlen. */
+struct fixed {
+	char *dst;
+	size_t dstlen, used;
+};
+
+/* Appends raw bytes; once the buffer is full, what fits and -ENOSPC. */
+static int put_fixed(void *sink, const char *s, size_t n)
 {
-	size_t room = dstlen - *used - 1;
+	struct fixed *f = sink;
+	size_t room = f->dstlen - f->used - 1;
+	int ret = 0;
 
 	if (n > room) {
-		memcpy(dst + *used, s, room);
-		*used += room;
-		dst[*used] = '\0';
-		return false;
+		n = room;
+		ret = -ENOSPC;
 	}
-	memcpy(dst + *used, s, n);
-	*used += n;
-	dst[*used] = '\0';
-	return true;
+	memcpy(f->dst + f->used, s, n);
+	f->used += n;
+	f->dst[f->used] = '\0';
+	return ret;
 }
 
-/* An approximation of Go's unicode.IsPrint for non-ASCII code points. */
-static bool go_isprint(int32_t r)
+static int put_buf(void *sink, const char *s, size_t n)
 {
-	if (r >= 0x80 && r <= 0xa0)
-		return false; /* C1 controls and no-break space */
-	switch (r) {
-	case 0xad:
-	case 0x2028:
-	case 0x2029:
-	case 0xfeff:
+	return buf_append(sink, s, n);
+}
+
+/* Where quote() writes each piece; a nonzero return stops it. */
+typedef int (*put_fn)(void *sink, const char *s, size_t n);
+
+/*
+ * An approximation of Go's unicode.IsPrint: the controls, spaces, format characters, private
+ * use and noncharacters are the runes strconv.Quote escapes.
+ */
+static bool is_print(int32_t r)
+{
+	if (r < 0x80)
+		return r >= 0x20 && r < 0x7f;
+	if (r <= 0xa0 || r == 0xad || r == 0x61c || r == 0x6dd || r == 0x70f || r == 0x180e ||
+	    r == 0x1680 || r == 0x3000 || r == 0xfeff || r == 0x202f || r == 0x205f)
 		return false;
-	}
-	if (r >= 0x200b && r <= 0x200f)
+	if ((r >= 0x600 && r <= 0x605) || (r >= 0x2000 && r <= 0x200f) ||
+	    (r >= 0x2028 && r <= 0x202e) || (r >= 0x2060 && r <= 0x206f) ||
+	    (r >= 0xe000 && r <= 0xf8ff) || (r >= 0xfff9 && r <= 0xfffb) || r >= 0xf0000 ||
+	    (r & 0xfffe) == 0xfffe)
 		return false;
-	if (r >= 0xe000 && r <= 0xf8ff)
-		return false; /* private use */
 	return true;
 }
 
-void gofmt_append_quote(char *dst, size_t dstlen, const void *s, size_t n)
+/* strconv.Quote of p[0..n), quotes included, piece by piece; returns the first put() error. */
+static int quote(const uint8_t *p, size_t n, put_fn put, void *sink)
 {
 	static const char hex[] = "0123456789abcdef";
-	const uint8_t *p = s;
-	size_t used = strnlen(dst, dstlen), off = 0, w;
-	char tmp[12];
-	int32_t r;
+	size_t off = 0, w;
+	int ret = put(sink, "\"", 1);
 
-	if (used + 1 >= dstlen)
-		return;
-	if (!append_raw(dst, dstlen, &used, "\"", 1))
-		return;
-	while (off < n) {
+	while (!ret && off < n) {
+		int32_t r = utf8_decode(p + off, n - off, &w);
+		char tmp[12];
 		const char *out = tmp;
 		size_t len = 2;
 
-		r = utf8_decode(p + off, n - off, &w);
 		tmp[0] = '\\';
 		if (r < 0) {
 			tmp[1] = 'x';
@@ -82,9 +93,9 @@ void gofmt_append_quote(char *dst, size_t dstlen, const void *s, size_t n)
 			len = 4;
 		} else if (r == '"' || r == '\\') {
 			tmp[1] = (char)r;
-		} else if (r >= 0x20 && r < 0x7f) {
+		} else if (is_print(r)) {
 			out = (const char *)p + off;
-			len = 1;
+			len = w;
 		} else if (r < 0x80) {
 			switch (r) {
 			case '\a':
@@ -110,87 +121,54 @@ void gofmt_append_quote(char *dst, size_t dstlen, const void *s, size_t n)
 				break;
 			default:
 				tmp[1] = 'x';
-				tmp[2] = hex[(r >> 4) & 0xf];
+				tmp[2] = hex[r >> 4];
 				tmp[3] = hex[r & 0xf];
 				len = 4;
 			}
-		} else if (go_isprint(r)) {
-			out = (const char *)p + off;
-			len = w;
 		} else if (r < 0x10000) {
-			snprintf(tmp, sizeof(tmp), "\\u%04x", (unsigned)r);
-			len = 6;
+			len = (size_t)snprintf(tmp, sizeof(tmp), "\\u%04x", (unsigned int)r);
 		} else {
-			snprintf(tmp, sizeof(tmp), "\\U%08x", (unsigned)r);
-			len = 10;
+			len = (size_t)snprintf(tmp, sizeof(tmp), "\\U%08x", (unsigned int)r);
 		}
-		if (!append_raw(dst, dstlen, &used, out, len))
-			return;
+		ret = put(sink, out, len);
 		off += w;
 	}
-	append_raw(dst, dstlen, &used, "\"", 1);
+	return ret ? ret : put(sink, "\"", 1);
+}
+
+void gofmt_append_quote(char *dst, size_t dstlen, const void *s, size_t n)
+{
+	struct fixed f = { dst, dstlen, strnlen(dst, dstlen) };
+
+	if (f.used + 1 >= dstlen)
+		return;
+	quote(s, n, put_fixed, &f);
+}
+
+int gofmt_buf_quote(struct buf *b, const char *s)
+{
+	return quote((const uint8_t *)s, strlen(s), put_buf, b);
 }
 
 void gofmt_append_bytes(char *dst, size_t dstlen, const uint8_t *p, size_t n)
 {
-	size_t used = strnlen(dst, dstlen), i;
+	struct fixed f = { dst, dstlen, strnlen(dst, dstlen) };
 	char tmp[8];
 	int len;
 
-	if (used + 1 >= dstlen)
+	if (f.used + 1 >= dstlen)
 		return;
-	if (!append_raw(dst, dstlen, &used, "[]byte{", 7))
+	if (put_fixed(&f, "[]byte{", 7))
 		return;
-	for (i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		len = snprintf(tmp, sizeof(tmp), "%s0x%x", i ? ", " : "", p[i]);
-		if (!append_raw(dst, dstlen, &used, tmp, (size_t)len))
+		if (put_fixed(&f, tmp, (size_t)len))
 			return;
 	}
-	append_raw(dst, dstlen, &used, "}", 1);
+	put_fixed(&f, "}", 1);
 }
 
-int gofmt_parse_uint(const uint8_t *in, size_t n, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (n == 0)
-		return -EINVAL;
-	/* Go reports whichever problem comes first, digit by digit. */
-	for (size_t i = 0; i < n; i++) {
-		unsigned int d = (unsigned int)in[i] - '0';
-
-		if (d > 9)
-			return -EINVAL;
-		if (v > (UINT64_MAX - d) / 10)
-			return -ERANGE;
-		v = v * 10 + d;
-	}
-	*out = v;
-	return 0;
-}
-
-int gofmt_atoi(const uint8_t *in, size_t n, int64_t *out, char *err, size_t errlen)
-{
-	bool neg = n > 0 && in[0] == '-';
-	size_t skip = n > 0 && (in[0] == '-' || in[0] == '+');
-	uint64_t v, limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
-	int ret = gofmt_parse_uint(in + skip, n - skip, &v);
-
-	if (!ret && v > limit)
-		ret = -ERANGE;
-	if (ret) {
-		err[0] = '\0';
-		gofmt_appendf(err, errlen, "strconv.Atoi: parsing ");
-		gofmt_append_quote(err, errlen, in, n);
-		gofmt_appendf(err, errlen, ": %s",
-			      ret == -ERANGE ? "value out of range" : "invalid syntax");
-		return ret;
-	}
-	*out = neg ? (int64_t)(0 - v) : (int64_t)v;
-	return 0;
-}
-
-int gofmt_buf_hex(struct buf *out, int64_t v, int width)
+int gofmt_buf_hex(struct buf *b, int64_t v, int width)
 {
 	uint64_t mag = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
 	char text[96], *p = text + sizeof(text);
@@ -207,5 +185,19 @@ int gofmt_buf_hex(struct buf *out, int64_t v, int width)
 		*--p = '0';
 	if (v < 0)
 		*--p = '-';
-	return buf_append(out, p, (size_t)(text + sizeof(text) - p));
+	return buf_append(b, p, (size_t)(text + sizeof(text) - p));
+}
+
+int gofmt_buf_errno(struct buf *b, int errnum)
+{
+	char et[128];
+
+	return buf_puts(b, errno_text(errnum, et, sizeof(et)));
+}
+
+int gofmt_buf_path_error(struct buf *b, const char *op, const char *path, int errnum)
+{
+	int err = buf_printf(b, "%s %s: ", op, path);
+
+	return err ? err : gofmt_buf_errno(b, errnum);
 }

@@ -6,85 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/errno_text.h"
 #include "util/gofmt.h"
 #include "util/utf8.h"
 
 /* ------------------------------------------------------------------------------------------ */
-/* strconv.Quote, strings.TrimSpace, error texts */
-
-/*
- * An approximation of Go's unicode.IsPrint for non-ASCII runes: the controls, spaces, format
- * characters, private use and noncharacters that strconv.Quote escapes.
- */
-static bool is_print(uint32_t r)
-{
-	if (r < 0x80)
-		return r >= 0x20 && r < 0x7f;
-	if (r <= 0xa0 || r == 0xad || r == 0x61c || r == 0x6dd || r == 0x70f || r == 0x180e ||
-	    r == 0x1680 || r == 0x3000 || r == 0xfeff || r == 0x202f || r == 0x205f)
-		return false;
-	if ((r >= 0x600 && r <= 0x605) || (r >= 0x2000 && r <= 0x200f) ||
-	    (r >= 0x2028 && r <= 0x202e) || (r >= 0x2060 && r <= 0x206f) ||
-	    (r >= 0xe000 && r <= 0xf8ff) || (r >= 0xfff9 && r <= 0xfffb) || r >= 0xf0000 ||
-	    (r & 0xfffe) == 0xfffe)
-		return false;
-	return true;
-}
-
-int gostr_quote(struct buf *b, const char *s)
-{
-	static const char hex[] = "0123456789abcdef";
-	const uint8_t *p = (const uint8_t *)s;
-	size_t n = strlen(s), i = 0, w;
-	int err = buf_putc(b, '"');
-
-	while (!err && i < n) {
-		int32_t c = utf8_decode(p + i, n - i, &w);
-		uint32_t r = (uint32_t)c;
-
-		if (c < 0) {
-			err = buf_printf(b, "\\x%c%c", hex[p[i] >> 4], hex[p[i] & 15]);
-		} else if (r == '"' || r == '\\') {
-			err = buf_printf(b, "\\%c", (char)r);
-		} else if (is_print(r)) {
-			err = buf_append(b, p + i, w);
-		} else {
-			switch (r) {
-			case '\a':
-				err = buf_puts(b, "\\a");
-				break;
-			case '\b':
-				err = buf_puts(b, "\\b");
-				break;
-			case '\f':
-				err = buf_puts(b, "\\f");
-				break;
-			case '\n':
-				err = buf_puts(b, "\\n");
-				break;
-			case '\r':
-				err = buf_puts(b, "\\r");
-				break;
-			case '\t':
-				err = buf_puts(b, "\\t");
-				break;
-			case '\v':
-				err = buf_puts(b, "\\v");
-				break;
-			default:
-				if (r < ' ' || r == 0x7f)
-					err = buf_printf(b, "\\x%c%c", hex[r >> 4], hex[r & 15]);
-				else if (r < 0x10000)
-					err = buf_printf(b, "\\u%04x", (unsigned int)r);
-				else
-					err = buf_printf(b, "\\U%08x", (unsigned int)r);
-			}
-		}
-		i += w;
-	}
-	return err ? err : buf_putc(b, '"');
-}
+/* strings.TrimSpace */
 
 /* Go's unicode.IsSpace. */
 static bool is_space(uint32_t r)
@@ -124,18 +50,48 @@ bool gostr_is_blank(const char *s, size_t n)
 	return true;
 }
 
-int gostr_errno(struct buf *b, int errnum)
-{
-	char et[128];
+/* ------------------------------------------------------------------------------------------ */
+/* strconv.ParseUint, strconv.Atoi */
 
-	return buf_puts(b, errno_text(errnum, et, sizeof(et)));
+int gostr_parse_uint(const uint8_t *in, size_t n, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (n == 0)
+		return -EINVAL;
+	/* Go reports whichever problem comes first, digit by digit. */
+	for (size_t i = 0; i < n; i++) {
+		unsigned int d = (unsigned int)in[i] - '0';
+
+		if (d > 9)
+			return -EINVAL;
+		if (v > (UINT64_MAX - d) / 10)
+			return -ERANGE;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
 }
 
-int gostr_path_error(struct buf *b, const char *op, const char *path, int errnum)
+int gostr_atoi(const uint8_t *in, size_t n, int64_t *out, char *err, size_t errlen)
 {
-	int err = buf_printf(b, "%s %s: ", op, path);
+	bool neg = n > 0 && in[0] == '-';
+	size_t skip = n > 0 && (in[0] == '-' || in[0] == '+');
+	uint64_t v, limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+	int ret = gostr_parse_uint(in + skip, n - skip, &v);
 
-	return err ? err : gostr_errno(b, errnum);
+	if (!ret && v > limit)
+		ret = -ERANGE;
+	if (ret) {
+		err[0] = '\0';
+		gofmt_appendf(err, errlen, "strconv.Atoi: parsing ");
+		gofmt_append_quote(err, errlen, in, n);
+		gofmt_appendf(err, errlen, ": %s",
+			      ret == -ERANGE ? "value out of range" : "invalid syntax");
+		return ret;
+	}
+	*out = neg ? (int64_t)(0 - v) : (int64_t)v;
+	return 0;
 }
 
 /* ------------------------------------------------------------------------------------------ */

@@ -9,32 +9,25 @@
 #include "util/buf.h"
 
 /*
- * Go standard-library behaviours that upstream's parsing and messages depend on, reproduced
- * byte for byte: strconv.Quote and strconv.ParseFloat, strings.TrimSpace, syscall.Errno and
- * *fs.PathError texts, time.ParseDuration, path.Clean and filepath.Base. UTF-8 is decoded by
- * util/utf8.h, by utf8.DecodeRune's rules.
+ * Text read the way upstream's Go code reads it, byte for byte: strconv.ParseUint, Atoi and
+ * ParseFloat, int(float64), time.ParseDuration, strings.TrimSpace, path.Clean and
+ * filepath.Base. UTF-8 is decoded by util/utf8.h (utf8.DecodeRune's rules); writing values as
+ * Go prints them is in util/gofmt.h.
  */
-
-/*
- * Appends the NUL-terminated s quoted as strconv.Quote (and so fmt's %q) writes it: invalid
- * UTF-8 bytes as \xNN, the C escapes, and non-printable runes as \xNN, \uNNNN or \UNNNNNNNN
- * (unicode.IsPrint is approximated: controls, spaces other than ' ', format characters,
- * private use and noncharacters are escaped). Returns 0 or -ENOMEM.
- */
-int gostr_quote(struct buf *b, const char *s);
 
 /* strings.TrimSpace(s[0..n)) == "": every rune is a unicode.IsSpace space (invalid UTF-8 is not). */
 bool gostr_is_blank(const char *s, size_t n);
 
-/*
- * Appends syscall.Errno(errnum).Error(): the C library's message, its first letter lowercased
- * unless the second is a capital too ("No such file or directory" -> "no such file or
- * directory"). Returns 0 or -ENOMEM.
- */
-int gostr_errno(struct buf *b, int errnum);
+/* strconv.ParseUint(s, 10, 64) of in[0..n): returns 0 and *out, -EINVAL (syntax) or -ERANGE. */
+int gostr_parse_uint(const uint8_t *in, size_t n, uint64_t *out);
 
-/* Appends an *fs.PathError text, "<op> <path>: <errno text>". Returns 0 or -ENOMEM. */
-int gostr_path_error(struct buf *b, const char *op, const char *path, int errnum);
+/*
+ * strconv.Atoi of in[0..n) (decimal, optional sign, 64-bit range): returns 0 and *out, or
+ * -EINVAL / -ERANGE with Go's message in err (capacity errlen > 0, reset first, truncated when
+ * full): `strconv.Atoi: parsing "x1": invalid syntax`, `strconv.Atoi: parsing
+ * "9223372036854775808": value out of range`.
+ */
+int gostr_atoi(const uint8_t *in, size_t n, int64_t *out, char *err, size_t errlen);
 
 /*
  * strconv.ParseFloat(s, 64): Go's float syntax (decimal or hex with a 'p' exponent, '_'

@@ -13,7 +13,6 @@
 
 #include "decoder_harness.h"
 #include "decoders/internal.h"
-#include "util/gofmt.h"
 
 #define SM(k, v)                         \
 	{                                \
@@ -469,58 +468,6 @@ static void test_env_errors(void **state)
 	}
 }
 
-/* --- Go formatting helpers --- */
-
-static void test_gofmt(void **state)
-{
-	static const struct {
-		struct bytes in;
-		const char *quoted;
-	} quotes[] = {
-		{ B("plain"), "\"plain\"" },
-		{ B(""), "\"\"" },
-		{ B("a\"b\\c"), "\"a\\\"b\\\\c\"" },
-		{ B("\n\t\r\a\b\f\v"), "\"\\n\\t\\r\\a\\b\\f\\v\"" },
-		{ B("\0\x01\x7f"), "\"\\x00\\x01\\x7f\"" },
-		{ B("\xff"
-		    "a"),
-		  "\"\\xffa\"" },
-		{ B("\xc3\xa9"), "\"\xc3\xa9\"" },
-		{ B("\xc2\x85"), "\"\\u0085\"" },
-		{ B("\xef\xbb\xbf"), "\"\\ufeff\"" },
-		{ B("\xf0\x9f\x98\x80"), "\"\xf0\x9f\x98\x80\"" },
-		{ B("\xc0\x80"), "\"\\xc0\\x80\"" },
-	};
-	char dst[64];
-
-	for (size_t i = 0; i < ARRAY_SIZE(quotes); i++) {
-		dst[0] = '\0';
-		gofmt_append_quote(dst, sizeof(dst), quotes[i].in.p, quotes[i].in.n);
-		assert_string_equal(dst, quotes[i].quoted);
-	}
-
-	dst[0] = '\0';
-	gofmt_append_bytes(dst, sizeof(dst), NULL, 0);
-	assert_string_equal(dst, "[]byte{}");
-	dst[0] = '\0';
-	gofmt_append_bytes(dst, sizeof(dst), (const uint8_t *)"\x08\x00\xff\x10", 4);
-	assert_string_equal(dst, "[]byte{0x8, 0x0, 0xff, 0x10}");
-
-	/* Appends, and truncates at the capacity. */
-	snprintf(dst, sizeof(dst), "x=");
-	gofmt_appendf(dst, sizeof(dst), "%d;", 42);
-	gofmt_append_quote(dst, sizeof(dst), "q", 1);
-	assert_string_equal(dst, "x=42;\"q\"");
-	char small[8] = "";
-	gofmt_append_bytes(small, sizeof(small), (const uint8_t *)"\x01\x02", 2);
-	assert_string_equal(small, "[]byte{");
-	gofmt_append_quote(small, sizeof(small), "zz", 2);
-	assert_string_equal(small, "[]byte{");
-	char tiny[6] = "";
-	gofmt_append_quote(tiny, sizeof(tiny), "\xff\xff", 2);
-	assert_string_equal(tiny, "\"\\xff");
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -537,7 +484,6 @@ int main(void)
 		cmocka_unit_test(test_ksym),
 		cmocka_unit_test(test_ksym_reload),
 		cmocka_unit_test(test_env_errors),
-		cmocka_unit_test(test_gofmt),
 	};
 
 	return cmocka_run_group_tests(tests, setup_env, teardown_env);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * Go standard-library behaviours, as tables of what Go itself returns: strconv.Quote,
- * strconv.ParseFloat, int(float64), time.ParseDuration, strings.TrimSpace == "", path.Clean,
- * filepath.Base, and syscall.Errno / *fs.PathError texts (util/errno_text.c).
+ * Text read as Go's standard library reads it, as tables of what Go itself returns:
+ * strconv.ParseFloat, int(float64), time.ParseDuration, strings.TrimSpace == "", path.Clean
+ * and filepath.Base.
  */
 #include <errno.h>
 #include <math.h>
@@ -17,40 +17,9 @@
 #include <cmocka.h>
 
 #include "util/buf.h"
-#include "util/errno_text.h"
 #include "util/gostr.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
-
-static void test_quote(void **state)
-{
-	static const struct {
-		const char *in, *want;
-	} cases[] = {
-		{ "", "\"\"" },
-		{ "abc", "\"abc\"" },
-		{ "a\"b\\c", "\"a\\\"b\\\\c\"" },
-		{ "\n\t\r", "\"\\n\\t\\r\"" },
-		{ "\a\b\f\v", "\"\\a\\b\\f\\v\"" },
-		{ "\x01", "\"\\x01\"" },
-		{ "\x7f", "\"\\x7f\"" },
-		{ "\xff", "\"\\xff\"" }, /* invalid UTF-8 */
-		{ "\xe2\x82", "\"\\xe2\\x82\"" }, /* a truncated sequence */
-		{ "h\xc3\xa9llo", "\"h\xc3\xa9llo\"" }, /* printable runes stay */
-		{ "\xc2\xa0", "\"\\u00a0\"" }, /* a space other than ' ' */
-		{ "\xe2\x80\x8b", "\"\\u200b\"" }, /* a format character */
-		{ "\xf0\x9f\x98\x80", "\"\xf0\x9f\x98\x80\"" },
-		{ "'", "\"'\"" },
-	};
-
-	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
-		struct buf b = { 0 };
-
-		assert_int_equal(gostr_quote(&b, cases[i].in), 0);
-		assert_string_equal(b.data, cases[i].want);
-		buf_free(&b);
-	}
-}
 
 static void test_parse_float(void **state)
 {
@@ -176,29 +145,12 @@ static void test_paths(void **state)
 	}
 }
 
-static void test_errno_texts(void **state)
-{
-	struct buf b = { 0 };
-	char et[128];
-
-	assert_string_equal(errno_text(ENOENT, et, sizeof(et)), "no such file or directory");
-	assert_string_equal(errno_text(-EPERM, et, sizeof(et)), "operation not permitted");
-	assert_string_equal(errno_text(524, et, sizeof(et)), "errno 524");
-	assert_int_equal(gostr_errno(&b, EACCES), 0);
-	assert_string_equal(b.data, "permission denied");
-	buf_reset(&b);
-	assert_int_equal(gostr_path_error(&b, "open", "/x", ENOENT), 0);
-	assert_string_equal(b.data, "open /x: no such file or directory");
-	buf_free(&b);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_quote),	     cmocka_unit_test(test_parse_float),
-		cmocka_unit_test(test_float_to_int), cmocka_unit_test(test_parse_duration),
-		cmocka_unit_test(test_blank),	     cmocka_unit_test(test_paths),
-		cmocka_unit_test(test_errno_texts),
+		cmocka_unit_test(test_parse_float),    cmocka_unit_test(test_float_to_int),
+		cmocka_unit_test(test_parse_duration), cmocka_unit_test(test_blank),
+		cmocka_unit_test(test_paths),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
