@@ -20,6 +20,7 @@
 #include <sys/capability.h>
 #include <sys/prctl.h>
 
+#include "util/errno_text.h"
 #include "util/log.h"
 
 /* Room for every capability number a 64-bit mask can name. */
@@ -90,6 +91,7 @@ static int parse_keep(const char *keep, uint64_t *mask, char *err, size_t errlen
 /* The permitted and effective sets holding exactly mask. */
 static int build_set(uint64_t mask, cap_t *out, char *err, size_t errlen)
 {
+	char et[128];
 	cap_value_t vals[CAPS_MAX];
 	int n = 0;
 	cap_t next;
@@ -105,7 +107,8 @@ static int build_set(uint64_t mask, cap_t *out, char *err, size_t errlen)
 		int e = -errno;
 
 		cap_free(next);
-		snprintf(err, errlen, "failed to build capability set: %s", strerror(-e));
+		snprintf(err, errlen, "failed to build capability set: %s",
+			 errno_text(e, et, sizeof(et)));
 		return e;
 	}
 	*out = next;
@@ -119,6 +122,7 @@ static int build_set(uint64_t mask, cap_t *out, char *err, size_t errlen)
  */
 static int drop_bounding(uint64_t keep, bool can, char *err, size_t errlen)
 {
+	char et[128];
 	int missing = 0;
 
 	/* the kernel's count, which may exceed what these headers name */
@@ -134,7 +138,7 @@ static int drop_bounding(uint64_t keep, bool can, char *err, size_t errlen)
 			char *name = cap_to_name(v);
 
 			snprintf(err, errlen, "failed to drop %s from the bounding set: %s",
-				 name ? name : "?", strerror(-e));
+				 name ? name : "?", errno_text(e, et, sizeof(et)));
 			cap_free(name);
 			return e;
 		}
@@ -164,6 +168,7 @@ static int status_mask(const char *status, const char *key, uint64_t *out)
  */
 int caps_verify_threads(uint64_t keep, bool strict_bound, char *err, size_t errlen)
 {
+	char et[128];
 	static const char *const keys[] = { "CapEff:", "CapPrm:", "CapAmb:", "CapInh:", "CapBnd:" };
 	struct dirent *de;
 	DIR *d = opendir("/proc/self/task");
@@ -171,7 +176,8 @@ int caps_verify_threads(uint64_t keep, bool strict_bound, char *err, size_t errl
 
 	if (!d) {
 		e = -errno;
-		snprintf(err, errlen, "cannot list /proc/self/task: %s", strerror(-e));
+		snprintf(err, errlen, "cannot list /proc/self/task: %s",
+			 errno_text(e, et, sizeof(et)));
 		return e;
 	}
 	while (!e && (de = readdir(d))) {
@@ -217,6 +223,7 @@ int caps_verify_threads(uint64_t keep, bool strict_bound, char *err, size_t errl
 
 int caps_apply(const char *keep, char *err, size_t errlen)
 {
+	char et[128];
 	cap_t cur = cap_get_proc(), next = NULL;
 	char *cur_text = NULL, *next_text = NULL;
 	cap_flag_value_t setpcap = CAP_CLEAR;
@@ -226,7 +233,8 @@ int caps_apply(const char *keep, char *err, size_t errlen)
 	err[0] = '\0';
 	if (!cur) {
 		e = -errno;
-		snprintf(err, errlen, "failed to read capabilities: %s", strerror(-e));
+		snprintf(err, errlen, "failed to read capabilities: %s",
+			 errno_text(e, et, sizeof(et)));
 		return e;
 	}
 	cur_text = caps_text(cur);
@@ -249,19 +257,21 @@ int caps_apply(const char *keep, char *err, size_t errlen)
 		goto out;
 	if (cap_reset_ambient() != 0 && errno != EINVAL) {
 		e = -errno;
-		snprintf(err, errlen, "failed to clear the ambient set: %s", strerror(-e));
+		snprintf(err, errlen, "failed to clear the ambient set: %s",
+			 errno_text(e, et, sizeof(et)));
 		goto out;
 	}
 	if (cap_set_proc(next) != 0) {
 		e = -errno;
 		snprintf(err, errlen, "failed to drop capabilities: \"%s\" -> \"%s\": %s",
 			 cur_text ? cur_text : "?", next_text ? next_text : "?",
-			 e == -EPERM ? "operation not permitted" : strerror(-e));
+			 errno_text(e, et, sizeof(et)));
 		goto out;
 	}
 	if (cap_prctlw(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 0) != 0) {
 		e = -errno;
-		snprintf(err, errlen, "failed to set no_new_privs: %s", strerror(-e));
+		snprintf(err, errlen, "failed to set no_new_privs: %s",
+			 errno_text(e, et, sizeof(et)));
 		goto out;
 	}
 	e = caps_verify_threads(mask, setpcap == CAP_SET, err, errlen);

@@ -23,6 +23,7 @@
 #include "bpf/perf_counters.h"
 #include "tracing/tracing.h"
 #include "util/clock.h"
+#include "util/errno_text.h"
 #include "util/log.h"
 #include "util/systemd.h"
 
@@ -109,6 +110,7 @@ static int fatal(struct exporter *x, const char *prefix, const char *msg)
  */
 static void raise_nofile(void)
 {
+	char et[128];
 	struct rlimit rl;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max)
@@ -116,7 +118,7 @@ static void raise_nofile(void)
 	rl.rlim_cur = rl.rlim_max;
 	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
 		log_debug("cannot raise the open file limit to %llu: %s",
-			  (unsigned long long)rl.rlim_max, strerror(errno));
+			  (unsigned long long)rl.rlim_max, errno_text(errno, et, sizeof(et)));
 }
 
 /*

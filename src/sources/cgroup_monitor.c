@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "util/clock.h"
+#include "util/errno_text.h"
 #include "util/log.h"
 
 #define DEFAULT_MOUNTINFO "/proc/self/mountinfo"
@@ -339,10 +340,12 @@ static void gc(struct cgroup_monitor *m, uint64_t now)
 
 static void event_error(struct cgroup_monitor *m, const char *what, int err)
 {
+	char et[128];
+
 	if (m->event_error_logged)
 		return;
 	m->event_error_logged = true;
-	log_msg("cgroup: %s: %s (logged once)", what, strerror(err));
+	log_msg("cgroup: %s: %s (logged once)", what, errno_text(err, et, sizeof(et)));
 }
 
 /* Path of the directory behind a file handle from an event, into out. */
@@ -524,6 +527,7 @@ static void drain(struct cgroup_monitor *m)
 
 static void *monitor_thread(void *arg)
 {
+	char et[128];
 	struct cgroup_monitor *m = arg;
 
 	for (;;) {
@@ -539,7 +543,8 @@ static void *monitor_thread(void *arg)
 		}
 		n = poll(pfd, m->fan_fd >= 0 ? 2 : 1, timeout);
 		if (n < 0 && errno != EINTR) {
-			log_msg("cgroup: poll failed, monitor stopped: %s", strerror(errno));
+			log_msg("cgroup: poll failed, monitor stopped: %s",
+				errno_text(errno, et, sizeof(et)));
 			return NULL;
 		}
 		if (n > 0 && pfd[0].revents)
@@ -653,6 +658,7 @@ static bool start_fanotify(struct cgroup_monitor *m)
 int cgroup_monitor__new(const struct cgroup_monitor_opts *opts, struct cgroup_monitor **out,
 			char *err, size_t errlen)
 {
+	char et[128];
 	const char *mountinfo = opts && opts->mountinfo_path ? opts->mountinfo_path :
 							       DEFAULT_MOUNTINFO;
 	struct cgroup_monitor *m;
@@ -667,7 +673,7 @@ int cgroup_monitor__new(const struct cgroup_monitor_opts *opts, struct cgroup_mo
 	ret = pthread_mutex_init(&m->lock, NULL);
 	if (ret) {
 		free(m);
-		snprintf(err, errlen, "%s", strerror(ret));
+		snprintf(err, errlen, "%s", errno_text(ret, et, sizeof(et)));
 		return -ret;
 	}
 	if (opts && opts->root) {
@@ -701,7 +707,7 @@ int cgroup_monitor__new(const struct cgroup_monitor_opts *opts, struct cgroup_mo
 	m->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (m->stop_fd < 0) {
 		ret = -errno;
-		snprintf(err, errlen, "eventfd: %s", strerror(-ret));
+		snprintf(err, errlen, "eventfd: %s", errno_text(ret, et, sizeof(et)));
 		goto fail;
 	}
 	/* Watch first, then walk: nothing created in between is missed. */
@@ -711,13 +717,15 @@ int cgroup_monitor__new(const struct cgroup_monitor_opts *opts, struct cgroup_mo
 		log_msg("Using on-demand resolution for cgroups (fanotify not available)");
 	ret = walk(m);
 	if (ret) {
-		snprintf(err, errlen, "error walking \"%s\": %s", m->root, strerror(-ret));
+		snprintf(err, errlen, "error walking \"%s\": %s", m->root,
+			 errno_text(ret, et, sizeof(et)));
 		goto fail;
 	}
 	m->next_gc_ns = clock_mono_ns() + m->gc_interval_ns;
 	ret = pthread_create(&m->thread, NULL, monitor_thread, m);
 	if (ret) {
-		snprintf(err, errlen, "error starting the cgroup monitor: %s", strerror(ret));
+		snprintf(err, errlen, "error starting the cgroup monitor: %s",
+			 errno_text(ret, et, sizeof(et)));
 		ret = -ret;
 		goto fail;
 	}
@@ -731,6 +739,8 @@ fail:
 
 void cgroup_monitor__free(struct cgroup_monitor *m)
 {
+	char et[128];
+
 	if (!m)
 		return;
 	if (m->thread_started) {
@@ -738,7 +748,8 @@ void cgroup_monitor__free(struct cgroup_monitor *m)
 
 		/* An eventfd write of 1 cannot fail short of a counter overflow. */
 		if (write(m->stop_fd, &one, sizeof(one)) != sizeof(one))
-			log_msg("cgroup: cannot stop the monitor thread: %s", strerror(errno));
+			log_msg("cgroup: cannot stop the monitor thread: %s",
+				errno_text(errno, et, sizeof(et)));
 		else
 			pthread_join(m->thread, NULL);
 	}

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "util/clock.h"
+#include "util/errno_text.h"
 #include "util/log.h"
 
 #define FALLBACK_FLUSH_NS 60000000000ull
@@ -48,6 +49,7 @@ static int open_netlink(void)
 
 int ifaces__new(struct ifaces **out, char *err, size_t errlen)
 {
+	char et[128];
 	struct ifaces *ifs = calloc(1, sizeof(*ifs));
 
 	if (!ifs) {
@@ -58,7 +60,7 @@ int ifaces__new(struct ifaces **out, char *err, size_t errlen)
 	if (ifs->nl_fd < 0) {
 		log_msg("decoders: no netlink link notifications (%s): interface names are "
 			"re-read every minute",
-			strerror(-ifs->nl_fd));
+			errno_text(ifs->nl_fd, et, sizeof(et)));
 		ifs->nl_fd = -1;
 	}
 	ifs->flushed_ns = clock_mono_ns();

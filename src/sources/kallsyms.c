@@ -70,7 +70,6 @@ struct kallsyms {
 	uint64_t loaded_at;
 };
 
-/* Go's error text for errno: strerror with a lower-case first letter. */
 /* Hex digit values plus one; 0 marks a non-digit. */
 static const uint8_t hex_plus1[256] = {
 	['0'] = 1,  ['1'] = 2,	['2'] = 3,  ['3'] = 4,	['4'] = 5,  ['5'] = 6,
@@ -372,6 +371,7 @@ out:
 
 static int finish(char *text, size_t len, struct kallsyms **out, char *err, size_t errlen)
 {
+	char et[128];
 	struct kallsyms *ks = calloc(1, sizeof(*ks));
 	struct ksym_entry *syms = NULL;
 	bool sorted = true;
@@ -387,7 +387,8 @@ static int finish(char *text, size_t len, struct kallsyms **out, char *err, size
 	free(text);
 	if (ret) {
 		if (ret != -EINVAL)
-			snprintf(err, errlen, "error indexing kallsyms: %s", strerror(-ret));
+			snprintf(err, errlen, "error indexing kallsyms: %s",
+				 errno_text(ret, et, sizeof(et)));
 		kallsyms__free(ks);
 		return ret;
 	}

@@ -12,6 +12,7 @@
 
 #include "util/buf.h"
 #include "util/clock.h"
+#include "util/errno_text.h"
 #include "util/log.h"
 #include "tracing/otlp_encode.h"
 #include "tracing/transport.h"
@@ -320,6 +321,7 @@ static void export_otlp(struct span_exporter *x, struct span **spans, size_t n)
 
 static void export_batch(struct span_exporter *x, struct span **spans, size_t n)
 {
+	char et[128];
 	int e = 0;
 
 	buf_reset(&x->body);
@@ -347,7 +349,8 @@ static void export_batch(struct span_exporter *x, struct span **spans, size_t n)
 	if (e) {
 		add(&x->errors, 1);
 		count_dropped(x, spans, n, DROP_EXPORT_FAILED);
-		log_failure(x, n, "dropped", e == -ENOMEM ? "out of memory" : strerror(-e));
+		log_failure(x, n, "dropped",
+			    e == -ENOMEM ? "out of memory" : errno_text(e, et, sizeof(et)));
 		return;
 	}
 	for (size_t i = 0; i < n; i++)

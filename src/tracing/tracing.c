@@ -129,6 +129,7 @@ static void record_error(struct span_entry *e, const char *msg)
 
 static void handle_record(struct span_entry *e, const uint8_t *data, size_t size)
 {
+	char et[128];
 	struct tracing *t = e->t;
 	struct span *sp = NULL;
 	int rc;
@@ -141,7 +142,7 @@ static void handle_record(struct span_entry *e, const uint8_t *data, size_t size
 	if (rc == DECODER_SKIP)
 		return; /* dropped silently */
 	if (rc) {
-		record_error(e, t->err[0] ? t->err : strerror(-rc));
+		record_error(e, t->err[0] ? t->err : errno_text(rc, et, sizeof(et)));
 		return;
 	}
 	rc = span_extract(&e->opts, e->names, e->values, e->n_labels, &t->g, &sp, t->err,
@@ -173,6 +174,7 @@ static int on_record(void *ctx, void *data, size_t size)
 
 static void *event_main(void *arg)
 {
+	char et[128];
 	struct tracing *t = arg;
 	struct epoll_event evs[4];
 	time_t last_log = 0;
@@ -184,7 +186,8 @@ static void *event_main(void *arg)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			log_msg("tracing: epoll_wait failed: %s", strerror(errno));
+			log_msg("tracing: epoll_wait failed: %s",
+				errno_text(errno, et, sizeof(et)));
 			break;
 		}
 		for (i = 0; i < n; i++) {
@@ -195,7 +198,8 @@ static void *event_main(void *arg)
 			r = ring_buffer__consume(t->rb);
 			if (r < 0 && r != -EINTR && time(NULL) - last_log >= ERROR_LOG_INTERVAL) {
 				last_log = time(NULL);
-				log_msg("tracing: reading ring buffers failed: %s", strerror(-r));
+				log_msg("tracing: reading ring buffers failed: %s",
+					errno_text(r, et, sizeof(et)));
 			}
 		}
 	}
@@ -310,6 +314,7 @@ static int setup_entry(struct tracing *t, struct span_entry *e, size_t ci, size_
 
 static int setup_rings(struct tracing *t, char *err, size_t errlen)
 {
+	char et[128];
 	struct epoll_event ev = { .events = EPOLLIN };
 	size_t i;
 	int rc;
@@ -324,8 +329,6 @@ static int setup_rings(struct tracing *t, char *err, size_t errlen)
 			rc = ring_buffer__add(t->rb, r->map_fd, on_record, r);
 		}
 		if (rc) {
-			char et[128];
-
 			snprintf(err, errlen, "Error initializing ringbuf \"%s\": %s",
 				 r->entries[0]->sc->ringbuf, errno_text(rc, et, sizeof(et)));
 			return rc;
@@ -338,7 +341,7 @@ static int setup_rings(struct tracing *t, char *err, size_t errlen)
 	if (t->epfd < 0 || t->stopfd < 0) {
 		rc = -errno;
 		snprintf(err, errlen, "Error initializing ringbuf \"%s\": %s",
-			 t->rings[0].entries[0]->sc->ringbuf, strerror(-rc));
+			 t->rings[0].entries[0]->sc->ringbuf, errno_text(rc, et, sizeof(et)));
 		return rc;
 	}
 	ev.data.u32 = EV_RING;
@@ -351,7 +354,7 @@ static int setup_rings(struct tracing *t, char *err, size_t errlen)
 fail:
 	rc = -errno;
 	snprintf(err, errlen, "Error initializing ringbuf \"%s\": epoll: %s",
-		 t->rings[0].entries[0]->sc->ringbuf, strerror(-rc));
+		 t->rings[0].entries[0]->sc->ringbuf, errno_text(rc, et, sizeof(et)));
 	return rc;
 }
 
@@ -373,6 +376,7 @@ bool tracing_requested(void)
 int tracing__new(struct config **cfgs, struct bpf_object *const *objs, size_t n,
 		 struct decoder_env *env, struct tracing **out, char *err, size_t errlen)
 {
+	char et[128];
 	struct tracing *t;
 	char cerr[1024];
 	size_t i, j, k = 0, total = 0;
@@ -442,13 +446,15 @@ int tracing__new(struct config **cfgs, struct bpf_object *const *objs, size_t n,
 	return 0;
 fail:
 	if (!err[0])
-		snprintf(err, errlen, "Error creating tracing processor: %s", strerror(-rc));
+		snprintf(err, errlen, "Error creating tracing processor: %s",
+			 errno_text(rc, et, sizeof(et)));
 	tracing__free(t);
 	return rc;
 }
 
 int tracing__start(struct tracing *t, char *err, size_t errlen)
 {
+	char et[128];
 	int rc;
 
 	if (!t)
@@ -456,14 +462,14 @@ int tracing__start(struct tracing *t, char *err, size_t errlen)
 	rc = span_exporter__start(t->x);
 	if (rc) {
 		snprintf(err, errlen, "tracing: cannot start the exporter thread: %s",
-			 strerror(-rc));
+			 errno_text(rc, et, sizeof(et)));
 		return rc;
 	}
 	if (t->rb && !t->event_started) {
 		rc = pthread_create(&t->event_thread, NULL, event_main, t);
 		if (rc) {
 			snprintf(err, errlen, "tracing: cannot start the ring buffer thread: %s",
-				 strerror(rc));
+				 errno_text(rc, et, sizeof(et)));
 			return -rc;
 		}
 		t->event_started = true;
@@ -473,6 +479,7 @@ int tracing__start(struct tracing *t, char *err, size_t errlen)
 
 void tracing__shutdown(struct tracing *t, int timeout_ms)
 {
+	char et[128];
 	uint64_t one = 1;
 
 	if (!t || t->stopped)
@@ -480,7 +487,8 @@ void tracing__shutdown(struct tracing *t, int timeout_ms)
 	t->stopped = true;
 	if (t->event_started) {
 		if (write(t->stopfd, &one, sizeof(one)) != sizeof(one))
-			log_msg("tracing: cannot stop the ring buffer thread: %s", strerror(errno));
+			log_msg("tracing: cannot stop the ring buffer thread: %s",
+				errno_text(errno, et, sizeof(et)));
 		else
 			pthread_join(t->event_thread, NULL);
 		t->event_started = false;

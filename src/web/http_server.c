@@ -773,6 +773,7 @@ unsigned int http_server__max_connections(const struct http_server *s)
 int http_server__start(const struct http_opts *opts, int fd, struct http_server **out, char *err,
 		       size_t errlen)
 {
+	char et[128];
 	struct http_server *s;
 	struct buf landing = { 0 };
 	char note[256];
@@ -806,7 +807,7 @@ int http_server__start(const struct http_opts *opts, int fd, struct http_server 
 	e = http_guard__new(opts->request_timeout_ns, &s->guard);
 	if (e) {
 		snprintf(err, errlen, "failed to start the request deadline thread: %s",
-			 strerror(-e));
+			 errno_text(e, et, sizeof(et)));
 		goto fail;
 	}
 
