@@ -68,13 +68,21 @@ int metric_init(struct metric_state *ms, struct collector *c, size_t cfg_idx, co
 			 cfg->name);
 		return -ENOENT;
 	}
-	ms->map_fd = bpf_map__fd(map);
-	ms->map_type = bpf_map__type(map);
-	ms->key_size = bpf_map__key_size(map);
-	ms->value_size = bpf_map__value_size(map);
-	ms->max_entries = bpf_map__max_entries(map);
-	ms->cpu_label = map_type_percpu(ms->map_type) && n_labels > 0 &&
-			strcmp(labels[n_labels - 1].name, "cpu") == 0;
+	return metric_set_map(ms, bpf_map__fd(map), bpf_map__type(map), bpf_map__key_size(map),
+			      bpf_map__value_size(map), bpf_map__max_entries(map));
+}
+
+int metric_set_map(struct metric_state *ms, int fd, int type, uint32_t key_size,
+		   uint32_t value_size, uint32_t max_entries)
+{
+	ms->map_fd = fd;
+	ms->map_type = type;
+	ms->key_size = key_size;
+	ms->value_size = value_size;
+	ms->max_entries = max_entries;
+	ms->cpu_label = map_type_percpu(ms->map_type) && ms->n_labels > 0 &&
+			strcmp(ms->labels[ms->n_labels - 1].name, "cpu") == 0;
+	free(ms->keybuf);
 	ms->keybuf = calloc(1, ms->key_size + 2);
 	if (!ms->keybuf)
 		return -ENOMEM;

@@ -112,6 +112,15 @@ int metric_init(struct metric_state *ms, struct collector *c, size_t cfg_idx, co
 		const char *help, const struct label_conf *labels, size_t n_labels, char *err,
 		size_t errlen);
 
+/*
+ * Points ms, set up by metric_init(), at the map fd of the given layout (metric_init() does it
+ * for the map of its module): the `cpu` label of a per-CPU map and the key buffer follow.
+ * Call it before metric_hist_init(), whose bucket label depends on the `cpu` label.
+ * Returns 0 or -ENOMEM.
+ */
+int metric_set_map(struct metric_state *ms, int fd, int type, uint32_t key_size,
+		   uint32_t value_size, uint32_t max_entries);
+
 /* Makes ms a histogram of h: bucket label, printed label names, bucket bounds. 0 or -errno. */
 int metric_hist_init(struct metric_state *ms, const struct histogram_conf *h);
 
