@@ -250,11 +250,21 @@ static struct scrape_result oom_result = {
 	.body = { .data = (char *)"out of memory", .len = 13, .cap = 14 },
 };
 
+/* Returned for a format outside enum expo_format (sf_running has a slot per format). */
+static struct scrape_result bad_format_result = {
+	.refs = 1,
+	.done = true,
+	.err = -EINVAL,
+	.body = { .data = (char *)"unknown exposition format", .len = 25, .cap = 26 },
+};
+
 struct scrape_result *collector__scrape_shared(struct collector *c, enum expo_format fmt)
 {
 	struct scrape_result *r;
 	char err[2048] = "";
 
+	if ((unsigned int)fmt >= EXPO_FORMATS)
+		return &bad_format_result;
 	pthread_mutex_lock(&c->sf_lock);
 	r = c->sf_running[fmt];
 	if (r) {
@@ -299,7 +309,7 @@ void scrape_result__put(struct scrape_result *r)
 {
 	struct collector *c;
 
-	if (!r || r == &oom_result)
+	if (!r || r == &oom_result || r == &bad_format_result)
 		return;
 	c = r->owner;
 	pthread_mutex_lock(&c->sf_lock);
@@ -325,6 +335,8 @@ void scrape_result__put(struct scrape_result *r)
 
 void collector__count_request(struct collector *c, enum scrape_code code)
 {
+	if ((unsigned int)code >= SCRAPE_CODES)
+		return;
 	__atomic_add_fetch(&c->requests[code], 1, __ATOMIC_RELAXED);
 }
 

@@ -68,8 +68,8 @@ int collector__scrape(struct collector *c, enum expo_format fmt, struct buf *out
 
 /*
  * Single-flight scrape: joins the collection of the same format already in flight, or starts
- * one. Never returns NULL (an allocation failure is reported as a result with err set, from a
- * static result). The caller owns one reference.
+ * one. Never returns NULL (an allocation failure, or a format outside enum expo_format, is
+ * reported as a result with err set, from a static result). The caller owns one reference.
  */
 struct scrape_result *collector__scrape_shared(struct collector *c, enum expo_format fmt);
 
@@ -83,7 +83,10 @@ void scrape_result__put(struct scrape_result *r);
  */
 int collector__dump_maps(struct collector *c, struct buf *out);
 
-/* Records the outcome of one /metrics request (after the response was built). */
+/*
+ * Records the outcome of one /metrics request (after the response was built). A code outside
+ * enum scrape_code is ignored.
+ */
 void collector__count_request(struct collector *c, enum scrape_code code);
 
 /* Marks a scrape as in flight (+1) or done (-1). */

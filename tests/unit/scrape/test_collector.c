@@ -4,8 +4,8 @@
  * collector__new() builds and the errors it reports, the text exposition of a scrape over two
  * configs (counters, a histogram, a per-CPU map, maps empty or missing, the built-in families
  * that count decoder errors and requests), a scrape's error when two configs collide, the
- * /maps dump, single-flight scrapes sharing one result and reusing its buffer, and what is
- * left after detaching.
+ * /maps dump, single-flight scrapes sharing one result and reusing its buffer, request codes
+ * and formats out of range, and what is left after detaching.
  */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -636,6 +636,34 @@ static void test_scrape_shared(void **state)
 	fixture_free(&fx);
 }
 
+/* Out-of-range request codes and formats index nothing: ignored, or an error result. */
+static void test_out_of_range(void **state)
+{
+	struct fixture fx;
+	struct scrape_result *r;
+
+	fixture_new(&fx, 2, two_cfgs);
+	collector__count_request(fx.c, SCRAPE_500);
+	collector__count_request(fx.c, SCRAPE_CODES);
+	collector__count_request(fx.c, (enum scrape_code) - 1);
+	assert_int_equal(fx.c->requests[SCRAPE_200], 0);
+	assert_int_equal(fx.c->requests[SCRAPE_500], 1);
+	assert_int_equal(fx.c->requests[SCRAPE_503], 0);
+	/* the fields around the counts are untouched */
+	assert_int_equal(fx.c->in_flight, 0);
+	assert_false(fx.c->detached);
+	r = collector__scrape_shared(fx.c, EXPO_FORMATS);
+	assert_int_equal(r->err, -EINVAL);
+	assert_int_equal(r->body.len, strlen("unknown exposition format"));
+	assert_memory_equal(r->body.data, "unknown exposition format", r->body.len);
+	scrape_result__put(r);
+	r = collector__scrape_shared(fx.c, (enum expo_format) - 1);
+	assert_int_equal(r->err, -EINVAL);
+	scrape_result__put(r);
+	assert_null(fx.c->sf_spare);
+	fixture_free(&fx);
+}
+
 /* After detaching, a scrape has only the process-level families and /maps is empty. */
 static void test_detach(void **state)
 {
@@ -661,10 +689,10 @@ static void test_detach(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_new),	    cmocka_unit_test(test_new_errors),
-		cmocka_unit_test(test_scrape_text), cmocka_unit_test(test_scrape_duplicate),
-		cmocka_unit_test(test_dump_maps),   cmocka_unit_test(test_scrape_shared),
-		cmocka_unit_test(test_detach),
+		cmocka_unit_test(test_new),	     cmocka_unit_test(test_new_errors),
+		cmocka_unit_test(test_scrape_text),  cmocka_unit_test(test_scrape_duplicate),
+		cmocka_unit_test(test_dump_maps),    cmocka_unit_test(test_scrape_shared),
+		cmocka_unit_test(test_out_of_range), cmocka_unit_test(test_detach),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
