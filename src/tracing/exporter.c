@@ -53,8 +53,9 @@ struct span_exporter {
 
 const char *drop_reason_name(enum drop_reason r)
 {
-	static const char *const names[DROP_REASONS] = { "queue_full", "export_failed", "rejected",
-							 "shutdown" };
+	static const char *const names[] = { "queue_full", "export_failed", "rejected",
+					     "shutdown" };
+	_Static_assert(sizeof(names) / sizeof(names[0]) == DROP_REASONS, "a name per reason");
 
 	return r < DROP_REASONS ? names[r] : "?";
 }
@@ -69,6 +70,8 @@ static void count_dropped(struct span_exporter *x, struct span *const *spans, si
 {
 	size_t i;
 
+	if ((unsigned int)r >= DROP_REASONS)
+		return;
 	for (i = 0; i < n; i++)
 		add(&x->stats[spans[i]->service].dropped[r], 1);
 }

@@ -139,6 +139,7 @@ void lifecycle__error(struct lc_span *s, const char *msg)
 
 void lifecycle__ids(const struct lc_span *s, uint8_t trace_id[16], uint8_t span_id[8])
 {
+	_Static_assert(SPAN_TRACE_ID_LEN == 16 && SPAN_ID_LEN == 8, "the sizes tracing.h declares");
 	if (!s) {
 		memset(trace_id, 0, SPAN_TRACE_ID_LEN);
 		memset(span_id, 0, SPAN_ID_LEN);

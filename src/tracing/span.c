@@ -143,16 +143,17 @@ void idgen_init(struct idgen *g)
 	uint64_t seed[4];
 	size_t i;
 
+	_Static_assert(sizeof(seed) == sizeof(g->s), "one seed word per state word");
 	if (getrandom(seed, sizeof(seed), GRND_NONBLOCK) != (ssize_t)sizeof(seed)) {
 		/* Early boot without entropy: the clocks and our address still make ids unique
 		 * enough for tracing (the Go exporter seeds with the wall clock alone). */
 		uint64_t x = span_now_unix_ns() ^ (span_now_mono_ns() << 17) ^
 			     (uint64_t)(uintptr_t)g;
 
-		for (i = 0; i < 4; i++)
+		for (i = 0; i < sizeof(seed) / sizeof(seed[0]); i++)
 			seed[i] = splitmix(&x);
 	}
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < sizeof(seed) / sizeof(seed[0]); i++)
 		g->s[i] = seed[i];
 	if (!(g->s[0] | g->s[1] | g->s[2] | g->s[3]))
 		g->s[0] = 1;

@@ -182,7 +182,7 @@ static void *event_main(void *arg)
 	bool stop = false;
 
 	while (!stop) {
-		n = epoll_wait(t->epfd, evs, 4, -1);
+		n = epoll_wait(t->epfd, evs, (int)(sizeof(evs) / sizeof(evs[0])), -1);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -627,6 +627,8 @@ int tracing__collect(struct tracing *t, struct family *fams, size_t max)
 	t->samples[s++].value = t->x ? (double)span_exporter__queued(t->x) : 0;
 	start->n_samples = 1;
 
+	/* f[0..4] above: t->fams and the callers' arrays have that many */
+	_Static_assert(TRACING_FAMILIES == 5, "tracing__collect() fills five families");
 	nf = TRACING_FAMILIES;
 	memcpy(fams, f, nf * sizeof(*fams));
 	return (int)nf;
