@@ -497,6 +497,9 @@ static int load_block(struct kallsyms *ks, size_t blk)
 
 	if (ks->cur == blk)
 		return 0;
+	/* off has room for one block: BLOCK_SYMS names at most */
+	if (count > BLOCK_SYMS)
+		return -EIO;
 	if (!ks->plain) {
 		ks->plain = malloc(ks->plain_max + 1);
 		if (!ks->plain)
