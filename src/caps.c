@@ -195,7 +195,9 @@ int caps_verify_threads(uint64_t keep, bool strict_bound, char *err, size_t errl
 		len = fread(status, 1, sizeof(status) - 1, f);
 		fclose(f);
 		status[len] = '\0';
-		for (size_t k = 0; k < 5; k++) {
+		_Static_assert(sizeof(keys) / sizeof(keys[0]) == sizeof(v) / sizeof(v[0]),
+			       "a value per status key");
+		for (size_t k = 0; k < sizeof(v) / sizeof(v[0]); k++) {
 			if (status_mask(status, keys[k], &v[k])) {
 				snprintf(err, errlen, "%s has no %s line", path, keys[k]);
 				e = -EIO;
