@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "util/clock.h"
+#include "util/errno_text.h"
 #include "util/log.h"
 #include "sources/ifaces.h"
 #include "sources/partitions.h"
@@ -153,7 +154,10 @@ int decoder_env__new(const struct decoder_env_opts *opts, struct decoder_env **o
 	ret = pthread_mutex_init(&env->lock, NULL);
 	if (ret) {
 		free(env);
-		snprintf(err, errlen, "error creating decoders: %s", strerror(ret));
+		char et[128];
+
+		snprintf(err, errlen, "error creating decoders: %s",
+			 errno_text(ret, et, sizeof(et)));
 		return -ret;
 	}
 	if (cache_bytes == 0)
@@ -225,7 +229,10 @@ static unsigned int src_index(unsigned int bit)
 
 static void bump(struct decoder_env *env, unsigned int src)
 {
-	env->gen[src_index(src)]++;
+	unsigned int i = src_index(src);
+
+	if (i < DECODER_N_SOURCES)
+		env->gen[i]++;
 }
 
 /* With the lock held. Replaces the index; a changed content moves the generation. */

@@ -77,6 +77,8 @@ enum decoder_source {
 	DECODER_SRC_PARTITIONS = 1u << 3,
 };
 #define DECODER_N_SOURCES 4
+_Static_assert(DECODER_SRC_PARTITIONS == 1u << (DECODER_N_SOURCES - 1),
+	       "one generation per source bit");
 
 /*
  * The decoder environment, opaque outside decoders/: decoders reach its tables through

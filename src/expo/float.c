@@ -85,7 +85,7 @@ static double digits_value(const struct digits *g)
 	char tmp[48];
 	int e = g->exp - (g->nd - 1);
 	size_t n = (size_t)g->nd;
-	char ebuf[8];
+	char ebuf[12]; /* the digits of any int */
 	int k = 0;
 
 	memcpy(tmp, g->d, n);

@@ -96,6 +96,8 @@ static void quoted(struct pt *w, const char *s, size_t len)
 		char esc[8];
 		size_t n, elen = 0;
 
+		_Static_assert(sizeof(esc) >= sizeof("\\u0000") - 1, "the longest escape fits");
+
 		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
 			p++;
 			continue;

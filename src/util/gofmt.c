@@ -162,7 +162,7 @@ void gofmt_append_bytes(char *dst, size_t dstlen, const uint8_t *p, size_t n)
 		return;
 	for (size_t i = 0; i < n; i++) {
 		len = snprintf(tmp, sizeof(tmp), "%s0x%x", i ? ", " : "", p[i]);
-		if (put_fixed(&f, tmp, (size_t)len))
+		if (len < 0 || (size_t)len >= sizeof(tmp) || put_fixed(&f, tmp, (size_t)len))
 			return;
 	}
 	put_fixed(&f, "}", 1);
