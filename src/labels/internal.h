@@ -14,6 +14,7 @@
 #include "decoders/decoder_env.h"
 #include "labels/label_set.h"
 #include "util/buf.h"
+#include "util/hash.h"
 
 struct dec_inst {
 	const struct decoder *dec;
@@ -67,18 +68,11 @@ struct lc_entry {
 
 #define MIN_SLOTS 64 /* smallest table; tables grow at half full, shrink at an eighth */
 
-struct lc_slot {
-	uint64_t hash;
-	struct lc_entry *e; /* NULL: empty */
-};
-
 struct label_set {
 	struct decoder_env *env;
 	struct label_cache *cache; /* env's attachment */
 	unsigned int sources; /* DECODER_SRC_* read by any of the decoders */
-	struct lc_slot *lc_slots; /* the cache table */
-	size_t lc_cap; /* power of two, or 0 */
-	size_t lc_count;
+	struct hash_table lc; /* the cache table: struct lc_entry items */
 	const char *err_dec; /* decoder of the last decode error, NULL outside a decoder */
 	bool had_miss; /* a decode since the last label_set__generation() had a lookup miss */
 	uint64_t miss_salt; /* moves label_set__generation() after such misses */

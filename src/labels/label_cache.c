@@ -12,34 +12,6 @@
 
 #include "labels/internal.h"
 
-/* A fast 64-bit hash of the key bytes (multiply-rotate rounds, murmur3's finalizer). */
-static uint64_t hash_key(const uint8_t *p, size_t n)
-{
-	const uint64_t k1 = 0x87c37b91114253d5ull, k2 = 0x4cf5ad432745937full;
-	uint64_t h = 0x9e3779b97f4a7c15ull ^ ((uint64_t)n * k2), v;
-
-	for (; n >= 8; p += 8, n -= 8) {
-		memcpy(&v, p, 8);
-		v *= k1;
-		v = (v << 31) | (v >> 33);
-		h ^= v * k2;
-		h = ((h << 27) | (h >> 37)) * 5 + 0x52dce729;
-	}
-	if (n) {
-		v = 0;
-		memcpy(&v, p, n);
-		v *= k1;
-		v = (v << 31) | (v >> 33);
-		h ^= v * k2;
-	}
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 33;
-	return h;
-}
-
 static uint8_t *entry_key(struct lc_entry *e, size_t n_lens)
 {
 	return (uint8_t *)(e->lens + n_lens);
@@ -66,64 +38,21 @@ static void lru_push_front(struct lru_node *head, struct lru_node *n)
 
 static struct lc_entry *cache_find(struct label_set *ls, uint64_t h, const uint8_t *key, size_t len)
 {
-	if (!ls->lc_cap)
-		return NULL;
-	for (size_t i = h & (ls->lc_cap - 1);; i = (i + 1) & (ls->lc_cap - 1)) {
-		struct lc_entry *e = ls->lc_slots[i].e;
+	struct lc_entry *e;
 
-		if (!e)
-			return NULL;
-		if (ls->lc_slots[i].hash == h && e->key_len == len &&
-		    memcmp(entry_key(e, entry_lens(e, ls)), key, len) == 0)
+	for (size_t pos = hash_table_home(&ls->lc, h); (e = hash_table_next(&ls->lc, h, &pos));) {
+		if (e->key_len == len && memcmp(entry_key(e, entry_lens(e, ls)), key, len) == 0)
 			return e;
 	}
-}
-
-/* Rehashes ls's table into ncap (a power of two, more than twice the entries) slots. */
-static int cache_resize(struct label_set *ls, size_t ncap)
-{
-	struct lc_slot *slots;
-
-	if (ncap > SIZE_MAX / sizeof(*slots))
-		return -ENOMEM;
-	slots = calloc(ncap, sizeof(*slots));
-	if (!slots)
-		return -ENOMEM;
-	for (size_t i = 0; i < ls->lc_cap; i++) {
-		size_t j;
-
-		if (!ls->lc_slots[i].e)
-			continue;
-		for (j = ls->lc_slots[i].hash & (ncap - 1); slots[j].e; j = (j + 1) & (ncap - 1))
-			;
-		slots[j] = ls->lc_slots[i];
-	}
-	free(ls->lc_slots);
-	ls->lc_slots = slots;
-	ls->lc_cap = ncap;
-	return 0;
+	return NULL;
 }
 
 /* Takes e out of its set's table and the LRU, returns its budget, frees it. */
 static void cache_drop(struct lc_entry *e)
 {
 	struct label_set *ls = e->owner;
-	size_t mask = ls->lc_cap - 1, i = e->hash & mask, j;
 
-	while (ls->lc_slots[i].e != e)
-		i = (i + 1) & mask;
-	ls->lc_slots[i].e = NULL;
-	/* Backward-shift deletion: no tombstones, probe chains stay short. */
-	for (j = (i + 1) & mask; ls->lc_slots[j].e; j = (j + 1) & mask) {
-		size_t home = ls->lc_slots[j].hash & mask;
-
-		if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
-			ls->lc_slots[i] = ls->lc_slots[j];
-			ls->lc_slots[j].e = NULL;
-			i = j;
-		}
-	}
-	ls->lc_count--;
+	hash_table_remove(&ls->lc, e->hash, e);
 	lru_unlink(&e->lru);
 	if (e->skip)
 		ls->cache->skips--;
@@ -134,14 +63,13 @@ static void cache_drop(struct lc_entry *e)
 	 * Give back a table that others' entries emptied, so that tables stay within the
 	 * budget's share (a failed shrink keeps the larger table).
 	 */
-	if (ls->lc_cap > MIN_SLOTS && ls->lc_count * 8 < ls->lc_cap)
-		cache_resize(ls, ls->lc_cap / 2);
+	hash_table_shrink(&ls->lc, MIN_SLOTS);
 }
 
 void label_cache_clear(struct label_set *ls)
 {
-	for (size_t i = 0; i < ls->lc_cap; i++) {
-		struct lc_entry *e = ls->lc_slots[i].e;
+	for (size_t i = 0; i < ls->lc.cap; i++) {
+		struct lc_entry *e = ls->lc.slots[i].item;
 
 		if (!e)
 			continue;
@@ -151,9 +79,8 @@ void label_cache_clear(struct label_set *ls)
 		else
 			ls->cache->bytes -= e->charge;
 		free(e);
-		ls->lc_slots[i].e = NULL;
 	}
-	ls->lc_count = 0;
+	hash_table_clear(&ls->lc);
 }
 
 /*
@@ -172,11 +99,10 @@ static void cache_put(struct label_set *ls, uint64_t h, uint64_t gen, const uint
 	if (len > UINT32_MAX || vals > UINT32_MAX)
 		return;
 	/* Each entry also holds about two slots of its table (the load stays under 1/2). */
-	charge += 2 * sizeof(struct lc_slot);
+	charge += 2 * sizeof(struct hash_slot);
 	if (skip ? !c->budget.skip_max : charge > c->budget.max_bytes)
 		return;
-	if ((ls->lc_count + 1) * 2 > ls->lc_cap &&
-	    cache_resize(ls, ls->lc_cap ? ls->lc_cap * 2 : MIN_SLOTS))
+	if (hash_table_reserve(&ls->lc, MIN_SLOTS))
 		return;
 	e = malloc(charge);
 	if (!e)
@@ -211,14 +137,7 @@ static void cache_put(struct label_set *ls, uint64_t h, uint64_t gen, const uint
 	memcpy(entry_key(e, n_lens), key, len);
 	if (vals)
 		memcpy(entry_key(e, n_lens) + len, out->data + base, vals);
-	for (size_t i = h & (ls->lc_cap - 1);; i = (i + 1) & (ls->lc_cap - 1)) {
-		if (!ls->lc_slots[i].e) {
-			ls->lc_slots[i].hash = h;
-			ls->lc_slots[i].e = e;
-			break;
-		}
-	}
-	ls->lc_count++;
+	hash_table_insert(&ls->lc, h, e);
 	if (skip)
 		c->skips++;
 	else
@@ -266,7 +185,7 @@ int label_cache_decode(struct label_set *ls, const uint8_t *key, size_t len, str
 			ls->had_miss = true;
 		return ret;
 	}
-	h = hash_key(key, len);
+	h = hash_bytes(key, len);
 	gen = decoder_env__generation(env, ls->sources);
 	e = cache_find(ls, h, key, len);
 	if (e && e->gen == gen) {

@@ -163,7 +163,7 @@ void label_set__free(struct label_set *ls)
 			decoder_env__track_sources(ls->env, ls->sources, -1);
 		decoder_env__unlock(ls->env);
 	}
-	free(ls->lc_slots);
+	hash_table_free(&ls->lc);
 	for (size_t i = 0; i < ls->n_insts; i++) {
 		if (ls->insts[i].dec && ls->insts[i].dec->free)
 			ls->insts[i].dec->free(ls->insts[i].state);
@@ -335,7 +335,7 @@ size_t label_set__cache_count(struct label_set *ls)
 	size_t n;
 
 	decoder_env__lock(ls->env);
-	n = ls->lc_count;
+	n = ls->lc.count;
 	decoder_env__unlock(ls->env);
 	return n;
 }
