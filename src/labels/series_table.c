@@ -5,35 +5,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/hash.h"
+
 /* A stored series: the tuple's values NUL-separated in vals[0..len). */
 struct series {
-	uint64_t hash;
 	uint64_t count;
 	size_t len;
 	char vals[];
 };
 
-/* Open addressing with linear probing; the slot count is a power of two, at most half full. */
 struct series_table {
 	size_t n_labels;
-	struct series **slots;
-	size_t cap; /* slots; 0 until the first add */
-	size_t len;
+	struct hash_table index; /* struct series items */
 	size_t value_bytes;
 };
-
-/* FNV-1a, 64 bit: the tuples are short and this table is not exposed to untrusted keys. */
-static uint64_t hash_bytes(const char *p, size_t len)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		h ^= (unsigned char)p[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
 
 struct series_table *series_table__new(size_t n_labels)
 {
@@ -47,13 +32,9 @@ struct series_table *series_table__new(size_t n_labels)
 
 void series_table__clear(struct series_table *t)
 {
-	size_t i;
-
-	for (i = 0; i < t->cap; i++) {
-		free(t->slots[i]);
-		t->slots[i] = NULL;
-	}
-	t->len = 0;
+	for (size_t i = 0; i < t->index.cap; i++)
+		free(t->index.slots[i].item);
+	hash_table_clear(&t->index);
 	t->value_bytes = 0;
 }
 
@@ -62,40 +43,14 @@ void series_table__free(struct series_table *t)
 	if (!t)
 		return;
 	series_table__clear(t);
-	free(t->slots);
+	hash_table_free(&t->index);
 	free(t);
-}
-
-static int grow(struct series_table *t)
-{
-	size_t cap = t->cap ? t->cap * 2 : 16, i;
-	struct series **slots;
-
-	if (cap < t->cap)
-		return -ENOMEM;
-	slots = calloc(cap, sizeof(*slots));
-	if (!slots)
-		return -ENOMEM;
-	for (i = 0; i < t->cap; i++) {
-		struct series *s = t->slots[i];
-		size_t j;
-
-		if (!s)
-			continue;
-		for (j = s->hash & (cap - 1); slots[j]; j = (j + 1) & (cap - 1))
-			;
-		slots[j] = s;
-	}
-	free(t->slots);
-	t->slots = slots;
-	t->cap = cap;
-	return 0;
 }
 
 int series_table__add(struct series_table *t, const char *const *values, uint64_t by)
 {
 	char stackbuf[512], *key = stackbuf;
-	size_t len = 0, i, j, off = 0;
+	size_t len = 0, i, off = 0;
 	struct series *s;
 	uint64_t h;
 	int e = 0;
@@ -115,32 +70,25 @@ int series_table__add(struct series_table *t, const char *const *values, uint64_
 	}
 	h = hash_bytes(key, len);
 
-	if (t->cap) {
-		for (j = h & (t->cap - 1); (s = t->slots[j]); j = (j + 1) & (t->cap - 1)) {
-			if (s->hash == h && s->len == len && memcmp(s->vals, key, len) == 0) {
-				s->count += by;
-				goto out;
-			}
+	for (size_t pos = hash_table_home(&t->index, h);
+	     (s = hash_table_next(&t->index, h, &pos));) {
+		if (s->len == len && memcmp(s->vals, key, len) == 0) {
+			s->count += by;
+			goto out;
 		}
 	}
-	if ((t->len + 1) * 2 > t->cap) {
-		e = grow(t);
-		if (e)
-			goto out;
-	}
+	e = hash_table_reserve(&t->index, 16);
+	if (e)
+		goto out;
 	s = malloc(sizeof(*s) + len);
 	if (!s) {
 		e = -ENOMEM;
 		goto out;
 	}
-	s->hash = h;
 	s->count = by;
 	s->len = len;
 	memcpy(s->vals, key, len);
-	for (j = h & (t->cap - 1); t->slots[j]; j = (j + 1) & (t->cap - 1))
-		;
-	t->slots[j] = s;
-	t->len++;
+	hash_table_insert(&t->index, h, s);
 	t->value_bytes += len;
 out:
 	if (key != stackbuf)
@@ -150,7 +98,7 @@ out:
 
 size_t series_table__len(const struct series_table *t)
 {
-	return t->len;
+	return t->index.count;
 }
 
 size_t series_table__value_bytes(const struct series_table *t)
@@ -163,13 +111,14 @@ int series_table__each(const struct series_table *t, series_fn fn, void *arg)
 	size_t i;
 	int r;
 
-	for (i = 0; i < t->cap; i++) {
+	for (i = 0; i < t->index.cap; i++) {
+		const struct series *s = t->index.slots[i].item;
 		struct series_entry e;
 
-		if (!t->slots[i])
+		if (!s)
 			continue;
-		e.values = t->slots[i]->vals;
-		e.count = t->slots[i]->count;
+		e.values = s->vals;
+		e.count = s->count;
 		r = fn(&e, arg);
 		if (r)
 			return r;
