@@ -18,6 +18,7 @@
 
 #include "util/clock.h"
 #include "util/errno_text.h"
+#include "util/hash.h"
 #include "util/log.h"
 
 #define DEFAULT_MOUNTINFO "/proc/self/mountinfo"
@@ -51,9 +52,7 @@ struct cgroup_monitor {
 	pthread_t thread;
 	bool thread_started;
 
-	struct cg_entry **slots; /* open addressing by id, linear probing */
-	size_t cap; /* power of two */
-	size_t count;
+	struct hash_table index; /* struct cg_entry items by hash_mix64(id) */
 
 	uint64_t gen; /* atomic */
 	uint64_t walk_seq;
@@ -82,75 +81,33 @@ static void bump_gen(struct cgroup_monitor *m)
 
 /* --- the id index ------------------------------------------------------------------- */
 
-static size_t slot_of(uint64_t id, size_t cap)
-{
-	id ^= id >> 33;
-	id *= 0xff51afd7ed558ccdull;
-	id ^= id >> 33;
-	return (size_t)(id & (cap - 1));
-}
-
 static struct cg_entry *idx_find(const struct cgroup_monitor *m, uint64_t id)
 {
-	if (!m->cap)
-		return NULL;
-	for (size_t i = slot_of(id, m->cap);; i = (i + 1) & (m->cap - 1)) {
-		if (!m->slots[i])
-			return NULL;
-		if (m->slots[i]->id == id)
-			return m->slots[i];
+	uint64_t h = hash_mix64(id);
+	struct cg_entry *e;
+
+	for (size_t pos = hash_table_home(&m->index, h);
+	     (e = hash_table_next(&m->index, h, &pos));) {
+		if (e->id == id)
+			return e;
 	}
-}
-
-static void idx_place(struct cg_entry **slots, size_t cap, struct cg_entry *e)
-{
-	size_t i = slot_of(e->id, cap);
-
-	while (slots[i])
-		i = (i + 1) & (cap - 1);
-	slots[i] = e;
+	return NULL;
 }
 
 static int idx_insert(struct cgroup_monitor *m, struct cg_entry *e)
 {
-	if ((m->count + 1) * 2 > m->cap) {
-		size_t ncap = m->cap ? m->cap * 2 : 64;
-		struct cg_entry **grown = calloc(ncap, sizeof(*grown));
+	int err = hash_table_reserve(&m->index, 64);
 
-		if (!grown)
-			return -ENOMEM;
-		for (size_t i = 0; i < m->cap; i++) {
-			if (m->slots[i])
-				idx_place(grown, ncap, m->slots[i]);
-		}
-		free(m->slots);
-		m->slots = grown;
-		m->cap = ncap;
-	}
-	idx_place(m->slots, m->cap, e);
-	m->count++;
+	if (err)
+		return err;
+	hash_table_insert(&m->index, hash_mix64(e->id), e);
 	return 0;
 }
 
-/* Removes e (backward-shift deletion keeps probe chains intact) and frees it. */
+/* Removes e (a later entry may move into its slot) and frees it. */
 static void idx_remove(struct cgroup_monitor *m, struct cg_entry *e)
 {
-	size_t i = slot_of(e->id, m->cap), j;
-
-	while (m->slots[i] != e)
-		i = (i + 1) & (m->cap - 1);
-	m->slots[i] = NULL;
-	for (j = (i + 1) & (m->cap - 1); m->slots[j]; j = (j + 1) & (m->cap - 1)) {
-		size_t home = slot_of(m->slots[j]->id, m->cap);
-
-		/* Move j back into the hole unless its home lies cyclically in (i, j]. */
-		if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
-			m->slots[i] = m->slots[j];
-			m->slots[j] = NULL;
-			i = j;
-		}
-	}
-	m->count--;
+	hash_table_remove(&m->index, hash_mix64(e->id), e);
 	free(e->path);
 	free(e);
 }
@@ -306,8 +263,8 @@ static int walk(struct cgroup_monitor *m)
 	buf_free(&path);
 	if (ret)
 		return ret;
-	for (size_t i = 0; i < m->cap; i++) {
-		struct cg_entry *e = m->slots[i];
+	for (size_t i = 0; i < m->index.cap; i++) {
+		struct cg_entry *e = m->index.slots[i].item;
 
 		if (e && e->walk_seq != m->walk_seq)
 			mark_dead(m, e, now);
@@ -320,8 +277,8 @@ static void gc(struct cgroup_monitor *m, uint64_t now)
 {
 	bool dropped = false;
 
-	for (size_t i = 0; i < m->cap;) {
-		struct cg_entry *e = m->slots[i];
+	for (size_t i = 0; i < m->index.cap;) {
+		struct cg_entry *e = m->index.slots[i].item;
 
 		if (e && e->dead_ns &&
 		    (m->grace_ns < 0 || now - e->dead_ns >= (uint64_t)m->grace_ns)) {
@@ -389,8 +346,8 @@ static bool handle_id(const struct file_handle *fh, uint64_t *id)
 
 static struct cg_entry *find_alive_path(struct cgroup_monitor *m, const char *path)
 {
-	for (size_t i = 0; i < m->cap; i++) {
-		struct cg_entry *e = m->slots[i];
+	for (size_t i = 0; i < m->index.cap; i++) {
+		struct cg_entry *e = m->index.slots[i].item;
 
 		if (e && !e->dead_ns && strcmp(e->path, path) == 0)
 			return e;
@@ -753,13 +710,15 @@ void cgroup_monitor__free(struct cgroup_monitor *m)
 		else
 			pthread_join(m->thread, NULL);
 	}
-	for (size_t i = 0; i < m->cap; i++) {
-		if (m->slots[i]) {
-			free(m->slots[i]->path);
-			free(m->slots[i]);
+	for (size_t i = 0; i < m->index.cap; i++) {
+		struct cg_entry *e = m->index.slots[i].item;
+
+		if (e) {
+			free(e->path);
+			free(e);
 		}
 	}
-	free(m->slots);
+	hash_table_free(&m->index);
 	free(m->subs);
 	if (m->fan_fd >= 0)
 		close(m->fan_fd);
@@ -812,7 +771,7 @@ size_t cgroup_monitor__count(struct cgroup_monitor *m)
 	size_t n;
 
 	pthread_mutex_lock(&m->lock);
-	n = m->count;
+	n = m->index.count;
 	pthread_mutex_unlock(&m->lock);
 	return n;
 }
@@ -831,8 +790,8 @@ int cgroup_monitor__subscribe(struct cgroup_monitor *m, cgroup_event_fn fn, void
 	}
 	m->subs = grown;
 	m->subs[m->n_subs++] = (struct cg_sub){ fn, ctx };
-	for (size_t i = 0; i < m->cap; i++) {
-		struct cg_entry *e = m->slots[i];
+	for (size_t i = 0; i < m->index.cap; i++) {
+		struct cg_entry *e = m->index.slots[i].item;
 
 		if (e && !e->dead_ns)
 			fn(ctx, e->id, e->path, CGROUP_CREATED);
