@@ -14,20 +14,19 @@
 
 #include "util/clock.h"
 #include "util/errno_text.h"
+#include "util/hash.h"
 #include "util/log.h"
 
 #define FALLBACK_FLUSH_NS 60000000000ull
 
-struct memo_slot {
-	uint32_t index; /* 0: empty (no interface has index 0) */
+struct memo {
+	uint32_t index; /* not 0: no interface has index 0 */
 	char name[IF_NAMESIZE];
 };
 
 struct ifaces {
 	int nl_fd; /* -1: no notifications */
-	struct memo_slot *slots;
-	size_t cap; /* power of two */
-	size_t used;
+	struct hash_table memo; /* struct memo items by hash_mix64(index) */
 	uint64_t flushed_ns;
 };
 
@@ -68,75 +67,66 @@ int ifaces__new(struct ifaces **out, char *err, size_t errlen)
 	return 0;
 }
 
+static void drop_memos(struct ifaces *ifs)
+{
+	for (size_t i = 0; i < ifs->memo.cap; i++)
+		free(ifs->memo.slots[i].item);
+	hash_table_clear(&ifs->memo);
+}
+
 void ifaces__free(struct ifaces *ifs)
 {
 	if (!ifs)
 		return;
 	if (ifs->nl_fd >= 0)
 		close(ifs->nl_fd);
-	free(ifs->slots);
+	drop_memos(ifs);
+	hash_table_free(&ifs->memo);
 	free(ifs);
 }
 
-static size_t slot_of(uint32_t index, size_t cap)
+static struct memo *find(struct ifaces *ifs, uint32_t index)
 {
-	return (size_t)((index * 2654435761u) & (uint32_t)(cap - 1));
-}
+	uint64_t h = hash_mix64(index);
+	struct memo *m;
 
-static struct memo_slot *find(struct ifaces *ifs, uint32_t index)
-{
-	if (!ifs->cap || !index)
-		return NULL;
-	for (size_t i = slot_of(index, ifs->cap);; i = (i + 1) & (ifs->cap - 1)) {
-		if (ifs->slots[i].index == index)
-			return &ifs->slots[i];
-		if (!ifs->slots[i].index)
-			return NULL;
+	for (size_t pos = hash_table_home(&ifs->memo, h);
+	     (m = hash_table_next(&ifs->memo, h, &pos));) {
+		if (m->index == index)
+			return m;
 	}
+	return NULL;
 }
 
 int ifaces__remember(struct ifaces *ifs, uint32_t index, const char *name)
 {
-	struct memo_slot *s = find(ifs, index);
-	size_t i;
+	struct memo *m;
 
-	if (s) {
-		snprintf(s->name, sizeof(s->name), "%s", name);
-		return 0;
-	}
 	if (!index)
 		return -EINVAL;
-	if ((ifs->used + 1) * 2 > ifs->cap) {
-		size_t ncap = ifs->cap ? ifs->cap * 2 : 16;
-		struct memo_slot *old = ifs->slots, *grown = calloc(ncap, sizeof(*grown));
-		size_t ocap = ifs->cap;
-
-		if (!grown)
-			return -ENOMEM;
-		ifs->slots = grown;
-		ifs->cap = ncap;
-		ifs->used = 0;
-		for (size_t j = 0; j < ocap; j++) {
-			if (old[j].index)
-				ifaces__remember(ifs, old[j].index, old[j].name);
-		}
-		free(old);
+	m = find(ifs, index);
+	if (m) {
+		snprintf(m->name, sizeof(m->name), "%s", name);
+		return 0;
 	}
-	for (i = slot_of(index, ifs->cap); ifs->slots[i].index; i = (i + 1) & (ifs->cap - 1))
-		;
-	ifs->slots[i].index = index;
-	snprintf(ifs->slots[i].name, sizeof(ifs->slots[i].name), "%s", name);
-	ifs->used++;
+	if (hash_table_reserve(&ifs->memo, 16))
+		return -ENOMEM;
+	m = malloc(sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	m->index = index;
+	snprintf(m->name, sizeof(m->name), "%s", name);
+	hash_table_insert(&ifs->memo, hash_mix64(index), m);
 	return 0;
 }
 
 int ifaces__name(struct ifaces *ifs, uint32_t index, struct buf *out)
 {
-	struct memo_slot *s = find(ifs, index);
+	struct memo *m = find(ifs, index);
 	char name[IF_NAMESIZE];
 
-	if (s)
-		return buf_puts(out, s->name);
+	if (m)
+		return buf_puts(out, m->name);
 	if (index == 0 || !if_indextoname(index, name))
 		return -ENOENT;
 	/* A failed memo insert only costs a later lookup. */
@@ -146,9 +136,7 @@ int ifaces__name(struct ifaces *ifs, uint32_t index, struct buf *out)
 
 static void forget_all(struct ifaces *ifs)
 {
-	if (ifs->cap)
-		memset(ifs->slots, 0, ifs->cap * sizeof(*ifs->slots));
-	ifs->used = 0;
+	drop_memos(ifs);
 	ifs->flushed_ns = clock_mono_ns();
 }
 
