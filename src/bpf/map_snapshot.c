@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/buf.h"
+
 /* Entries asked for per BPF_MAP_LOOKUP_BATCH call. */
 #define BATCH_CHUNK 4096
 
@@ -16,24 +18,15 @@ bool map_type_percpu(int map_type)
 	       map_type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
 }
 
+/* Grows keys and values together: both hold s->cap entries. */
 static int snapshot_grow(struct map_snapshot *s, size_t want)
 {
-	uint8_t *k, *v;
-	size_t cap = s->cap ? s->cap : 64;
+	size_t kcap = s->cap, vcap = s->cap;
 
-	if (want <= s->cap)
-		return 0;
-	while (cap < want)
-		cap *= 2;
-	k = reallocarray(s->keys, cap, s->key_size ? s->key_size : 1);
-	if (!k)
+	if (array_grow((void **)&s->keys, &kcap, want, s->key_size ? s->key_size : 1) ||
+	    array_grow((void **)&s->values, &vcap, want, s->value_size))
 		return -ENOMEM;
-	s->keys = k;
-	v = reallocarray(s->values, cap, s->value_size);
-	if (!v)
-		return -ENOMEM;
-	s->values = v;
-	s->cap = cap;
+	s->cap = kcap;
 	return 0;
 }
 

@@ -31,15 +31,8 @@ static const char *pool_printf(struct strpool *p, const char *fmt, ...)
 	char *s = NULL;
 	int n;
 
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 64;
-		char **items = reallocarray(p->items, cap, sizeof(*items));
-
-		if (!items)
-			return NULL;
-		p->items = items;
-		p->cap = cap;
-	}
+	if (array_grow((void **)&p->items, &p->cap, p->n + 1, sizeof(*p->items)))
+		return NULL;
 	va_start(ap, fmt);
 	n = vasprintf(&s, fmt, ap);
 	va_end(ap);

@@ -153,14 +153,8 @@ static int remember_keys(struct metric_state *ms, uint64_t gen)
 	size_t bytes = ms->snap.n * ms->key_size;
 
 	ms->reusable = false;
-	if (bytes > ms->prev_keys_cap) {
-		uint8_t *p = realloc(ms->prev_keys, bytes);
-
-		if (!p)
-			return -ENOMEM;
-		ms->prev_keys = p;
-		ms->prev_keys_cap = bytes;
-	}
+	if (array_grow((void **)&ms->prev_keys, &ms->prev_keys_cap, bytes, 1))
+		return -ENOMEM;
 	if (bytes)
 		memcpy(ms->prev_keys, ms->snap.keys, bytes);
 	ms->prev_n = ms->snap.n;
