@@ -317,14 +317,8 @@ static int collect_group(struct expo_walker *w, size_t g, size_t next, size_t to
 	size_t m = 0;
 	int err;
 
-	if (total > w->refs_cap) {
-		struct sample_ref *r = reallocarray(w->refs, total, sizeof(*r));
-
-		if (!r)
-			return -ENOMEM;
-		w->refs = r;
-		w->refs_cap = total;
-	}
+	if (array_grow((void **)&w->refs, &w->refs_cap, total, sizeof(*w->refs)))
+		return -ENOMEM;
 	buf_reset(&w->keys);
 	err = buf_reserve(&w->keys, 64); /* keys.data is never NULL below */
 	if (err)

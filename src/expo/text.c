@@ -106,14 +106,8 @@ static int le_text_fill(struct le_text *t, const struct histogram_value *h)
 {
 	if (t->le == h->le && t->n == h->n_buckets)
 		return 0;
-	if (h->n_buckets > t->cap) {
-		char(*p)[EXPO_FLOAT_MAX] = reallocarray(t->str, h->n_buckets, sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		t->str = p;
-		t->cap = h->n_buckets;
-	}
+	if (array_grow((void **)&t->str, &t->cap, h->n_buckets, sizeof(*t->str)))
+		return -ENOMEM;
 	for (size_t i = 0; i < h->n_buckets; i++)
 		expo_format_float(h->le[i], t->str[i]);
 	t->le = h->le;
