@@ -112,16 +112,13 @@ struct element {
 struct parser {
 	struct cli_lexer lx;
 	struct element *elems; /* the flags in the order given, with their values */
-	size_t nelems;
+	size_t nelems, elems_cap;
 };
 
 static int p_match(struct parser *p, int flag, const char *val)
 {
-	struct element *e = reallocarray(p->elems, p->nelems + 1, sizeof(*e));
-
-	if (!e)
+	if (array_grow((void **)&p->elems, &p->elems_cap, p->nelems + 1, sizeof(*p->elems)))
 		return -ENOMEM;
-	p->elems = e;
 	p->elems[p->nelems].flag = flag;
 	p->elems[p->nelems].val = val;
 	p->nelems++;

@@ -187,8 +187,8 @@ static bool is_ascii_space(char c)
  */
 static int wrap_text(struct buf *b, const char *text, int64_t width, const char *cont)
 {
-	struct word *words = NULL, *grown;
-	size_t n = 0, *seq = NULL, i, j;
+	struct word *words = NULL;
+	size_t n = 0, words_cap = 0, *seq = NULL, i, j;
 	const char *p = text;
 	int cnt, err = 0;
 
@@ -197,12 +197,10 @@ static int wrap_text(struct buf *b, const char *text, int64_t width, const char 
 			p++;
 		if (!*p)
 			break;
-		grown = reallocarray(words, n + 1, sizeof(*words));
-		if (!grown) {
+		if (array_grow((void **)&words, &words_cap, n + 1, sizeof(*words))) {
 			err = -ENOMEM;
 			goto out;
 		}
-		words = grown;
 		words[n].s = p;
 		while (*p && !is_ascii_space(*p))
 			p++;

@@ -85,7 +85,7 @@ struct cli_lexer {
 	struct token peek[CLI_PEEK_MAX];
 	int npeek;
 	char **owned;
-	size_t nowned;
+	size_t nowned, owned_cap;
 	int oom; /* -ENOMEM once an allocation failed; the lexer then returns TOK_EOL */
 };
 

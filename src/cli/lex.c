@@ -20,19 +20,15 @@
 
 static char *lx_own(struct cli_lexer *lx, char *s)
 {
-	char **o;
-
 	if (!s) {
 		lx->oom = -ENOMEM;
 		return NULL;
 	}
-	o = reallocarray(lx->owned, lx->nowned + 1, sizeof(*o));
-	if (!o) {
+	if (array_grow((void **)&lx->owned, &lx->owned_cap, lx->nowned + 1, sizeof(*lx->owned))) {
 		free(s);
 		lx->oom = -ENOMEM;
 		return NULL;
 	}
-	lx->owned = o;
 	lx->owned[lx->nowned++] = s;
 	return s;
 }
@@ -175,8 +171,8 @@ struct token cli_lex_peek(struct cli_lexer *lx)
 static int expand_args_file(struct cli_lexer *lx, const char *file, struct token *out)
 {
 	struct buf data = { 0 }, msg = { 0 };
-	char **items = NULL, **grown;
-	size_t nitems = 0, pos = 0, len;
+	char **items = NULL;
+	size_t nitems = 0, items_cap = 0, pos = 0, len;
 	const char *op, *nl, *line;
 	int err, rerr;
 	char *s;
@@ -217,10 +213,8 @@ static int expand_args_file(struct cli_lexer *lx, const char *file, struct token
 		if (!len || line[0] == '#' || gostr_is_blank(line, len))
 			continue;
 		s = lx_strndup(lx, line, len);
-		grown = s ? reallocarray(items, nitems + 1, sizeof(*items)) : NULL;
-		if (!grown)
+		if (!s || array_grow((void **)&items, &items_cap, nitems + 1, sizeof(*items)))
 			goto oom;
-		items = grown;
 		items[nitems++] = s;
 	}
 	if (nitems && lx_prepend(lx, items, nitems))

@@ -112,15 +112,8 @@ static const struct config_pair *pairs_find(const struct config_pairs *ps, const
 static int pairs_add(struct config_parser *p, struct config_pairs *ps, const yaml_node_t *k,
 		     const yaml_node_t *v)
 {
-	if (ps->n == ps->cap) {
-		size_t cap = ps->cap ? ps->cap * 2 : 8;
-		struct config_pair *nv = reallocarray(ps->v, cap, sizeof(*nv));
-
-		if (!nv)
-			return config_oom(p);
-		ps->v = nv;
-		ps->cap = cap;
-	}
+	if (array_grow((void **)&ps->v, &ps->cap, ps->n + 1, sizeof(*ps->v)))
+		return config_oom(p);
 	ps->v[ps->n].key = k;
 	ps->v[ps->n].val = v;
 	ps->n++;
