@@ -9,6 +9,7 @@
 
 #include "tracing/internal.h"
 #include "tracing/tracing.h"
+#include "util/buf.h"
 
 struct lc_kv {
 	char *key;
@@ -30,9 +31,9 @@ struct lc_span {
 	uint64_t start_ns, end_ns;
 	char *name;
 	struct lc_kv *attrs;
-	size_t n_attrs;
+	size_t n_attrs, attrs_cap;
 	struct lc_event *events;
-	size_t n_events;
+	size_t n_events, events_cap;
 	char *error;
 	bool ended, handed_over;
 	int sampled; /* -1: not decided yet */
@@ -86,10 +87,9 @@ void lifecycle__attr(struct lc_span *s, const char *key, const char *value)
 
 	if (!s || s->ended || !key)
 		return;
-	kv = reallocarray(s->attrs, s->n_attrs + 1, sizeof(*kv));
-	if (!kv)
+	if (array_grow((void **)&s->attrs, &s->attrs_cap, s->n_attrs + 1, sizeof(*s->attrs)))
 		return;
-	s->attrs = kv;
+	kv = s->attrs;
 	kv[s->n_attrs].key = strdup(key);
 	kv[s->n_attrs].value = strdup(value ? value : "");
 	if (!kv[s->n_attrs].key || !kv[s->n_attrs].value) {
@@ -106,11 +106,9 @@ void lifecycle__event(struct lc_span *s, const char *name, const char *key, cons
 
 	if (!s || s->ended)
 		return;
-	ev = reallocarray(s->events, s->n_events + 1, sizeof(*ev));
-	if (!ev)
+	if (array_grow((void **)&s->events, &s->events_cap, s->n_events + 1, sizeof(*s->events)))
 		return;
-	s->events = ev;
-	ev += s->n_events;
+	ev = s->events + s->n_events;
 	memset(ev, 0, sizeof(*ev));
 	ev->time_ns = span_now_unix_ns();
 	ev->name = strdup(name ? name : "");

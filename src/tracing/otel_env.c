@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "util/buf.h"
 #include "util/utf8.h"
 
 #define GRPC_EXPORT_PATH "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
@@ -126,7 +127,7 @@ static int parse_kv_list(const char *var, const char *text, struct otel_kv **out
 {
 	char *copy, *item, *save = NULL;
 	struct otel_kv *kv = NULL;
-	size_t cnt = 0;
+	size_t cnt = 0, cap = 0;
 	int e = 0;
 
 	*out = NULL;
@@ -138,7 +139,6 @@ static int parse_kv_list(const char *var, const char *text, struct otel_kv **out
 		return -ENOMEM;
 	for (item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
 		char *eq, *k, *v;
-		struct otel_kv *grown;
 
 		item = trim(item);
 		if (!*item)
@@ -158,12 +158,10 @@ static int parse_kv_list(const char *var, const char *text, struct otel_kv **out
 			e = -EINVAL;
 			break;
 		}
-		grown = reallocarray(kv, cnt + 1, sizeof(*kv));
-		if (!grown) {
+		if (array_grow((void **)&kv, &cap, cnt + 1, sizeof(*kv))) {
 			e = -ENOMEM;
 			break;
 		}
-		kv = grown;
 		kv[cnt].key = strdup(k);
 		kv[cnt].value = strdup(v);
 		cnt++;

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "labels/label_set.h"
+#include "util/buf.h"
 #include "util/errno_text.h"
 #include "util/log.h"
 #include "tracing/exporter.h"
@@ -49,7 +50,7 @@ struct span_entry {
 struct ring {
 	int map_fd;
 	struct span_entry **entries;
-	size_t n;
+	size_t n, cap;
 };
 
 struct tracing {
@@ -57,7 +58,7 @@ struct tracing {
 	struct config **cfgs;
 	size_t n_cfgs;
 	char **services; /* [0] is OTEL_SERVICE_NAME */
-	size_t n_services;
+	size_t n_services, services_cap;
 	struct service_stats *svc_stats;
 	uint64_t *received; /* per config */
 	uint64_t *decoder_errors; /* per config */
@@ -212,7 +213,6 @@ static void *event_main(void *arg)
 
 static int service_index(struct tracing *t, const char *name, uint32_t *out)
 {
-	char **grown;
 	size_t i;
 
 	for (i = 0; i < t->n_services; i++)
@@ -220,10 +220,9 @@ static int service_index(struct tracing *t, const char *name, uint32_t *out)
 			*out = (uint32_t)i;
 			return 0;
 		}
-	grown = reallocarray(t->services, t->n_services + 1, sizeof(*grown));
-	if (!grown)
+	if (array_grow((void **)&t->services, &t->services_cap, t->n_services + 1,
+		       sizeof(*t->services)))
 		return -ENOMEM;
-	t->services = grown;
 	t->services[t->n_services] = strdup(name);
 	if (!t->services[t->n_services])
 		return -ENOMEM;
@@ -233,7 +232,6 @@ static int service_index(struct tracing *t, const char *name, uint32_t *out)
 
 static int add_to_ring(struct tracing *t, struct span_entry *e, int fd)
 {
-	struct span_entry **grown;
 	struct ring *r = NULL;
 	size_t i;
 
@@ -244,10 +242,8 @@ static int add_to_ring(struct tracing *t, struct span_entry *e, int fd)
 		r = &t->rings[t->n_rings++];
 		r->map_fd = fd;
 	}
-	grown = reallocarray(r->entries, r->n + 1, sizeof(*grown));
-	if (!grown)
+	if (array_grow((void **)&r->entries, &r->cap, r->n + 1, sizeof(*r->entries)))
 		return -ENOMEM;
-	r->entries = grown;
 	r->entries[r->n++] = e;
 	return 0;
 }
@@ -557,22 +553,9 @@ int tracing__collect(struct tracing *t, struct family *fams, size_t max)
 	/* sizes: configs with spans, services, services x reasons, two unlabelled */
 	ns = t->n_cfgs + t->n_services * (1 + DROP_REASONS) + 2;
 	nv = t->n_cfgs + t->n_services * (1 + 2 * DROP_REASONS);
-	if (ns > t->samples_cap) {
-		struct sample *g = reallocarray(t->samples, ns, sizeof(*g));
-
-		if (!g)
-			return -ENOMEM;
-		t->samples = g;
-		t->samples_cap = ns;
-	}
-	if (nv > t->vals_cap) {
-		const char **g = reallocarray(t->vals, nv ? nv : 1, sizeof(*g));
-
-		if (!g)
-			return -ENOMEM;
-		t->vals = g;
-		t->vals_cap = nv ? nv : 1;
-	}
+	if (array_grow((void **)&t->samples, &t->samples_cap, ns, sizeof(*t->samples)) ||
+	    array_grow((void **)&t->vals, &t->vals_cap, nv, sizeof(*t->vals)))
+		return -ENOMEM;
 	memset(t->samples, 0, ns * sizeof(*t->samples));
 
 	start = family_init(f, "ebpf_exporter_spans_received_total",
