@@ -64,7 +64,7 @@ struct cgroup_monitor {
 	bool event_error_logged;
 
 	struct cg_sub *subs;
-	size_t n_subs;
+	size_t n_subs, subs_cap;
 };
 
 static int64_t opt_ns(long ms, long def)
@@ -778,17 +778,13 @@ size_t cgroup_monitor__count(struct cgroup_monitor *m)
 
 int cgroup_monitor__subscribe(struct cgroup_monitor *m, cgroup_event_fn fn, void *ctx)
 {
-	struct cg_sub *grown;
-
 	if (m->fan_fd < 0)
 		return -EOPNOTSUPP;
 	pthread_mutex_lock(&m->lock);
-	grown = reallocarray(m->subs, m->n_subs + 1, sizeof(*grown));
-	if (!grown) {
+	if (array_grow((void **)&m->subs, &m->subs_cap, m->n_subs + 1, sizeof(*m->subs))) {
 		pthread_mutex_unlock(&m->lock);
 		return -ENOMEM;
 	}
-	m->subs = grown;
 	m->subs[m->n_subs++] = (struct cg_sub){ fn, ctx };
 	for (size_t i = 0; i < m->index.cap; i++) {
 		struct cg_entry *e = m->index.slots[i].item;

@@ -13,6 +13,7 @@
 
 #include <zlib.h>
 
+#include "util/buf.h"
 #include "util/clock.h"
 #include "util/errno_text.h"
 #include "util/file.h"
@@ -97,19 +98,12 @@ static void addr_error(char *err, size_t errlen, const char *a, size_t n, const 
 	gofmt_appendf(err, errlen, ": %s", why);
 }
 
+/* Doubles the full array of *cap entries, whose seq numbers must stay within 32 bits. */
 static int grow_syms(struct ksym_entry **syms, size_t *cap)
 {
-	size_t want = *cap * 2;
-	struct ksym_entry *p;
-
-	if (want > (size_t)UINT32_MAX + 1)
+	if (*cap > (size_t)1 << 31)
 		return -E2BIG;
-	p = reallocarray(*syms, want, sizeof(*p));
-	if (!p)
-		return -ENOMEM;
-	*syms = p;
-	*cap = want;
-	return 0;
+	return array_grow((void **)syms, cap, *cap + 1, sizeof(**syms));
 }
 
 /*
@@ -215,17 +209,9 @@ static int parse_in_place(char *text, size_t len, struct ksym_entry **out, size_
 static int compress_block(struct kallsyms *ks, z_stream *zs, size_t *zcap, char *src, size_t len)
 {
 	size_t bound = deflateBound(zs, (uLong)len);
-	uint8_t *p;
 
-	if (*zcap - ks->zlen < bound) {
-		size_t want = *zcap * 2 > ks->zlen + bound ? *zcap * 2 : ks->zlen + bound;
-
-		p = realloc(ks->z, want);
-		if (!p)
-			return -ENOMEM;
-		ks->z = p;
-		*zcap = want;
-	}
+	if (array_grow((void **)&ks->z, zcap, ks->zlen + bound, 1))
+		return -ENOMEM;
 	if (deflateReset(zs) != Z_OK)
 		return -EIO;
 	zs->next_in = (Bytef *)src;
@@ -243,22 +229,13 @@ static int compress_block(struct kallsyms *ks, z_stream *zs, size_t *zcap, char 
 /* Records the runs of consecutive lines in sorted entries. */
 static int build_runs(struct kallsyms *ks, const struct ksym_entry *syms, size_t n)
 {
-	size_t cap = 16;
+	size_t cap = 0;
 
-	ks->runs = calloc(cap, sizeof(*ks->runs));
-	if (!ks->runs)
-		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		if (i && syms[i].seq == syms[i - 1].seq + 1)
 			continue;
-		if (ks->nruns == cap) {
-			struct seq_run *p = reallocarray(ks->runs, cap * 2, sizeof(*p));
-
-			if (!p)
-				return -ENOMEM;
-			ks->runs = p;
-			cap *= 2;
-		}
+		if (array_grow((void **)&ks->runs, &cap, ks->nruns + 1, sizeof(*ks->runs)))
+			return -ENOMEM;
 		ks->runs[ks->nruns].index = (uint32_t)i;
 		ks->runs[ks->nruns].seq = syms[i].seq;
 		ks->nruns++;
@@ -287,8 +264,8 @@ static size_t seq_of(const struct kallsyms *ks, size_t i)
 static int build(struct kallsyms *ks, const char *text, const struct ksym_entry *syms, size_t n,
 		 bool sorted)
 {
-	size_t zcap = 4096, bcap = n / BLOCK_SYMS + 2, i = 0, plain_len, plain_cap = 4096;
-	char *plain = malloc(plain_cap);
+	size_t zcap = 4096, bcap = n / BLOCK_SYMS + 2, i = 0;
+	struct buf plain = { 0 };
 	bool deflater_ready = false;
 	int ret = -ENOMEM;
 	z_stream zs;
@@ -299,7 +276,7 @@ static int build(struct kallsyms *ks, const char *text, const struct ksym_entry 
 	ks->blocks = calloc(bcap, sizeof(*ks->blocks));
 	ks->z = malloc(zcap);
 	memset(&zs, 0, sizeof(zs));
-	if (!plain || !ks->delta || !ks->blocks || !ks->z)
+	if (!ks->delta || !ks->blocks || !ks->z)
 		goto out;
 	if (deflateInit2(&zs, DEFLATE_LEVEL, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
 		goto out;
@@ -314,37 +291,24 @@ static int build(struct kallsyms *ks, const char *text, const struct ksym_entry 
 		struct ks_block *b;
 		size_t j;
 
-		if (ks->nblocks + 1 >= bcap) {
-			struct ks_block *p = reallocarray(ks->blocks, bcap * 2, sizeof(*p));
-
-			if (!p)
-				goto out;
-			ks->blocks = p;
-			bcap *= 2;
-		}
+		/* Room for this block and the end marker after the last. */
+		if (array_grow((void **)&ks->blocks, &bcap, ks->nblocks + 2, sizeof(*ks->blocks)))
+			goto out;
 		b = &ks->blocks[ks->nblocks++];
 		b->base = syms[i].addr;
 		b->first = (uint32_t)i;
 		b->zoff = (uint32_t)ks->zlen;
-		plain_len = 0;
+		buf_reset(&plain);
 		for (j = i; j < n && j - i < BLOCK_SYMS && syms[j].addr - b->base <= UINT32_MAX;
 		     j++) {
 			const char *name = text + syms[j].name;
 			size_t len = strlen(name) + 1;
 
-			if (plain_cap - plain_len < len) {
-				char *p = realloc(plain, plain_cap * 2 + len);
-
-				if (!p)
-					goto out;
-				plain = p;
-				plain_cap = plain_cap * 2 + len;
-			}
-			memcpy(plain + plain_len, name, len);
-			plain_len += len;
+			if (buf_append(&plain, name, len))
+				goto out;
 			ks->delta[j] = (uint32_t)(syms[j].addr - b->base);
 		}
-		ret = compress_block(ks, &zs, &zcap, plain, plain_len);
+		ret = compress_block(ks, &zs, &zcap, plain.data, plain.len);
 		if (ret)
 			goto out;
 		ret = -ENOMEM;
@@ -365,7 +329,7 @@ static int build(struct kallsyms *ks, const char *text, const struct ksym_entry 
 out:
 	if (deflater_ready)
 		deflateEnd(&zs);
-	free(plain);
+	buf_free(&plain);
 	return ret;
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util/buf.h"
 #include "util/errno_text.h"
 #include "util/file.h"
 #include "util/gofmt.h"
@@ -93,15 +94,8 @@ int partitions__parse(const char *text, size_t len, struct partitions **out, cha
 		s = eol + 1;
 		if (nf != 4 || parse_dec(f[0], fl[0], &e.major) || parse_dec(f[1], fl[1], &e.minor))
 			continue;
-		if (p->n == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			struct part_entry *grown = reallocarray(p->entries, ncap, sizeof(*grown));
-
-			if (!grown)
-				goto nomem;
-			p->entries = grown;
-			cap = ncap;
-		}
+		if (array_grow((void **)&p->entries, &cap, p->n + 1, sizeof(*p->entries)))
+			goto nomem;
 		e.name = (uint32_t)used;
 		e.seq = (uint32_t)p->n;
 		memcpy(p->names + used, f[3], fl[3]);
