@@ -23,12 +23,41 @@ static inline uint64_t hash_mix64(uint64_t x)
 	return x;
 }
 
+/*
+ * The n (1 to 7) bytes at p as a little-endian number, without a variable-length copy; back:
+ * the 8 bytes that end at p + n may be read.
+ */
+static inline uint64_t hash_tail(const uint8_t *p, size_t n, int back)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint32_t lo, hi;
+	uint64_t v;
+
+	if (back) {
+		memcpy(&v, p + n - 8, 8);
+		return v >> (64 - 8 * n);
+	}
+	if (n >= 4) {
+		memcpy(&lo, p, 4);
+		memcpy(&hi, p + n - 4, 4);
+		return lo | (uint64_t)hi << (8 * (n - 4));
+	}
+	return p[0] | (uint64_t)p[n / 2] << (8 * (n / 2)) | (uint64_t)p[n - 1] << (8 * (n - 1));
+#else
+	uint64_t v = 0;
+
+	memcpy(&v, p, n);
+	return v;
+#endif
+}
+
 /* A fast 64-bit hash of n bytes: multiply-rotate rounds over 8 bytes at a time, then mixed. */
 static inline uint64_t hash_bytes(const void *data, size_t n)
 {
 	const uint64_t k1 = 0x87c37b91114253d5ull, k2 = 0x4cf5ad432745937full;
 	const uint8_t *p = data;
 	uint64_t h = 0x9e3779b97f4a7c15ull ^ ((uint64_t)n * k2), v;
+	int back = n >= 8;
 
 	for (; n >= 8; p += 8, n -= 8) {
 		memcpy(&v, p, 8);
@@ -38,8 +67,7 @@ static inline uint64_t hash_bytes(const void *data, size_t n)
 		h = ((h << 27) | (h >> 37)) * 5 + 0x52dce729;
 	}
 	if (n) {
-		v = 0;
-		memcpy(&v, p, n);
+		v = hash_tail(p, n, back);
 		v *= k1;
 		v = (v << 31) | (v >> 33);
 		h ^= v * k2;

@@ -80,6 +80,45 @@ static void test_hash_bytes(void **state)
 	assert_true(hash_bytes(buf + 1, 20) == hash_bytes(text, 20));
 }
 
+/* hash_bytes() as first written: the tail copied into a zeroed word. */
+static uint64_t reference_hash(const uint8_t *p, size_t n)
+{
+	const uint64_t k1 = 0x87c37b91114253d5ull, k2 = 0x4cf5ad432745937full;
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ ((uint64_t)n * k2), v;
+
+	for (; n >= 8; p += 8, n -= 8) {
+		memcpy(&v, p, 8);
+		v *= k1;
+		v = (v << 31) | (v >> 33);
+		h ^= v * k2;
+		h = ((h << 27) | (h >> 37)) * 5 + 0x52dce729;
+	}
+	if (n) {
+		v = 0;
+		memcpy(&v, p, n);
+		v *= k1;
+		v = (v << 31) | (v >> 33);
+		h ^= v * k2;
+	}
+	return hash_mix64(h);
+}
+
+/* The tail read without a variable-length copy gives the same hash, at every length. */
+static void test_hash_bytes_tail(void **state)
+{
+	uint8_t buf[64];
+	uint64_t x = 0x0123456789abcdefull;
+
+	for (size_t i = 0; i < sizeof(buf); i++) {
+		x = hash_mix64(x + i);
+		buf[i] = (uint8_t)x;
+	}
+	for (size_t off = 0; off < 8; off++) {
+		for (size_t n = 0; off + n <= sizeof(buf); n++)
+			assert_true(hash_bytes(buf + off, n) == reference_hash(buf + off, n));
+	}
+}
+
 static void test_hash_mix64(void **state)
 {
 	/* Consecutive keys, as cgroup ids and interface indexes are, spread over the low bits. */
@@ -276,6 +315,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hash_bytes),
+		cmocka_unit_test(test_hash_bytes_tail),
 		cmocka_unit_test(test_hash_mix64),
 		cmocka_unit_test(test_table_empty),
 		cmocka_unit_test(test_table_spread),
