@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/buf.h"
 #include "util/clock.h"
 #include "util/errno_text.h"
 #include "util/log.h"
@@ -454,7 +455,7 @@ static bool same_name(const char *a, const char *b)
 bool decoder_env__error_log_due(struct decoder_env *env, const char *config, const char *dec)
 {
 	uint64_t now = clock_mono_ns();
-	struct decoder_err_log *e = NULL, *grown;
+	struct decoder_err_log *e = NULL;
 
 	config = config ? config : "";
 	for (size_t i = 0; i < env->n_err_logs; i++) {
@@ -470,10 +471,9 @@ bool decoder_env__error_log_due(struct decoder_env *env, const char *config, con
 		e->last_ns = now;
 		return true;
 	}
-	grown = reallocarray(env->err_logs, env->n_err_logs + 1, sizeof(*grown));
-	if (!grown)
+	if (array_grow((void **)&env->err_logs, &env->err_logs_cap, env->n_err_logs + 1,
+		       sizeof(*env->err_logs)))
 		return true;
-	env->err_logs = grown;
 	e = &env->err_logs[env->n_err_logs];
 	e->config = strdup(config);
 	if (!e->config)

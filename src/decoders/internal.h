@@ -57,7 +57,7 @@ struct decoder_env {
 
 	/* Error log rate limit: last log time per (config, decoder), see label_set.h. */
 	struct decoder_err_log *err_logs;
-	size_t n_err_logs;
+	size_t n_err_logs, err_logs_cap;
 };
 
 #endif

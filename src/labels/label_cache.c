@@ -47,18 +47,24 @@ static struct lc_entry *cache_find(struct label_set *ls, uint64_t h, const uint8
 	return NULL;
 }
 
-/* Takes e out of its set's table and the LRU, returns its budget, frees it. */
-static void cache_drop(struct lc_entry *e)
+/* Takes e off its LRU list, returns its budget and frees it (its table slot stays). */
+static void entry_release(struct label_set *ls, struct lc_entry *e)
 {
-	struct label_set *ls = e->owner;
-
-	hash_table_remove(&ls->lc, e->hash, e);
 	lru_unlink(&e->lru);
 	if (e->skip)
 		ls->cache->skips--;
 	else
 		ls->cache->bytes -= e->charge;
 	free(e);
+}
+
+/* Takes e out of its set's table and the LRU, returns its budget, frees it. */
+static void cache_drop(struct lc_entry *e)
+{
+	struct label_set *ls = e->owner;
+
+	hash_table_remove(&ls->lc, e->hash, e);
+	entry_release(ls, e);
 	/*
 	 * Give back a table that others' entries emptied, so that tables stay within the
 	 * budget's share (a failed shrink keeps the larger table).
@@ -71,14 +77,8 @@ void label_cache_clear(struct label_set *ls)
 	for (size_t i = 0; i < ls->lc.cap; i++) {
 		struct lc_entry *e = ls->lc.slots[i].item;
 
-		if (!e)
-			continue;
-		lru_unlink(&e->lru);
-		if (e->skip)
-			ls->cache->skips--;
-		else
-			ls->cache->bytes -= e->charge;
-		free(e);
+		if (e)
+			entry_release(ls, e);
 	}
 	hash_table_clear(&ls->lc);
 }
