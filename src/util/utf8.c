@@ -58,23 +58,12 @@ size_t utf8_invalid_run(const uint8_t *p, size_t n)
 
 size_t utf8_repaired_len(const char *s, size_t len)
 {
-	const uint8_t *p = (const uint8_t *)s, *end = p + len;
-	size_t out = len;
+	const uint8_t *p = (const uint8_t *)s;
+	size_t off = 0, out = len, n;
 
-	while (p < end) {
-		size_t n;
-
-		if (*p < 0x80) {
-			p++;
-			continue;
-		}
-		n = utf8_seq_len(p, (size_t)(end - p));
-		if (n) {
-			p += n;
-			continue;
-		}
-		n = utf8_invalid_run(p, (size_t)(end - p));
-		p += n;
+	while ((off += utf8_valid_prefix(p + off, len - off)) < len) {
+		n = utf8_invalid_run(p + off, len - off);
+		off += n;
 		out = out - n + 3;
 	}
 	return out;
@@ -82,27 +71,18 @@ size_t utf8_repaired_len(const char *s, size_t len)
 
 char *utf8_repair(char *dst, const char *s, size_t len)
 {
-	const uint8_t *p = (const uint8_t *)s, *end = p + len, *run = p;
+	const uint8_t *p = (const uint8_t *)s;
+	size_t off = 0, valid;
 
-	while (p < end) {
-		size_t n;
-
-		if (*p < 0x80) {
-			p++;
-			continue;
-		}
-		n = utf8_seq_len(p, (size_t)(end - p));
-		if (n) {
-			p += n;
-			continue;
-		}
-		memcpy(dst, run, (size_t)(p - run));
-		dst += p - run;
-		p += utf8_invalid_run(p, (size_t)(end - p));
+	for (;;) {
+		valid = utf8_valid_prefix(p + off, len - off);
+		memcpy(dst, s + off, valid);
+		dst += valid;
+		off += valid;
+		if (off == len)
+			return dst;
+		off += utf8_invalid_run(p + off, len - off);
 		memcpy(dst, "\xef\xbf\xbd", 3);
 		dst += 3;
-		run = p;
 	}
-	memcpy(dst, run, (size_t)(p - run));
-	return dst + (p - run);
 }
