@@ -34,7 +34,8 @@ endif
 
 # libpsx wraps pthread_create() so that libcap's capability changes reach every thread. It must
 # come before libcap: its psx_load_syscalls() replaces the weak one libcap.so itself defines.
-PKGS := libbpf yaml-0.1 libmicrohttpd libpcre2-8 libpsx libcap zlib libprotobuf-c libpci libseccomp
+PKGS := libbpf yaml-0.1 libmicrohttpd gnutls libcrypt libpcre2-8 libpsx libcap zlib libprotobuf-c libpci \
+	libseccomp
 # Loaded with dlopen() only when needed (src/tracing/curl_api.c, src/util/systemd.c).
 DLOPEN_PKGS := libcurl libsystemd
 # Goals that compile nothing themselves: they may run before the packages are installed.

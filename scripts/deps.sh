@@ -7,7 +7,7 @@ set -euo pipefail
 PKGS=(
 	make gcc clang llvm pkg-config
 	libbpf-dev libelf-dev zlib1g-dev bpftool
-	libyaml-dev libmicrohttpd-dev libpcre2-dev libcap-dev libsystemd-dev
+	libyaml-dev libmicrohttpd-dev libgnutls28-dev libcrypt-dev libpcre2-dev libcap-dev libsystemd-dev
 	libprotobuf-c-dev protobuf-c-compiler
 	libcurl4-openssl-dev systemtap-sdt-dev
 	protobuf-compiler python3-protobuf python3-grpcio openssl
