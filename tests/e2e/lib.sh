@@ -497,3 +497,26 @@ otel_env_clear()
 		unset "$v"
 	done
 }
+
+# prom_start_config NAME PORT_BASE CONFIG [FLAGS...]: prom_start with the caller's
+# prometheus.yml (its own scheme, auth and TLS settings) instead of the generated one.
+prom_start_config()
+{
+	local name=$1 base=$2 config=$3
+
+	shift 3
+	if ! command -v prometheus >/dev/null; then
+		fail "$name: the prometheus binary is installed (Debian package prometheus)"
+		return 1
+	fi
+	for ((PROM_PORT = base; PROM_PORT < base + 100; PROM_PORT++)); do
+		port_in_use "$PROM_PORT" || break
+	done
+	PROM_DIR=$WORK/$name
+	mkdir -p "$PROM_DIR/data"
+	trap 'prom_stop; cleanup' EXIT
+	timeout -s KILL 180 prometheus --config.file="$config" \
+		--storage.tsdb.path="$PROM_DIR/data" --web.listen-address="127.0.0.1:$PROM_PORT" \
+		--log.level=warn "$@" >"$WORK/$name.log" 2>&1 &
+	PROM_PID=$!
+}
