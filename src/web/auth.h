@@ -31,6 +31,9 @@ bool web_auth__enabled(const struct web_auth *a);
  */
 bool web_auth__check(struct web_auth *a, const char *authorization);
 
+/* The bcrypt runs every web_auth of the process has made so far (a cached outcome makes none). */
+uint64_t web_auth__bcrypt_runs(void);
+
 /*
  * A token bucket over every request, as golang.org/x/time/rate's Limiter with
  * rate.Every(interval) and burst: full at the start, one token per interval, at most burst.
