@@ -18,6 +18,7 @@
 #include "config/config.h"
 #include "decoders/decoder_env.h"
 #include "web/http_server.h"
+#include "web/web_settings.h"
 #include "bpf/cgroup_id_map.h"
 #include "bpf/module.h"
 #include "bpf/perf_counters.h"
@@ -55,6 +56,7 @@ struct exporter {
 	struct tracing *tracing; /* tracing: ring buffers to OTLP spans */
 	struct lifecycle *lc; /* the exporter's own start-up and shutdown trace */
 	struct lc_span *lc_attach;
+	struct web_settings *web; /* --web.config.file */
 	struct http_server *http;
 };
 
@@ -76,6 +78,7 @@ static void exporter_free(struct exporter *x)
 	int i;
 
 	http_server__stop(x->http);
+	web_settings__free(x->web);
 	collector__free(x->collector);
 	perf_counters__free(x->perf); /* before the modules: it reads their maps */
 	tracing__free(x->tracing); /* tracing: before the modules too */
@@ -241,6 +244,90 @@ static int wait_for_signal(void)
 	}
 }
 
+/* The toolkit's line for each socket: whether it speaks TLS. */
+static void log_tls(const struct exporter *x, int fd)
+{
+	const struct web_snapshot *snap;
+	char name[256];
+
+	http_socket_name(fd, name, sizeof(name));
+	if (!web_settings__tls_enabled(x->web)) {
+		log_msg("TLS is disabled. http2=false address=%s", name);
+		return;
+	}
+	snap = web_settings__current(x->web);
+	log_msg("TLS is enabled. http2=%s address=%s", snap->cfg->http2 ? "true" : "false", name);
+	web_snapshot__put(snap);
+}
+
+static void log_rate_limit(const struct exporter *x)
+{
+	const struct web_snapshot *snap = web_settings__current(x->web);
+
+	if (snap->rate)
+		log_msg("Rate Limiter is enabled. burst=%lld interval=%.9gs", snap->cfg->rate_burst,
+			(double)snap->cfg->rate_interval_ns / 1e9);
+	web_snapshot__put(snap);
+}
+
+/*
+ * Opens the sockets to serve on: systemd's with --web.systemd-socket, else one per
+ * --web.listen-address (an fd://N address named twice is served once). Returns 0 with
+ * *fds (free it) and *n, or -1 with err and the prefix of the fatal error in prefix.
+ */
+static int listen_all(struct exporter *x, int **fds, size_t *n, char *prefix, size_t prefixlen,
+		      char *err, size_t errlen)
+{
+	size_t i, j, want = x->opts.n_web_listen_addresses;
+	int e, fd, first = 0, count = 0;
+	char name[256];
+
+	*n = 0;
+	if (x->opts.web_systemd_socket) {
+		log_msg("Listening on systemd activated listeners instead of port listeners.");
+		snprintf(prefix, prefixlen, "Error listening on systemd activated listeners: ");
+		e = http_systemd_sockets(&first, &count, err, errlen);
+		if (e)
+			return -1;
+		want = (size_t)count;
+	}
+	*fds = calloc(want + 1, sizeof(**fds));
+	if (!*fds) {
+		snprintf(prefix, prefixlen, "Error listening: ");
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < want; i++) {
+		const char *addr = x->opts.web_systemd_socket ? NULL :
+								x->opts.web_listen_addresses[i];
+
+		if (addr) {
+			log_msg("Listening on %s", addr);
+			e = http_listen(addr, &fd, err, errlen);
+			if (e) {
+				for (j = 0; j < *n; j++)
+					close((*fds)[j]);
+				free(*fds);
+				*fds = NULL;
+				*n = 0;
+				snprintf(prefix, prefixlen, "Error listening on %s: ", addr);
+				return -1;
+			}
+		} else {
+			fd = first + (int)i;
+			http_socket_name(fd, name, sizeof(name));
+			log_msg("Listening on %s", name);
+		}
+		for (j = 0; j < *n && (*fds)[j] != fd; j++)
+			;
+		if (j == *n) {
+			(*fds)[(*n)++] = fd;
+			log_tls(x, fd);
+		}
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct exporter x;
@@ -250,9 +337,10 @@ int main(int argc, char **argv)
 	uint64_t t0;
 	struct buf missed = { 0 };
 	struct lc_span *span;
-	char err[ERRLEN] = "", ready[256];
+	char err[ERRLEN] = "", ready[256], prefix[600];
 	sigset_t sigs;
-	int e, fd = -1, sig, nprogs;
+	int e, sig, nprogs, *fds = NULL;
+	size_t n_fds = 0;
 
 	memset(&x, 0, sizeof(x));
 	t0 = clock_mono_ns();
@@ -285,6 +373,10 @@ int main(int argc, char **argv)
 	e = loader_init(x.opts.debug, err, sizeof(err));
 	if (e)
 		return fatal(&x, "Error attaching exporter: ", err);
+	/* --web.config.file before anything slow: a bad file ends the start at once */
+	e = web_settings__new(x.opts.web_config_file, &x.web, err, sizeof(err));
+	if (e)
+		return fatal(&x, "Error loading the web config: ", err);
 
 	/* Signals are taken synchronously by the main thread once serving; block them now so
 	 * the HTTP threads inherit the mask. Until then a signal ends the process. */
@@ -387,25 +479,21 @@ int main(int argc, char **argv)
 
 	if (x.opts.debug)
 		log_msg("Debug enabled, exporting raw maps on /maps");
-	log_msg("Listening on %s", x.opts.web_listen_address);
-	e = http_listen(x.opts.web_listen_address, &fd, err, sizeof(err));
-	if (e) {
-		char prefix[600];
-
-		snprintf(prefix, sizeof(prefix),
-			 "Error listening on %s: ", x.opts.web_listen_address);
+	if (listen_all(&x, &fds, &n_fds, prefix, sizeof(prefix), err, sizeof(err)))
 		return fatal(&x, prefix, err);
-	}
+	log_rate_limit(&x);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	memset(&hopts, 0, sizeof(hopts));
-	hopts.listen_address = x.opts.web_listen_address;
 	hopts.telemetry_path = x.opts.web_telemetry_path;
 	hopts.debug = x.opts.debug;
 	hopts.collector = x.collector;
+	hopts.settings = x.web;
 	hopts.max_connections = x.opts.web_max_connections;
 	hopts.request_timeout_ns = x.opts.web_request_timeout_ns;
 	hopts.idle_timeout_ns = x.opts.web_idle_timeout_ns;
-	e = http_server__start(&hopts, fd, &x.http, err, sizeof(err));
+	/* the server takes the sockets over, also when it fails */
+	e = http_server__start(&hopts, fds, n_fds, &x.http, err, sizeof(err));
+	free(fds);
 	if (e)
 		return fatal(&x, "Error serving HTTP: ", err);
 	/* Loading parsed BTF and ELF files: give the freed heap pages back before idling. */

@@ -52,9 +52,18 @@ const struct flag_def cli_flags[] = {
 	{ "debug", "Enable debug.", FT_BOOL, NULL, false, false, 0, FA_NONE, OPT(debug) },
 	{ "log.no-timestamps", "Disable timestamps in log.", FT_BOOL, NULL, false, false, 0,
 	  FA_NONE, OPT(log_no_timestamps) },
+	/* The exporter toolkit's flags (kingpinflag.AddFlags), without vsock addresses. */
+	{ "web.systemd-socket",
+	  "Use systemd socket activation listeners instead of port listeners (Linux only).",
+	  FT_BOOL, NULL, false, false, 0, FA_NONE, OPT(web_systemd_socket) },
 	{ "web.listen-address",
-	  "The address to listen on for HTTP requests (fd://0 for systemd activation).", FT_STRING,
-	  ":9435", false, false, 0, FA_NONE, OPT(web_listen_address) },
+	  "Addresses on which to expose metrics and web interface. Repeatable for multiple "
+	  "addresses. Examples: `:9100` or `[::1]:9100` for http",
+	  FT_STRINGS, ":9435", false, false, 0, FA_NONE, OPT(web_listen_addresses) },
+	{ "web.config.file",
+	  "Path to configuration file that can enable TLS or authentication. See: "
+	  "https://github.com/prometheus/exporter-toolkit/blob/master/docs/web-configuration.md",
+	  FT_STRING, "", false, false, 0, FA_NONE, OPT(web_config_file) },
 	{ "web.telemetry-path", "Path under which to expose metrics.", FT_STRING, "/metrics", false,
 	  false, 0, FA_NONE, OPT(web_telemetry_path) },
 	{ "capabilities.keep",
@@ -80,6 +89,8 @@ const struct flag_def cli_flags[] = {
 };
 
 _Static_assert(sizeof(cli_flags) / sizeof(cli_flags[0]) == CLI_N_FLAGS, "CLI_N_FLAGS");
+_Static_assert(OPT(n_web_listen_addresses) == OPT(web_listen_addresses) + sizeof(char **),
+	       "a repeatable flag's count follows its array");
 
 const struct flag_def *cli_find_long(const char *name)
 {
@@ -248,6 +259,46 @@ static int check_dir(const char *path, struct buf *msg)
 	return err ? err : 1;
 }
 
+/* A repeatable flag's values: the NULL-terminated array at field, its count after it. */
+static char ***strings_array(char *field)
+{
+	return (char ***)field;
+}
+
+static size_t *strings_count(char *field)
+{
+	return (size_t *)(field + sizeof(char **));
+}
+
+static void strings_clear(char *field)
+{
+	char **a = *strings_array(field);
+
+	for (size_t i = 0; a && a[i]; i++)
+		free(a[i]);
+	free(a);
+	*strings_array(field) = NULL;
+	*strings_count(field) = 0;
+}
+
+static int strings_append(char *field, const char *val)
+{
+	size_t n = *strings_count(field);
+	char **a = reallocarray(*strings_array(field), n + 2, sizeof(*a));
+
+	if (!a)
+		return -ENOMEM;
+	*strings_array(field) = a;
+	a[n] = strdup(val);
+	if (!a[n]) {
+		a[n] = NULL;
+		return -ENOMEM;
+	}
+	a[n + 1] = NULL;
+	*strings_count(field) = n + 1;
+	return 0;
+}
+
 /* Stores one parsed value. Returns 0, 1 with the error in msg, or -ENOMEM. */
 static int set_value(const struct flag_def *f, const char *val, struct cli_opts *opts,
 		     struct buf *msg, bool *completion)
@@ -291,6 +342,9 @@ static int set_value(const struct flag_def *f, const char *val, struct cli_opts 
 			return -ENOMEM;
 		return 1;
 	}
+	case FT_STRINGS:
+		/* kingpin's accumulator: each value appends */
+		return strings_append(field, val);
 	case FT_EXISTING_DIR:
 		err = check_dir(val, msg);
 		if (err)
@@ -355,7 +409,8 @@ static int set_defaults(struct cli_opts *opts)
 
 		if (cli_flags[i].action != FA_NONE || !cli_flags[i].def)
 			continue;
-		if (cli_flags[i].type == FT_INT || cli_flags[i].type == FT_DURATION) {
+		if (cli_flags[i].type == FT_INT || cli_flags[i].type == FT_DURATION ||
+		    cli_flags[i].type == FT_STRINGS) {
 			/* the table's defaults are valid: only memory can fail */
 			err = set_value(&cli_flags[i], cli_flags[i].def, opts, &msg, &completion);
 			buf_free(&msg);
@@ -439,12 +494,15 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_opts *opts)
 	for (e = 0; e < p.nelems; e++) {
 		const struct flag_def *f = &cli_flags[p.elems[e].flag];
 
-		if (seen[p.elems[e].flag]) {
+		if (seen[p.elems[e].flag] && f->type != FT_STRINGS) {
 			if (buf_printf(&serr_msg, "flag '%s' cannot be repeated", f->name))
 				goto oom;
 			serr = 1;
 			break;
 		}
+		/* kingpin sets a default only for a flag not given: the first value replaces it */
+		if (!seen[p.elems[e].flag] && f->type == FT_STRINGS)
+			strings_clear((char *)opts + f->off);
 		serr = set_value(f, p.elems[e].val, opts, &serr_msg, &completion);
 		if (serr < 0)
 			goto oom;
@@ -541,7 +599,8 @@ void cli_opts_free(struct cli_opts *opts)
 		return;
 	free(opts->config_dir);
 	free(opts->config_names);
-	free(opts->web_listen_address);
+	strings_clear((char *)&opts->web_listen_addresses);
+	free(opts->web_config_file);
 	free(opts->web_telemetry_path);
 	free(opts->capabilities_keep);
 	free(opts->btf_path);

@@ -3,6 +3,7 @@
 #define EBPF_EXPORTER_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Command-line options, parsed the way kingpin parses upstream's flags. */
@@ -14,7 +15,11 @@ struct cli_opts {
 	long long skip_cache_size;
 	bool debug;
 	bool log_no_timestamps;
-	char *web_listen_address; /* default ":9435" */
+	bool web_systemd_socket; /* serve the sockets systemd passes instead of the addresses */
+	/* repeatable: the first one given replaces the default ":9435"; NULL-terminated */
+	char **web_listen_addresses;
+	size_t n_web_listen_addresses;
+	char *web_config_file; /* default "": no TLS, no authentication */
 	char *web_telemetry_path; /* default "/metrics" */
 	char *capabilities_keep; /* default "all" */
 	char *btf_path; /* default "" */

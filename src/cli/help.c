@@ -250,7 +250,10 @@ static bool ignore_in_count(const char *name)
 	       !strcmp(name, "completion-script-zsh");
 }
 
-/* FlagModel.FormatPlaceHolder(): the default (quoted for strings) or the upper-cased name. */
+/*
+ * FlagModel.FormatPlaceHolder(): the default (quoted for a String(), not for a repeatable
+ * Strings(), whose value is kingpin's accumulator) or the upper-cased name.
+ */
 static int placeholder(struct buf *b, const struct flag_def *f)
 {
 	const char *c;
@@ -287,7 +290,10 @@ static int flag_summary(struct buf *b)
 	return err;
 }
 
-/* formatFlag(): "-h, --[no-]help", "    --config.dir=CONFIG.DIR", ... */
+/*
+ * formatFlag(): "-h, --[no-]help", "    --config.dir=CONFIG.DIR", ...; a repeatable flag ends
+ * in " ...".
+ */
 static int format_flag(struct buf *b, const struct flag_def *f, bool have_short)
 {
 	const char *no = f->type == FT_BOOL ? "[no-]" : "";
@@ -302,6 +308,8 @@ static int format_flag(struct buf *b, const struct flag_def *f, bool have_short)
 		if (!err)
 			err = placeholder(b, f);
 	}
+	if (!err && f->type == FT_STRINGS)
+		err = buf_puts(b, " ...");
 	return err;
 }
 
@@ -447,11 +455,14 @@ int cli_help_zsh_script(struct buf *b, const char *prog)
 
 /*
  * --completion-bash: kingpin's completionOptions() for an app without commands or args.
- * After a "--word", every visible flag is offered unless the word names a flag exactly.
+ * After a "--word", every visible flag is offered unless the word names a flag exactly; a
+ * flag named exactly offers its hints (a repeatable flag's default, as the toolkit gives
+ * HintOptions()), unless its value is typed out already.
  */
 int cli_help_completion(struct buf *b, char *const *raw, int nraw, bool args_only)
 {
-	const char *curr = "", *prev = "", *name = NULL;
+	const char *curr = "", *prev = "", *name = NULL, *value = "";
+	const struct flag_def *f;
 	int i, err = 0, nout = 0;
 
 	if (nraw > 1)
@@ -462,12 +473,21 @@ int cli_help_completion(struct buf *b, char *const *raw, int nraw, bool args_onl
 		return 0;
 	if (args_only)
 		return 0;
-	if (!strncmp(prev, "--", 2) && strncmp(curr, "--", 2))
+	if (!strncmp(prev, "--", 2) && strncmp(curr, "--", 2)) {
 		name = prev + 2;
-	else
+		value = curr;
+	} else {
 		name = curr + 2;
-	if (cli_find_long(name))
-		return 0;
+	}
+	f = cli_find_long(name);
+	if (f) {
+		const char *hint = f->type == FT_STRINGS ? f->def : NULL;
+
+		/* FlagCompletion(): offered while the value is not exactly a hint, or is a prefix */
+		if (!hint || !strcmp(hint, value))
+			return 0;
+		return buf_puts(b, hint);
+	}
 	for (i = 0; !err && i < CLI_N_FLAGS; i++) {
 		if (cli_flags[i].hidden)
 			continue;

@@ -18,6 +18,7 @@
 enum flag_type {
 	FT_BOOL,
 	FT_STRING,
+	FT_STRINGS, /* repeatable (kingpin's Strings()): a NULL-terminated char ** and a count */
 	FT_EXISTING_DIR,
 	FT_INT,
 	FT_DURATION, /* Go's time.ParseDuration, stored as int64_t nanoseconds */
@@ -39,16 +40,17 @@ struct flag_def {
 	const char *name;
 	const char *help;
 	enum flag_type type;
-	const char *def; /* NULL when the flag has no Default() */
+	/* NULL when the flag has no Default(); a repeatable flag offers it as its completion */
+	const char *def;
 	bool required;
 	bool hidden;
 	char short_name;
 	enum flag_action action;
-	size_t off; /* into struct cli_opts, for FA_NONE flags */
+	size_t off; /* into struct cli_opts, for FA_NONE flags; FT_STRINGS: the array, its count after */
 };
 
 /* keep in sync with the table in cli.c (checked there with _Static_assert) */
-#define CLI_N_FLAGS 22
+#define CLI_N_FLAGS 24
 
 /* Every flag, in kingpin's registration order, which is the order of --help. */
 extern const struct flag_def cli_flags[CLI_N_FLAGS];

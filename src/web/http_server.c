@@ -5,7 +5,10 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <net/if.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,11 +16,17 @@
 #include <strings.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include "scrape/collector.h"
+#include "web/auth.h"
 #include "web/http_guard.h"
+#include "web/tls.h"
+#include "web/web_settings.h"
+#include "util/build_info.h"
+#include "util/clock.h"
 #include "util/buf.h"
 #include "util/errno_text.h"
 #include "util/file.h"
@@ -47,14 +56,21 @@
 #define HTTP_RESPONSE_BLOCK (64 * 1024)
 
 struct http_server {
-	struct MHD_Daemon *daemon;
+	struct MHD_Daemon **daemons; /* one per socket */
+	int *fds;
+	size_t n;
 	struct http_guard *guard;
 	struct http_opts opts;
 	char *telemetry_path;
 	char *landing;
 	size_t landing_len;
-	unsigned int max_connections;
-	int fd;
+	unsigned int max_connections; /* over all sockets */
+	atomic_uint open; /* connections now, over all sockets */
+	bool tls; /* as at start */
+	/* the settings the daemons started with (their certificate and key) */
+	const struct web_snapshot *start;
+	pthread_mutex_t error_lock;
+	char mhd_error[512]; /* libmicrohttpd's last message */
 };
 
 /* Marks a request whose headers have been seen; its body (if any) is then discarded. */
@@ -390,12 +406,34 @@ static int gzip_buf(const char *in, size_t len, struct buf *out)
 	return 0;
 }
 
-static enum MHD_Result respond(struct MHD_Connection *conn, unsigned int status, const char *ctype,
-			       const char *encoding, void *body, size_t len,
-			       enum MHD_ResponseMemoryMode mode)
+/* ---- responses ----------------------------------------------------------------------- */
+
+/*
+ * Queues resp with the headers of the web config (on every answer, as the toolkit sets them
+ * before its handler runs), then releases it.
+ */
+static enum MHD_Result queue(struct MHD_Connection *conn, unsigned int status,
+			     struct MHD_Response *resp, const struct web_snapshot *snap)
+{
+	enum MHD_Result ret;
+
+	for (size_t i = 0; snap->cfg && i < snap->cfg->n_headers; i++) {
+		if (MHD_add_response_header(resp, snap->cfg->headers[i].name,
+					    snap->cfg->headers[i].value) != MHD_YES) {
+			MHD_destroy_response(resp);
+			return MHD_NO;
+		}
+	}
+	ret = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result respond(struct MHD_Connection *conn, const struct web_snapshot *snap,
+			       unsigned int status, const char *ctype, const char *encoding,
+			       void *body, size_t len, enum MHD_ResponseMemoryMode mode)
 {
 	struct MHD_Response *resp;
-	enum MHD_Result ret;
 
 	resp = MHD_create_response_from_buffer(len, body, mode);
 	if (!resp) {
@@ -407,9 +445,33 @@ static enum MHD_Result respond(struct MHD_Connection *conn, unsigned int status,
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
 	if (encoding)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, encoding);
-	ret = MHD_queue_response(conn, status, resp);
-	MHD_destroy_response(resp);
-	return ret;
+	return queue(conn, status, resp, snap);
+}
+
+/*
+ * An answer as Go's http.Error writes it: text/plain, nosniff, the text and a newline. With
+ * basic, the `WWW-Authenticate: Basic` challenge too.
+ */
+static enum MHD_Result http_error(struct MHD_Connection *conn, const struct web_snapshot *snap,
+				  unsigned int status, const char *text, bool basic)
+{
+	struct MHD_Response *resp;
+	bool nosniff = true;
+
+	resp = MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_PERSISTENT);
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+	/* one X-Content-Type-Options, should the web config set it too (it can only say nosniff) */
+	for (size_t i = 0; snap->cfg && i < snap->cfg->n_headers; i++)
+		if (strcasecmp(snap->cfg->headers[i].name,
+			       MHD_HTTP_HEADER_X_CONTENT_TYPE_OPTIONS) == 0)
+			nosniff = false;
+	if (nosniff)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_X_CONTENT_TYPE_OPTIONS, "nosniff");
+	if (basic)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Basic");
+	return queue(conn, status, resp, snap);
 }
 
 static ssize_t result_reader(void *cls, uint64_t pos, char *out, size_t max)
@@ -432,11 +494,10 @@ static void result_release(void *cls)
 }
 
 /* Answers from the shared result without copying it; the response holds a reference. */
-static enum MHD_Result respond_result(struct MHD_Connection *conn, struct scrape_result *r,
-				      const char *ctype)
+static enum MHD_Result respond_result(struct MHD_Connection *conn, const struct web_snapshot *snap,
+				      struct scrape_result *r, const char *ctype)
 {
 	struct MHD_Response *resp;
-	enum MHD_Result ret;
 
 	resp = MHD_create_response_from_callback(r->body.len, HTTP_RESPONSE_BLOCK, result_reader, r,
 						 result_release);
@@ -445,12 +506,11 @@ static enum MHD_Result respond_result(struct MHD_Connection *conn, struct scrape
 		return MHD_NO;
 	}
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
-	ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
-	MHD_destroy_response(resp);
-	return ret;
+	return queue(conn, MHD_HTTP_OK, resp, snap);
 }
 
-static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connection *conn)
+static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connection *conn,
+				     const struct web_snapshot *snap)
 {
 	struct collector *c = s->opts.collector;
 	struct scrape_result *r;
@@ -472,8 +532,9 @@ static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connectio
 		buf_printf(&body, "An error has occurred while serving metrics:\n\n%s",
 			   r->body.data ? r->body.data : "");
 		scrape_result__put(r);
-		ret = respond(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8",
-			      NULL, body.data, body.len, MHD_RESPMEM_MUST_FREE);
+		ret = respond(conn, snap, MHD_HTTP_INTERNAL_SERVER_ERROR,
+			      "text/plain; charset=utf-8", NULL, body.data, body.len,
+			      MHD_RESPMEM_MUST_FREE);
 		collector__in_flight(c, -1);
 		collector__count_request(c, SCRAPE_500);
 		return ret;
@@ -481,35 +542,37 @@ static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connectio
 	ae = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
 	if (http_accepts_gzip(ae) && gzip_buf(r->body.data, r->body.len, &gz) == 0) {
 		scrape_result__put(r);
-		ret = respond(conn, MHD_HTTP_OK, ctype, "gzip", gz.data, gz.len,
+		ret = respond(conn, snap, MHD_HTTP_OK, ctype, "gzip", gz.data, gz.len,
 			      MHD_RESPMEM_MUST_FREE);
 	} else {
 		buf_free(&gz);
-		ret = respond_result(conn, r, ctype);
+		ret = respond_result(conn, snap, r, ctype);
 	}
 	collector__in_flight(c, -1);
 	collector__count_request(c, SCRAPE_200);
 	return ret;
 }
 
-static enum MHD_Result serve_maps(struct http_server *s, struct MHD_Connection *conn)
+static enum MHD_Result serve_maps(struct http_server *s, struct MHD_Connection *conn,
+				  const struct web_snapshot *snap)
 {
 	struct buf body = { 0 };
 
 	if (collector__dump_maps(s->opts.collector, &body) != 0) {
 		buf_free(&body);
-		return respond(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8",
-			       NULL, (void *)"out of memory\n", 14, MHD_RESPMEM_PERSISTENT);
+		return respond(conn, snap, MHD_HTTP_INTERNAL_SERVER_ERROR,
+			       "text/plain; charset=utf-8", NULL, (void *)"out of memory\n", 14,
+			       MHD_RESPMEM_PERSISTENT);
 	}
-	return respond(conn, MHD_HTTP_OK, "text/plain", NULL, body.data, body.len,
+	return respond(conn, snap, MHD_HTTP_OK, "text/plain", NULL, body.data, body.len,
 		       MHD_RESPMEM_MUST_FREE);
 }
 
-static enum MHD_Result redirect(struct MHD_Connection *conn, const char *location)
+static enum MHD_Result redirect(struct MHD_Connection *conn, const struct web_snapshot *snap,
+				const char *location)
 {
 	struct MHD_Response *resp;
 	struct buf body = { 0 };
-	enum MHD_Result ret;
 
 	if (buf_printf(&body, "<a href=\"%s\">Moved Permanently</a>.\n\n", location))
 		return MHD_NO;
@@ -520,13 +583,170 @@ static enum MHD_Result redirect(struct MHD_Connection *conn, const char *locatio
 	}
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, location);
-	ret = MHD_queue_response(conn, MHD_HTTP_MOVED_PERMANENTLY, resp);
-	MHD_destroy_response(resp);
-	return ret;
+	return queue(conn, MHD_HTTP_MOVED_PERMANENTLY, resp, snap);
 }
 
-/* The guard's record of a connection, kept in MHD's socket context. */
-static struct http_guard_conn *conn_guard(struct MHD_Connection *conn)
+/* ---- the landing page ---------------------------------------------------------------- */
+
+#define LANDING_NAME "eBPF Exporter"
+#define LANDING_DESCRIPTION "Prometheus exporter for custom eBPF metrics and OpenTelemetry traces"
+#define LANDING_HEADER_COLOR "#e6522c"
+
+/* Text for HTML, with &, <, >, " and ' as entities. */
+static int html_escaped(struct buf *b, const char *s)
+{
+	int err = 0;
+
+	for (; !err && *s; s++) {
+		switch (*s) {
+		case '&':
+			err = buf_puts(b, "&amp;");
+			break;
+		case '<':
+			err = buf_puts(b, "&lt;");
+			break;
+		case '>':
+			err = buf_puts(b, "&gt;");
+			break;
+		case '"':
+			err = buf_puts(b, "&#34;");
+			break;
+		case '\'':
+			err = buf_puts(b, "&#39;");
+			break;
+		default:
+			err = buf_putc(b, *s);
+		}
+	}
+	return err;
+}
+
+/*
+ * One link of the list, as the toolkit writes it: the route prefix "/" and the address
+ * without its leading '/'.
+ */
+static int landing_link(struct buf *b, const char *address, const char *text)
+{
+	int err;
+
+	while (*address == '/')
+		address++;
+	err = buf_puts(b, "\n          <li><a href=\"/");
+	if (!err)
+		err = html_escaped(b, address);
+	if (!err)
+		err = buf_printf(b, "\">%s</a></li>\n          ", text);
+	return err;
+}
+
+int http_landing_page(struct buf *b, const char *telemetry_path, bool debug)
+{
+	const struct build_info *bi = build_info_get();
+	int err;
+
+	/* The toolkit's stylesheet: its header color, no form (labels of (0 + 1) / 2 em). */
+	err = buf_puts(b,
+		       "<html lang=\"en\">\n"
+		       "  <head>\n"
+		       "    <meta charset=\"UTF-8\">\n"
+		       "    <meta name=\"viewport\" content=\"width=device-width, "
+		       "initial-scale=1.0\">\n"
+		       "    <title>" LANDING_NAME "</title>\n"
+		       "    <style>body {\n"
+		       "  font-family: -apple-system,BlinkMacSystemFont,Segoe UI,Roboto,Helvetica "
+		       "Neue,Arial,Noto Sans,Liberation Sans,sans-serif,Apple Color Emoji,Segoe UI "
+		       "Emoji,Segoe UI Symbol,Noto Color Emoji;\n"
+		       "  margin: 0;\n"
+		       "}\n"
+		       "header {\n"
+		       "  background-color: " LANDING_HEADER_COLOR ";\n"
+		       "  color: #fff;\n"
+		       "  font-size: 1rem;\n"
+		       "  padding: 1rem;\n"
+		       "}\n"
+		       "main {\n"
+		       "  padding: 1rem;\n"
+		       "}\n"
+		       "label {\n"
+		       "  display: inline-block;\n"
+		       "  width: 0.5em;\n"
+		       "}\n"
+		       "#pprof {\n"
+		       "  border: black 2px solid;\n"
+		       "  padding: 1rem;\n"
+		       "  width: fit-content;\n"
+		       "}\n"
+		       "\n"
+		       "</style>\n"
+		       "  </head>\n"
+		       "  <body>\n"
+		       "    <header>\n"
+		       "      <h1>" LANDING_NAME "</h1>\n"
+		       "    </header>\n"
+		       "    <main>\n"
+		       "      <h2>" LANDING_DESCRIPTION "</h2>\n"
+		       "      <div>Version: ");
+	/* common/version's Info(), as exporters give it to the toolkit */
+	if (!err)
+		err = buf_puts(b, "(version=");
+	if (!err)
+		err = html_escaped(b, bi->version);
+	if (!err)
+		err = buf_puts(b, ", branch=");
+	if (!err)
+		err = html_escaped(b, bi->branch);
+	if (!err)
+		err = buf_puts(b, ", revision=");
+	if (!err)
+		err = html_escaped(b, bi->revision);
+	if (!err)
+		err = buf_puts(b, ")</div>\n"
+				  "      <div>\n"
+				  "        <ul>\n"
+				  "          ");
+	if (!err)
+		err = landing_link(b, telemetry_path, "Metrics");
+	if (!err && debug)
+		err = landing_link(b, "/maps", "Maps");
+	/* no form, no extra HTML, no profiling links: their lines stay, empty */
+	if (!err)
+		err = buf_puts(b, "\n"
+				  "        </ul>\n"
+				  "      </div>\n"
+				  "      \n"
+				  "      \n"
+				  "      \n"
+				  "    </main>\n"
+				  "  </body>\n"
+				  "</html>\n");
+	return err;
+}
+
+/* ---- connections and requests -------------------------------------------------------- */
+
+/* What the server keeps about a connection, in MHD's socket context. */
+struct conn_ctx {
+	struct http_guard_conn *guard;
+	struct web_tls *tls; /* the TLS state its session was set up with; a reference */
+	bool counted; /* in s->open */
+	bool refused; /* shut down when it opened: answered nothing */
+	bool checked; /* web_tls__check_session() passed */
+};
+
+static const struct web_snapshot no_settings;
+
+static const struct web_snapshot *settings_get(struct http_server *s)
+{
+	return s->opts.settings ? web_settings__current(s->opts.settings) : &no_settings;
+}
+
+static void settings_put(struct http_server *s, const struct web_snapshot *snap)
+{
+	if (s->opts.settings)
+		web_snapshot__put(snap);
+}
+
+static struct conn_ctx *conn_ctx(struct MHD_Connection *conn)
 {
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
@@ -534,17 +754,80 @@ static struct http_guard_conn *conn_guard(struct MHD_Connection *conn)
 	return ci ? ci->socket_context : NULL;
 }
 
+/* Makes MHD close the connection at its next read, before anything is answered. */
+static void refuse(int fd)
+{
+	if (shutdown(fd, SHUT_RDWR) != 0 && errno != ENOTCONN)
+		log_debug("http: shutdown of a refused connection failed: %d", errno);
+}
+
+/*
+ * A TLS connection, before its handshake: the current TLS state's credentials, priorities and
+ * client certificate policy replace those the daemon started with. False when it cannot be
+ * set up (the connection is then refused).
+ */
+static bool tls_setup(struct http_server *s, struct MHD_Connection *conn, struct conn_ctx *ctx)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	const struct web_snapshot *snap;
+	int e;
+
+	if (!ci || !ci->tls_session)
+		return false;
+	snap = settings_get(s);
+	if (snap->tls)
+		ctx->tls = web_tls__ref(snap->tls);
+	settings_put(s, snap);
+	if (!ctx->tls)
+		return false;
+	e = web_tls__setup_session(ctx->tls, (gnutls_session_t)ci->tls_session);
+	if (e) {
+		log_msg("http: cannot set up a TLS session: %s", strerror(-e));
+		return false;
+	}
+	return true;
+}
+
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 			  enum MHD_ConnectionNotificationCode toe)
 {
 	struct http_server *s = cls;
 	const union MHD_ConnectionInfo *ci;
+	struct conn_ctx *ctx;
 
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
 		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-		*socket_context = ci ? http_guard__opened(s->guard, ci->connect_fd) : NULL;
+		if (!ci)
+			return;
+		ctx = calloc(1, sizeof(*ctx));
+		if (!ctx) {
+			refuse(ci->connect_fd);
+			return;
+		}
+		*socket_context = ctx;
+		ctx->counted = true;
+		/* one limit for the connections of every socket */
+		if (atomic_fetch_add(&s->open, 1) >= s->max_connections) {
+			ctx->refused = true;
+			refuse(ci->connect_fd);
+			return;
+		}
+		ctx->guard = http_guard__opened(s->guard, ci->connect_fd);
+		if (s->tls && !tls_setup(s, conn, ctx)) {
+			ctx->refused = true;
+			refuse(ci->connect_fd);
+		}
 	} else if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
-		http_guard__closed(s->guard, *socket_context);
+		ctx = *socket_context;
+		if (!ctx)
+			return;
+		/* MHD has freed the TLS session by now: its TLS state may go */
+		http_guard__closed(s->guard, ctx->guard);
+		web_tls__unref(ctx->tls);
+		if (ctx->counted)
+			atomic_fetch_sub(&s->open, 1);
+		free(ctx);
 		*socket_context = NULL;
 	}
 }
@@ -553,9 +836,71 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
 	struct http_server *s = cls;
+	struct conn_ctx *ctx;
 
-	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
-		http_guard__response_done(s->guard, conn_guard(conn));
+	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK) {
+		ctx = conn_ctx(conn);
+		http_guard__response_done(s->guard, ctx ? ctx->guard : NULL);
+	}
+}
+
+/*
+ * The first request of a TLS connection: the handshake is done, the peer is checked against
+ * the policy once more. False closes the connection.
+ */
+static bool tls_peer_ok(struct MHD_Connection *conn, struct conn_ctx *ctx)
+{
+	const union MHD_ConnectionInfo *ci;
+	char err[512];
+	int e;
+
+	if (ctx->checked)
+		return true;
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	if (!ci || !ci->tls_session || !ctx->tls)
+		return false;
+	err[0] = '\0';
+	e = web_tls__check_session(ctx->tls, (gnutls_session_t)ci->tls_session, err, sizeof(err));
+	if (e) {
+		log_debug("http: TLS client refused: %s", err[0] ? err : strerror(-e));
+		return false;
+	}
+	ctx->checked = true;
+	return true;
+}
+
+/* A whole request: rate limit, authentication, then the routes. */
+static enum MHD_Result serve(struct http_server *s, struct MHD_Connection *conn, const char *url,
+			     const struct web_snapshot *snap)
+{
+	char clean[4096];
+
+	if (snap->rate && !web_rate_limit__allow(snap->rate, clock_mono_ns()))
+		return http_error(conn, snap, MHD_HTTP_TOO_MANY_REQUESTS, "Too Many Requests\n",
+				  false);
+	if (snap->auth && web_auth__enabled(snap->auth) &&
+	    !web_auth__check(snap->auth,
+			     MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+							 MHD_HTTP_HEADER_AUTHORIZATION)))
+		return http_error(conn, snap, MHD_HTTP_UNAUTHORIZED, "Unauthorized\n", true);
+
+	if (strlen(url) >= sizeof(clean) - 2)
+		return respond(conn, snap, MHD_HTTP_URI_TOO_LONG, "text/plain; charset=utf-8", NULL,
+			       (void *)"URI too long\n", 13, MHD_RESPMEM_PERSISTENT);
+	http_clean_path(url, clean, sizeof(clean));
+	if (strcmp(clean, url) != 0) {
+		const char *q = strchr(url, '?');
+		char loc[8192];
+
+		snprintf(loc, sizeof(loc), "%s%s", clean, q ? q : "");
+		return redirect(conn, snap, loc);
+	}
+	if (strcmp(url, s->telemetry_path) == 0)
+		return serve_metrics(s, conn, snap);
+	if (s->opts.debug && strcmp(url, "/maps") == 0)
+		return serve_maps(s, conn, snap);
+	return respond(conn, snap, MHD_HTTP_OK, "text/html; charset=utf-8", NULL, s->landing,
+		       s->landing_len, MHD_RESPMEM_PERSISTENT);
 }
 
 static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const char *url,
@@ -563,9 +908,15 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 			       size_t *upload_data_size, void **con_cls)
 {
 	struct http_server *s = cls;
-	char clean[4096];
+	const struct web_snapshot *snap;
+	struct conn_ctx *ctx = conn_ctx(conn);
+	enum MHD_Result ret;
 
 	if (*con_cls == NULL) {
+		if (!ctx || ctx->refused)
+			return MHD_NO;
+		if (s->tls && !tls_peer_ok(conn, ctx))
+			return MHD_NO;
 		*con_cls = &request_marker;
 		return MHD_YES;
 	}
@@ -574,32 +925,28 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	http_guard__request_read(s->guard, conn_guard(conn));
-	if (strlen(url) >= sizeof(clean) - 2)
-		return respond(conn, MHD_HTTP_URI_TOO_LONG, "text/plain; charset=utf-8", NULL,
-			       (void *)"URI too long\n", 13, MHD_RESPMEM_PERSISTENT);
-	http_clean_path(url, clean, sizeof(clean));
-	if (strcmp(clean, url) != 0) {
-		const char *q = strchr(url, '?');
-		char loc[8192];
-
-		snprintf(loc, sizeof(loc), "%s%s", clean, q ? q : "");
-		return redirect(conn, loc);
-	}
-	if (strcmp(url, s->telemetry_path) == 0)
-		return serve_metrics(s, conn);
-	if (s->opts.debug && strcmp(url, "/maps") == 0)
-		return serve_maps(s, conn);
-	return respond(conn, MHD_HTTP_OK, "text/html; charset=utf-8", NULL, s->landing,
-		       s->landing_len, MHD_RESPMEM_PERSISTENT);
+	http_guard__request_read(s->guard, ctx ? ctx->guard : NULL);
+	snap = settings_get(s);
+	ret = serve(s, conn, url, snap);
+	settings_put(s, snap);
+	return ret;
 }
 
+/* libmicrohttpd's messages: debug lines, and the last one kept while a daemon starts. */
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
+	struct http_server *s = cls;
 	char msg[1024];
+	size_t n;
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n && (msg[n - 1] == '\n' || msg[n - 1] == '.'))
+		msg[--n] = '\0';
 	log_debug("http: %s", msg);
+	pthread_mutex_lock(&s->error_lock);
+	snprintf(s->mhd_error, sizeof(s->mhd_error), "%s", msg);
+	pthread_mutex_unlock(&s->error_lock);
 }
 
 /* Splits Go-style host:port; returns 0 and pointers into buf, or -EINVAL with a message. */
@@ -770,69 +1117,209 @@ unsigned int http_server__max_connections(const struct http_server *s)
 	return s->max_connections;
 }
 
-int http_server__start(const struct http_opts *opts, int fd, struct http_server **out, char *err,
-		       size_t errlen)
+int http_systemd_sockets(int *first, int *n, char *err, size_t errlen)
+{
+	int got = systemd_listen_fds(err, errlen);
+
+	if (got < 0) {
+		if (got != -ENOPKG)
+			snprintf(err, errlen, "error getting activation listeners: %s",
+				 strerror(-got));
+		return got;
+	}
+	if (got == 0) {
+		snprintf(err, errlen, "no socket activation file descriptors found");
+		return -ENOENT;
+	}
+	*first = SYSTEMD_LISTEN_FDS_START;
+	*n = got;
+	return 0;
+}
+
+void http_socket_name(int fd, char *out, size_t len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char host[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
+
+	memset(&ss, 0, sizeof(ss));
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0) {
+		snprintf(out, len, "fd %d", fd);
+		return;
+	}
+	if (ss.ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)&ss;
+
+		inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+		snprintf(out, len, "%s:%u", host, ntohs(in->sin_port));
+	} else if (ss.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&ss;
+		char ifname[IF_NAMESIZE];
+
+		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+		if (in6->sin6_scope_id && if_indextoname(in6->sin6_scope_id, ifname)) {
+			size_t hl = strlen(host);
+
+			snprintf(host + hl, sizeof(host) - hl, "%%%s", ifname);
+		}
+		snprintf(out, len, "[%s]:%u", host, ntohs(in6->sin6_port));
+	} else if (ss.ss_family == AF_UNIX) {
+		const struct sockaddr_un *un = (const struct sockaddr_un *)&ss;
+		size_t pl = sl > offsetof(struct sockaddr_un, sun_path) ?
+				    sl - offsetof(struct sockaddr_un, sun_path) :
+				    0;
+
+		/* abstract sockets start with a NUL, which Go writes as '@' */
+		if (pl && un->sun_path[0] == '\0')
+			snprintf(out, len, "@%.*s", (int)(pl - 1), un->sun_path + 1);
+		else
+			snprintf(out, len, "%.*s", (int)strnlen(un->sun_path, pl), un->sun_path);
+	} else {
+		snprintf(out, len, "fd %d", fd);
+	}
+}
+
+/* Starts the daemon of socket i. Returns 0, or -EIO with a message. */
+static int start_daemon(struct http_server *s, size_t i, unsigned int idle_s,
+			const struct web_snapshot *snap, char *err, size_t errlen)
+{
+	struct MHD_OptionItem ops[16];
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	char name[256];
+	int n = 0;
+
+#define OPT(o, v, p) (ops[n++] = (struct MHD_OptionItem){ (o), (intptr_t)(v), (void *)(p) })
+	/* first, so that MHD's own messages about the other options come here too */
+	OPT(MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s);
+	OPT(MHD_OPTION_LISTEN_SOCKET, s->fds[i], NULL);
+	OPT(MHD_OPTION_THREAD_POOL_SIZE, HTTP_THREADS, NULL);
+	/* each daemon may take them all; the shared count in on_connection() bounds the sum */
+	OPT(MHD_OPTION_CONNECTION_LIMIT, s->max_connections, NULL);
+	OPT(MHD_OPTION_CONNECTION_TIMEOUT, idle_s, NULL);
+	OPT(MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_CONNECTION_MEMORY, NULL);
+	OPT(MHD_OPTION_NOTIFY_CONNECTION, on_connection, s);
+	OPT(MHD_OPTION_NOTIFY_COMPLETED, on_completed, s);
+	if (s->tls) {
+		/*
+		 * The daemon needs a certificate to start with; each connection then gets the
+		 * current TLS state's own in on_connection().
+		 */
+		flags |= MHD_USE_TLS;
+		OPT(MHD_OPTION_HTTPS_MEM_CERT, 0, web_tls__cert_pem(snap->tls));
+		OPT(MHD_OPTION_HTTPS_MEM_KEY, 0, web_tls__key_pem(snap->tls));
+		OPT(MHD_OPTION_HTTPS_PRIORITIES, 0, web_tls__priorities(snap->tls));
+	}
+	OPT(MHD_OPTION_END, 0, NULL);
+#undef OPT
+	pthread_mutex_lock(&s->error_lock);
+	s->mhd_error[0] = '\0';
+	pthread_mutex_unlock(&s->error_lock);
+	s->daemons[i] = MHD_start_daemon(flags, 0, NULL, NULL, handler, s, MHD_OPTION_ARRAY, ops,
+					 MHD_OPTION_END);
+	if (s->daemons[i])
+		return 0;
+	http_socket_name(s->fds[i], name, sizeof(name));
+	pthread_mutex_lock(&s->error_lock);
+	snprintf(err, errlen, "failed to start the HTTP server on %s%s%s", name,
+		 s->mhd_error[0] ? ": " : "", s->mhd_error);
+	pthread_mutex_unlock(&s->error_lock);
+	return -EIO;
+}
+
+static void server_free(struct http_server *s)
+{
+	http_guard__free(s->guard);
+	settings_put(s, s->start);
+	pthread_mutex_destroy(&s->error_lock);
+	free(s->daemons);
+	free(s->fds);
+	free(s->landing);
+	free(s->telemetry_path);
+	free(s);
+}
+
+int http_server__start(const struct http_opts *opts, const int *fds, size_t n,
+		       struct http_server **out, char *err, size_t errlen)
 {
 	char et[128];
 	struct http_server *s;
 	struct buf landing = { 0 };
 	char note[256];
 	unsigned int idle_s;
+	size_t i = 0;
 	int e;
 
+	if (!n) {
+		snprintf(err, errlen, "no socket to serve on");
+		return -EINVAL;
+	}
 	s = calloc(1, sizeof(*s));
-	if (!s)
-		return -ENOMEM;
-	s->opts = *opts;
-	s->fd = fd;
-	s->telemetry_path = strdup(opts->telemetry_path);
-	if (!s->telemetry_path ||
-	    buf_printf(&landing,
-		       "<html>\n\t\t\t<head><title>eBPF Exporter</title></head>\n\t\t\t<body>\n"
-		       "\t\t\t<h1>eBPF Exporter</h1>\n\t\t\t<p><a href=\"%s\">Metrics</a></p>\n"
-		       "\t\t\t</body>\n\t\t\t</html>",
-		       opts->telemetry_path)) {
-		free(s->telemetry_path);
-		free(s);
-		buf_free(&landing);
+	if (!s) {
+		for (i = 0; i < n; i++)
+			close(fds[i]);
+		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
+	pthread_mutex_init(&s->error_lock, NULL);
+	atomic_init(&s->open, 0);
+	s->opts = *opts;
+	s->n = n;
+	s->telemetry_path = strdup(opts->telemetry_path);
+	s->fds = calloc(n, sizeof(*s->fds));
+	s->daemons = calloc(n, sizeof(*s->daemons));
+	if (!s->telemetry_path || !s->fds || !s->daemons ||
+	    http_landing_page(&landing, opts->telemetry_path, opts->debug)) {
+		buf_free(&landing);
+		for (i = 0; i < n; i++)
+			close(fds[i]);
+		snprintf(err, errlen, "out of memory");
+		server_free(s);
+		return -ENOMEM;
+	}
+	memcpy(s->fds, fds, n * sizeof(*fds));
 	s->landing = landing.data;
 	s->landing_len = landing.len;
+	s->start = settings_get(s);
+	s->tls = opts->settings && web_settings__tls_enabled(opts->settings);
+	if (s->tls && !s->start->tls) {
+		snprintf(err, errlen, "TLS is enabled but its settings are missing");
+		e = -EINVAL;
+		goto fail;
+	}
 	s->max_connections = http_connection_limit(opts->max_connections, note, sizeof(note));
 	if (note[0])
 		log_msg("%s", note);
 	/* MHD counts whole seconds: round up, so that the idle time is at least what was set */
 	idle_s = (unsigned int)((opts->idle_timeout_ns + 999999999LL) / 1000000000LL);
+	if (!idle_s)
+		idle_s = 1;
 	e = http_guard__new(opts->request_timeout_ns, &s->guard);
 	if (e) {
 		snprintf(err, errlen, "failed to start the request deadline thread: %s",
 			 errno_text(e, et, sizeof(et)));
 		goto fail;
 	}
-
-	s->daemon = MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-		handler, s, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_THREAD_POOL_SIZE,
-		(unsigned int)HTTP_THREADS, MHD_OPTION_CONNECTION_LIMIT, s->max_connections,
-		MHD_OPTION_CONNECTION_TIMEOUT, idle_s ? idle_s : 1u,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONNECTION_MEMORY,
-		MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_NOTIFY_COMPLETED,
-		on_completed, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
-	if (!s->daemon) {
-		snprintf(err, errlen, "failed to start the HTTP server");
-		e = -EIO;
-		goto fail;
+	for (i = 0; i < n; i++) {
+		e = start_daemon(s, i, idle_s, s->start, err, errlen);
+		if (e) {
+			/* MHD may or may not have closed the socket it failed on: left alone */
+			i++;
+			goto fail;
+		}
 	}
 	log_msg("Serving HTTP: at most %u connections, %.3gs for a request to arrive, %us idle",
-		s->max_connections, (double)opts->request_timeout_ns / 1e9, idle_s ? idle_s : 1u);
+		s->max_connections, (double)opts->request_timeout_ns / 1e9, idle_s);
 	*out = s;
 	return 0;
 fail:
-	http_guard__free(s->guard);
-	free(s->landing);
-	free(s->telemetry_path);
-	free(s);
+	/* the daemons started close their sockets; those not tried are closed here */
+	for (size_t j = 0; j < n; j++) {
+		if (s->daemons[j])
+			MHD_stop_daemon(s->daemons[j]);
+		else if (j >= i)
+			close(s->fds[j]);
+	}
+	server_free(s);
 	return e;
 }
 
@@ -840,10 +1327,8 @@ void http_server__stop(struct http_server *s)
 {
 	if (!s)
 		return;
-	MHD_stop_daemon(s->daemon);
-	http_guard__free(s->guard);
-	close(s->fd);
-	free(s->landing);
-	free(s->telemetry_path);
-	free(s);
+	/* MHD_stop_daemon() closes the listening socket too */
+	for (size_t i = 0; i < s->n; i++)
+		MHD_stop_daemon(s->daemons[i]);
+	server_free(s);
 }

@@ -7,16 +7,20 @@
 #include <stdint.h>
 
 #include "expo/expo.h"
+#include "util/buf.h"
 
 struct collector;
 struct http_server;
+struct web_settings;
 
 struct http_opts {
-	const char *listen_address; /* host:port, :port, [v6]:port or fd://N */
 	const char *telemetry_path;
 	bool debug; /* serve /maps */
 	struct collector *collector;
-	long long max_connections; /* <= 0: from the open file limit (http_connection_limit()) */
+	/* --web.config.file: TLS, users, headers, rate limit; NULL: none of them */
+	struct web_settings *settings;
+	/* all sockets together; <= 0: from the open file limit (http_connection_limit()) */
+	long long max_connections;
 	int64_t request_timeout_ns; /* > 0: for a whole request to arrive */
 	int64_t idle_timeout_ns; /* > 0: an idle keep-alive connection stays this long */
 };
@@ -28,12 +32,28 @@ struct http_opts {
 int http_listen(const char *address, int *fd_out, char *err, size_t errlen);
 
 /*
- * Starts serving on fd (taken over) with libmicrohttpd's threads: the telemetry path, the
- * landing page on every other path, 301 for unclean paths, gzip on request.
- * Returns 0 and the server in *out, or a negative errno with a message.
+ * Every socket systemd passed (LISTEN_FDS), for --web.systemd-socket: *first and *n.
+ * Returns 0, or a negative errno with a message (`no socket activation file descriptors
+ * found` when there is none).
  */
-int http_server__start(const struct http_opts *opts, int fd, struct http_server **out, char *err,
-		       size_t errlen);
+int http_systemd_sockets(int *first, int *n, char *err, size_t errlen);
+
+/*
+ * The local address of a listening socket as Go's net.Addr.String() writes it:
+ * `127.0.0.1:9435`, `[::]:9435`, a unix socket's path; `fd N` when it has none.
+ */
+void http_socket_name(int fd, char *out, size_t len);
+
+/*
+ * Starts serving on the n sockets in fds (taken over: closed when the server stops) with
+ * libmicrohttpd's threads, one daemon per socket sharing the handler, the request deadline
+ * and the connection limit: TLS when opts->settings say so, then for each request the rate
+ * limit (429), the configured headers on every answer, basic authentication (401), then the
+ * telemetry path, the landing page on every other path, 301 for unclean paths, gzip on
+ * request. Returns 0 and the server in *out, or a negative errno with a message.
+ */
+int http_server__start(const struct http_opts *opts, const int *fds, size_t n,
+		       struct http_server **out, char *err, size_t errlen);
 
 /*
  * The connection limit: wanted when it is positive and the open file limit allows it, else
@@ -45,8 +65,14 @@ unsigned int http_connection_limit(long long wanted, char *note, size_t notelen)
 /* The connection limit in force. */
 unsigned int http_server__max_connections(const struct http_server *s);
 
-/* Stops the threads and closes the socket. NULL-tolerant. */
+/* Stops the threads and closes the sockets. NULL-tolerant. */
 void http_server__stop(struct http_server *s);
+
+/*
+ * The landing page, in the exporter toolkit's form: the exporter's name, a description, the
+ * version, links to the telemetry path and (with debug) to /maps.
+ */
+int http_landing_page(struct buf *out, const char *telemetry_path, bool debug);
 
 /* Go's path.Clean plus ServeMux's trailing-slash rule; writes into out (len >= strlen+2). */
 void http_clean_path(const char *p, char *out, size_t len);

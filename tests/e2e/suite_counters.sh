@@ -189,9 +189,66 @@ EOF
 # ---------------------------------------------------------------------------------------
 # HTTP
 
+# landing_page TELEMETRY_PATH: the landing page, exactly: the exporter toolkit's page filled in
+# with the name, the description, common/version's Info() of this build and the Metrics link.
 landing_page()
 {
-	printf '<html>\n\t\t\t<head><title>eBPF Exporter</title></head>\n\t\t\t<body>\n\t\t\t<h1>eBPF Exporter</h1>\n\t\t\t<p><a href="%s">Metrics</a></p>\n\t\t\t</body>\n\t\t\t</html>' "$1"
+	local fmt='' info
+
+	info=$("$EXPORTER" --version 2>&1 | sed -n \
+		'1s/^ebpf_exporter, version \(.*\) (branch: \(.*\), revision: \(.*\))$/(version=\1, branch=\2, revision=\3)/p')
+	fmt+='<html lang="en">\n'
+	fmt+='  <head>\n'
+	fmt+='    <meta charset="UTF-8">\n'
+	fmt+='    <meta name="viewport" content="width=device-width, initial-scale=1.0">\n'
+	fmt+='    <title>eBPF Exporter</title>\n'
+	fmt+='    <style>body {\n'
+	fmt+='  font-family: -apple-system,BlinkMacSystemFont,Segoe UI,Roboto,Helvetica Neue,Arial,Noto Sans,Liberation Sans,sans-serif,Apple Color Emoji,Segoe UI Emoji,Segoe UI Symbol,Noto Color Emoji;\n'
+	fmt+='  margin: 0;\n'
+	fmt+='}\n'
+	fmt+='header {\n'
+	fmt+='  background-color: #e6522c;\n'
+	fmt+='  color: #fff;\n'
+	fmt+='  font-size: 1rem;\n'
+	fmt+='  padding: 1rem;\n'
+	fmt+='}\n'
+	fmt+='main {\n'
+	fmt+='  padding: 1rem;\n'
+	fmt+='}\n'
+	fmt+='label {\n'
+	fmt+='  display: inline-block;\n'
+	fmt+='  width: 0.5em;\n'
+	fmt+='}\n'
+	fmt+='#pprof {\n'
+	fmt+='  border: black 2px solid;\n'
+	fmt+='  padding: 1rem;\n'
+	fmt+='  width: fit-content;\n'
+	fmt+='}\n'
+	fmt+='\n'
+	fmt+='</style>\n'
+	fmt+='  </head>\n'
+	fmt+='  <body>\n'
+	fmt+='    <header>\n'
+	fmt+='      <h1>eBPF Exporter</h1>\n'
+	fmt+='    </header>\n'
+	fmt+='    <main>\n'
+	fmt+='      <h2>Prometheus exporter for custom eBPF metrics and OpenTelemetry traces</h2>\n'
+	fmt+='      <div>Version: %s</div>\n'
+	fmt+='      <div>\n'
+	fmt+='        <ul>\n'
+	fmt+='          \n'
+	fmt+='          <li><a href="%s">Metrics</a></li>\n'
+	fmt+='          \n'
+	fmt+='        </ul>\n'
+	fmt+='      </div>\n'
+	fmt+='      \n'
+	fmt+='      \n'
+	fmt+='      \n'
+	fmt+='    </main>\n'
+	fmt+='  </body>\n'
+	fmt+='</html>\n'
+	# shellcheck disable=SC2059
+	printf "$fmt" "$info" "$1"
 }
 
 # check_landing NAME PATH TELEMETRY_PATH: PATH answers 200 with the landing page.

@@ -188,7 +188,11 @@ static void test_defaults(void **state)
 	assert_int_equal(r.opts.skip_cache_size, 0);
 	assert_false(r.opts.debug);
 	assert_false(r.opts.log_no_timestamps);
-	assert_string_equal(r.opts.web_listen_address, ":9435");
+	assert_false(r.opts.web_systemd_socket);
+	assert_int_equal(r.opts.n_web_listen_addresses, 1);
+	assert_string_equal(r.opts.web_listen_addresses[0], ":9435");
+	assert_null(r.opts.web_listen_addresses[1]);
+	assert_string_equal(r.opts.web_config_file, "");
 	assert_string_equal(r.opts.web_telemetry_path, "/metrics");
 	assert_string_equal(r.opts.capabilities_keep, "all");
 	assert_string_equal(r.opts.btf_path, "");
@@ -207,6 +211,7 @@ enum field {
 	F_PATH,
 	F_CAPS,
 	F_BTF,
+	F_WEB_CONFIG,
 };
 
 static const char *string_field(const struct cli_opts *o, enum field f)
@@ -217,13 +222,16 @@ static const char *string_field(const struct cli_opts *o, enum field f)
 	case F_NAMES:
 		return o->config_names;
 	case F_LISTEN:
-		return o->web_listen_address;
+		/* one address given: the default is gone */
+		return o->n_web_listen_addresses == 1 ? o->web_listen_addresses[0] : NULL;
 	case F_PATH:
 		return o->web_telemetry_path;
 	case F_CAPS:
 		return o->capabilities_keep;
 	case F_BTF:
 		return o->btf_path;
+	case F_WEB_CONFIG:
+		return o->web_config_file;
 	}
 	return NULL;
 }
@@ -243,6 +251,8 @@ static void test_string_flags(void **state)
 		{ "capabilities.keep", "cap_bpf,cap_perfmon", F_CAPS },
 		{ "btf.path", "/sys/kernel/btf/vmlinux", F_BTF },
 		{ "btf.path", "a=b", F_BTF },
+		{ "web.config.file", "%D/web.yml", F_WEB_CONFIG },
+		{ "web.config.file", "", F_WEB_CONFIG },
 		{ "config.dir", "%D/configs", F_DIR },
 		{ "config.dir", "%D/configs/", F_DIR },
 		{ "config.dir", "/", F_DIR },
@@ -281,18 +291,57 @@ static void test_string_flags(void **state)
 	}
 }
 
+/*
+ * --web.listen-address is kingpin's Strings(): repeatable, each value appended, the first
+ * one given replacing the default; an @file line counts like an argument.
+ */
+static void test_listen_addresses(void **state)
+{
+	const char *two[] = { "--config.dir=%D",      "--config.names=x", "--web.listen-address=:1",
+			      "--web.listen-address", "fd://0",		  NULL };
+	const char *same[] = { "--config.dir=%D", "--config.names=x", "--web.listen-address=:1",
+			       "--web.listen-address=:1", NULL };
+	const char *at[] = { "--config.dir=%D", "--config.names=x", "@%D/listen",
+			     "--web.listen-address=[::1]:3", NULL };
+	struct run r;
+
+	run(&r, two);
+	assert_int_equal(r.res, CLI_OK);
+	assert_string_equal(r.err, "");
+	assert_int_equal(r.opts.n_web_listen_addresses, 2);
+	assert_string_equal(r.opts.web_listen_addresses[0], ":1");
+	assert_string_equal(r.opts.web_listen_addresses[1], "fd://0");
+	assert_null(r.opts.web_listen_addresses[2]);
+	run_free(&r);
+
+	run(&r, same);
+	assert_int_equal(r.res, CLI_OK);
+	assert_int_equal(r.opts.n_web_listen_addresses, 2);
+	assert_string_equal(r.opts.web_listen_addresses[0], ":1");
+	assert_string_equal(r.opts.web_listen_addresses[1], ":1");
+	run_free(&r);
+
+	write_text("listen", "--web.listen-address\n127.0.0.1:2\n");
+	run(&r, at);
+	assert_int_equal(r.res, CLI_OK);
+	assert_int_equal(r.opts.n_web_listen_addresses, 2);
+	assert_string_equal(r.opts.web_listen_addresses[0], "127.0.0.1:2");
+	assert_string_equal(r.opts.web_listen_addresses[1], "[::1]:3");
+	run_free(&r);
+}
+
 static void test_bool_flags(void **state)
 {
 	static const char *const names[] = { "config.check", "config.strict", "debug",
-					     "log.no-timestamps" };
+					     "log.no-timestamps", "web.systemd-socket" };
 	size_t i;
 	int neg;
 
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < 5; i++) {
 		for (neg = 0; neg < 2; neg++) {
 			char flag[64];
 			const char *args[] = { "--config.dir=%D", "--config.names=x", flag, NULL };
-			bool got[4];
+			bool got[5];
 			struct run r;
 			size_t j;
 
@@ -303,7 +352,8 @@ static void test_bool_flags(void **state)
 			got[1] = r.opts.config_strict;
 			got[2] = r.opts.debug;
 			got[3] = r.opts.log_no_timestamps;
-			for (j = 0; j < 4; j++)
+			got[4] = r.opts.web_systemd_socket;
+			for (j = 0; j < 5; j++)
 				assert_int_equal(got[j], j == i && !neg);
 			run_free(&r);
 		}
@@ -575,7 +625,7 @@ static void test_errors(void **state)
 		assert_string_equal(r.err, want.data);
 		assert_string_equal(r.out, "");
 		/* nothing to release after an error, and freeing again is harmless */
-		assert_null(r.opts.web_listen_address);
+		assert_null(r.opts.web_listen_addresses);
 		run_free(&r);
 		buf_free(&want);
 		free(msg);
@@ -623,9 +673,15 @@ static const char help_80[] =
 	"      --[no-]config.strict       Make sure every probe registered.\n"
 	"      --[no-]debug               Enable debug.\n"
 	"      --[no-]log.no-timestamps   Disable timestamps in log.\n"
-	"      --web.listen-address=\":9435\"  \n"
-	"                                 The address to listen on for HTTP requests\n"
-	"                                 (fd://0 for systemd activation).\n"
+	"      --[no-]web.systemd-socket  Use systemd socket activation listeners instead\n"
+	"                                 of port listeners (Linux only).\n"
+	"      --web.listen-address=:9435 ...  \n"
+	"                                 Addresses on which to expose metrics and web\n"
+	"                                 interface. Repeatable for multiple addresses.\n"
+	"                                 Examples: `:9100` or `[::1]:9100` for http\n"
+	"      --web.config.file=\"\"       Path to configuration file that can\n"
+	"                                 enable TLS or authentication. See:\n"
+	"                                 https://github.com/prometheus/exporter-toolkit/blob/master/docs/web-configuration.md\n"
 	"      --web.telemetry-path=\"/metrics\"  \n"
 	"                                 Path under which to expose metrics.\n"
 	"      --capabilities.keep=\"all\"  Comma separated list of capabilities to keep\n"
@@ -663,10 +719,21 @@ static const char help_60[] =
 	"                                 registered.\n"
 	"      --[no-]debug               Enable debug.\n"
 	"      --[no-]log.no-timestamps   Disable timestamps in log.\n"
-	"      --web.listen-address=\":9435\"  \n"
-	"                                 The address to listen on\n"
-	"                                 for HTTP requests (fd://0\n"
-	"                                 for systemd activation).\n"
+	"      --[no-]web.systemd-socket  Use systemd socket\n"
+	"                                 activation listeners\n"
+	"                                 instead of port listeners\n"
+	"                                 (Linux only).\n"
+	"      --web.listen-address=:9435 ...  \n"
+	"                                 Addresses on which to\n"
+	"                                 expose metrics and web\n"
+	"                                 interface. Repeatable\n"
+	"                                 for multiple addresses.\n"
+	"                                 Examples: `:9100` or\n"
+	"                                 `[::1]:9100` for http\n"
+	"      --web.config.file=\"\"       Path to configuration\n"
+	"                                 file that can enable TLS\n"
+	"                                 or authentication. See:\n"
+	"                                 https://github.com/prometheus/exporter-toolkit/blob/master/docs/web-configuration.md\n"
 	"      --web.telemetry-path=\"/metrics\"  \n"
 	"                                 Path under which to expose\n"
 	"                                 metrics.\n"
@@ -740,6 +807,16 @@ static void test_hidden_flags(void **state)
 	const char *comp_all[] = { "--completion-bash", "--con", NULL };
 	const char *comp_exact[] = { "--completion-bash", "--config.dir", NULL };
 	const char *comp_none[] = { "--completion-bash", "x", NULL };
+	static const struct {
+		const char *args[4];
+		const char *out;
+	} comp_hint[] = {
+		{ { "--completion-bash", "--web.listen-address", NULL }, ":9435" },
+		{ { "--completion-bash", "--web.listen-address", ":94", NULL }, ":9435" },
+		{ { "--completion-bash", "--web.listen-address", "x", NULL }, ":9435" },
+		{ { "--completion-bash", "--web.listen-address", ":9435", NULL }, "" },
+		{ { "--completion-bash", "--web.config.file", NULL }, "" },
+	};
 	struct run r;
 
 	run(&r, man);
@@ -748,7 +825,11 @@ static void test_hidden_flags(void **state)
 				      "--config.dir=CONFIG.DIR --config.names=CONFIG.NAMES "
 				      "[<flags>]\\fR\n"));
 	assert_non_null(strstr(r.out, ".TP\n\\fB-h, --help\\fR\nShow context-sensitive help"));
-	assert_non_null(strstr(r.out, ".TP\n\\fB--web.listen-address=\":9435\"\\fR\nThe address"));
+	/* a repeatable flag's default is not quoted, and the man page has no " ..." */
+	assert_non_null(
+		strstr(r.out, ".TP\n\\fB--web.listen-address=:9435\\fR\nAddresses on which"));
+	assert_non_null(
+		strstr(r.out, ".TP\n\\fB--web.config.file=\"\"\\fR\nPath to configuration"));
 	assert_int_equal(strncmp(r.out, ".TH ebpf_exporter 1 ebpf_exporter, version ", 43), 0);
 	run_free(&r);
 
@@ -768,7 +849,8 @@ static void test_hidden_flags(void **state)
 	assert_string_equal(
 		r.out, "--help\n--config.dir\n--config.names\n--config.check\n"
 		       "--config.strict\n--debug\n--log.no-timestamps\n"
-		       "--web.listen-address\n--web.telemetry-path\n--capabilities.keep\n"
+		       "--web.systemd-socket\n--web.listen-address\n--web.config.file\n"
+		       "--web.telemetry-path\n--capabilities.keep\n"
 		       "--btf.path\n--config.skip-cache-size\n--web.max-connections\n"
 		       "--web.request-timeout\n--web.idle-timeout\n--tracing.shutdown-timeout\n"
 		       "--version");
@@ -778,6 +860,14 @@ static void test_hidden_flags(void **state)
 	assert_int_equal(r.res, CLI_EXIT);
 	assert_string_equal(r.out, "");
 	run_free(&r);
+
+	/* the toolkit's HintOptions(":9435"): offered until the value is exactly it */
+	for (size_t i = 0; i < sizeof(comp_hint) / sizeof(comp_hint[0]); i++) {
+		run(&r, comp_hint[i].args);
+		assert_int_equal(r.res, CLI_EXIT);
+		assert_string_equal(r.out, comp_hint[i].out);
+		run_free(&r);
+	}
 
 	run(&r, comp_none);
 	assert_int_equal(r.res, CLI_EXIT);
@@ -869,12 +959,13 @@ static void test_split_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),       cmocka_unit_test(test_string_flags),
-		cmocka_unit_test(test_bool_flags),     cmocka_unit_test(test_int_flag),
-		cmocka_unit_test(test_duration_flags), cmocka_unit_test(test_at_file),
-		cmocka_unit_test(test_errors),	       cmocka_unit_test(test_prog_name),
-		cmocka_unit_test(test_help),	       cmocka_unit_test(test_hidden_flags),
-		cmocka_unit_test(test_version),	       cmocka_unit_test(test_split_names),
+		cmocka_unit_test(test_defaults),	 cmocka_unit_test(test_string_flags),
+		cmocka_unit_test(test_listen_addresses), cmocka_unit_test(test_bool_flags),
+		cmocka_unit_test(test_int_flag),	 cmocka_unit_test(test_duration_flags),
+		cmocka_unit_test(test_at_file),		 cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_prog_name),	 cmocka_unit_test(test_help),
+		cmocka_unit_test(test_hidden_flags),	 cmocka_unit_test(test_version),
+		cmocka_unit_test(test_split_names),
 	};
 
 	return cmocka_run_group_tests_name("cli", tests, setup, teardown);

@@ -5,7 +5,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "web/http_server.h"
@@ -93,6 +97,72 @@ static void test_listen_errors(void **state)
 	/* An ephemeral loopback port works. */
 	assert_int_equal(http_listen("127.0.0.1:0", &fd, err, sizeof(err)), 0);
 	assert_true(fd >= 0);
+}
+
+/* Listening sockets are named as Go's net.Addr.String() names them. */
+static void test_socket_name(void **state)
+{
+	struct sockaddr_un un = { .sun_family = AF_UNIX };
+	char name[256], want[128], path[64];
+	int fd = -1, port;
+
+	(void)state;
+	assert_int_equal(http_listen("127.0.0.1:0", &fd, name, sizeof(name)), 0);
+	http_socket_name(fd, name, sizeof(name));
+	assert_int_equal(strncmp(name, "127.0.0.1:", 10), 0);
+	port = atoi(name + 10);
+	assert_true(port > 0);
+	snprintf(want, sizeof(want), "127.0.0.1:%d", port);
+	assert_string_equal(name, want);
+	close(fd);
+
+	/* ":port" listens on every address, both families */
+	assert_int_equal(http_listen(":0", &fd, name, sizeof(name)), 0);
+	http_socket_name(fd, name, sizeof(name));
+	assert_int_equal(strncmp(name, "[::]:", 5), 0);
+	close(fd);
+
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	snprintf(path, sizeof(path), "/tmp/test_http_%d.sock", (int)getpid());
+	unlink(path);
+	snprintf(un.sun_path, sizeof(un.sun_path), "%s", path);
+	assert_int_equal(bind(fd, (struct sockaddr *)&un, sizeof(un)), 0);
+	http_socket_name(fd, name, sizeof(name));
+	assert_string_equal(name, path);
+	close(fd);
+	unlink(path);
+
+	http_socket_name(-1, name, sizeof(name));
+	assert_string_equal(name, "fd -1");
+}
+
+/*
+ * The landing page in the toolkit's form: name, description, version line and the links,
+ * the telemetry path first, /maps only with --debug.
+ */
+static void test_landing_page(void **state)
+{
+	struct buf b = { 0 };
+
+	(void)state;
+	assert_int_equal(http_landing_page(&b, "/custom/m<x>", false), 0);
+	assert_non_null(strstr(b.data, "    <title>eBPF Exporter</title>\n"));
+	assert_non_null(strstr(b.data, "      <h1>eBPF Exporter</h1>\n"));
+	assert_non_null(strstr(b.data, "  background-color: #e6522c;\n"));
+	assert_non_null(strstr(b.data, "      <div>Version: (version="));
+	assert_non_null(strstr(
+		b.data, "\n          <li><a href=\"/custom/m&lt;x&gt;\">Metrics</a></li>\n"));
+	assert_null(strstr(b.data, "Maps"));
+	assert_null(strstr(b.data, "pprof\""));
+	assert_int_equal(strcmp(b.data + b.len - 8, "</html>\n"), 0);
+	buf_free(&b);
+
+	assert_int_equal(http_landing_page(&b, "/metrics", true), 0);
+	assert_non_null(strstr(b.data, "<li><a href=\"/metrics\">Metrics</a></li>\n"
+				       "          \n"
+				       "          <li><a href=\"/maps\">Maps</a></li>\n"));
+	buf_free(&b);
 }
 
 #define PB "application/vnd.google.protobuf"
@@ -254,6 +324,8 @@ int main(void)
 		cmocka_unit_test(test_clean_path),
 		cmocka_unit_test(test_accepts_gzip),
 		cmocka_unit_test(test_listen_errors),
+		cmocka_unit_test(test_socket_name),
+		cmocka_unit_test(test_landing_page),
 		cmocka_unit_test(test_negotiate_format),
 		cmocka_unit_test(test_negotiate_many_clauses),
 		cmocka_unit_test(test_negotiate_escaping),
