@@ -9,10 +9,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
+#include <gnutls/crypto.h>
+
+#include "util/buf.h"
+#include "util/file.h"
 #include "util/log.h"
 
-/* What stat(2) said about one file; err is its errno, or 0. */
+/* Files larger than this are not hashed: a change of theirs is seen by stat only. */
+#define WS_HASH_LIMIT (16 << 20)
+
+/* What stat(2) said about one file (err is its errno, or 0), and a digest of its content. */
 struct ws_file {
 	char *path;
 	int err;
@@ -20,12 +28,22 @@ struct ws_file {
 	ino_t ino;
 	off_t size;
 	struct timespec mtim, ctim;
+	bool hashed;
+	uint8_t sha256[32];
 };
 
-/* The files one load read, as they were just before it read them. */
+/*
+ * The files one load read, as they were just before it read them. File times have the
+ * granularity of the kernel's coarse clock: a file changed again within the tick it was last
+ * changed in, with the same size, keeps its stat. A file is "racy" (as git calls it) when it
+ * was changed in the tick its stat ran in, or later; once that tick is over, one check
+ * compares the content digests, and the times are trusted from then on.
+ */
 struct ws_sig {
 	struct ws_file *files;
 	size_t n;
+	struct timespec stamp; /* the latest time of a racy file */
+	atomic_bool racy;
 };
 
 /* Shared by consecutive snapshots while the users stay the same: their cache survives. */
@@ -60,7 +78,7 @@ struct web_settings {
 	pthread_mutex_t reload;
 	struct ws_snap *cur;
 	/* the files of the last load tried: cur's, or those of the failed one in bad */
-	const struct ws_sig *seen;
+	struct ws_sig *seen;
 	struct ws_sig bad;
 	atomic_ulong reloads, errors;
 };
@@ -100,26 +118,69 @@ static bool same_time(const struct timespec *a, const struct timespec *b)
 	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
 }
 
-/* True when some file of sig is not as it was. */
-static bool sig_changed(const struct ws_sig *sig)
+static bool time_before(const struct timespec *a, const struct timespec *b)
 {
+	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+/* The SHA-256 of the file's content; false when it cannot be read or is too large. */
+static bool file_hash(const char *path, uint8_t out[32])
+{
+	struct buf b = { 0 };
+	const char *op;
+	bool ok;
+
+	ok = file_read_all(path, WS_HASH_LIMIT, &b, &op) == 0 &&
+	     gnutls_hash_fast(GNUTLS_DIG_SHA256, b.data ? b.data : "", b.len, out) == 0;
+	if (b.data)
+		gnutls_memset(b.data, 0, b.len); /* a key file's content */
+	buf_free(&b);
+	return ok;
+}
+
+/* Whether some file of sig changed since the load, its content included while sig is racy. */
+static bool sig_changed(struct ws_sig *sig)
+{
+	struct timespec now;
+
 	for (size_t i = 0; i < sig->n; i++) {
-		struct ws_file now = { .path = sig->files[i].path };
+		struct ws_file cur = { .path = sig->files[i].path };
 		const struct ws_file *was = &sig->files[i];
 
-		file_stat(&now);
-		if (now.err != was->err || now.dev != was->dev || now.ino != was->ino ||
-		    now.size != was->size || !same_time(&now.mtim, &was->mtim) ||
-		    !same_time(&now.ctim, &was->ctim))
+		file_stat(&cur);
+		if (cur.err != was->err || cur.dev != was->dev || cur.ino != was->ino ||
+		    cur.size != was->size || !same_time(&cur.mtim, &was->mtim) ||
+		    !same_time(&cur.ctim, &was->ctim))
 			return true;
 	}
+	if (!atomic_load_explicit(&sig->racy, memory_order_relaxed))
+		return false;
+	clock_gettime(CLOCK_REALTIME_COARSE, &now);
+	if (!time_before(&sig->stamp, &now))
+		return false; /* still the tick of the change: checked again after it */
+	for (size_t i = 0; i < sig->n; i++) {
+		uint8_t h[32];
+
+		if (!sig->files[i].hashed)
+			continue;
+		if (!file_hash(sig->files[i].path, h) || memcmp(h, sig->files[i].sha256, 32) != 0)
+			return true;
+	}
+	/* the content is what was loaded, and any later change gets a later time */
+	atomic_store_explicit(&sig->racy, false, memory_order_relaxed);
 	return false;
+}
+
+static const struct timespec *time_max(const struct timespec *a, const struct timespec *b)
+{
+	return time_before(a, b) ? b : a;
 }
 
 /* Adds path (unless already there) with its stat now. Returns 0 or -ENOMEM. */
 static int sig_add(struct ws_sig *sig, const char *path)
 {
-	struct ws_file *grown;
+	struct ws_file *grown, *f;
+	struct timespec before;
 
 	for (size_t i = 0; i < sig->n; i++)
 		if (strcmp(sig->files[i].path, path) == 0)
@@ -132,7 +193,18 @@ static int sig_add(struct ws_sig *sig, const char *path)
 	sig->files[sig->n].path = strdup(path);
 	if (!sig->files[sig->n].path)
 		return -ENOMEM;
-	file_stat(&sig->files[sig->n]);
+	/* the coarse clock before the stat: a file changed in its tick or later is racy */
+	clock_gettime(CLOCK_REALTIME_COARSE, &before);
+	f = &sig->files[sig->n];
+	file_stat(f);
+	if (!f->err) {
+		f->hashed = file_hash(path, f->sha256);
+		if (!time_before(&f->mtim, &before) || !time_before(&f->ctim, &before)) {
+			sig->stamp = *time_max(&sig->stamp, time_max(&f->mtim, &f->ctim));
+			sig->stamp = *time_max(&sig->stamp, &before);
+			atomic_store_explicit(&sig->racy, true, memory_order_relaxed);
+		}
+	}
 	sig->n++;
 	return 0;
 }
