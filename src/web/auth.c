@@ -253,6 +253,14 @@ static int decode_b64(const char *s, gnutls_datum_t *out)
 		out->data = gnutls_malloc(1);
 		return out->data ? 0 : -ENOMEM;
 	}
+	/* Go ignores the bits past the data in the last character; GnuTLS wants them zero. */
+	if (pad) {
+		static const char alphabet[] =
+			"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+		char *last = &clean[n - pad - 1];
+
+		*last = alphabet[b64_value(*last) & (pad == 1 ? ~3 : ~15)];
+	}
 	clean[n] = 0;
 	in.data = (unsigned char *)clean;
 	in.size = (unsigned int)n;

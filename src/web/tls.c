@@ -229,6 +229,16 @@ static int load_cert_key(struct web_tls *t, const struct web_config *cfg, char *
 	kd.size = (unsigned int)t->key_len;
 
 	/* Each half alone first, so that a bad one is named. */
+	if (!strstr(t->cert_pem, "-----BEGIN ")) {
+		set_err(err, errlen, cfg->path, "tls_server_config.%s: %s has no PEM data",
+			cert_key, cert_src);
+		return -EINVAL;
+	}
+	if (!strstr(t->key_pem, "-----BEGIN ")) {
+		set_err(err, errlen, cfg->path, "tls_server_config.%s: %s has no PEM data", key_key,
+			key_src);
+		return -EINVAL;
+	}
 	ret = gnutls_x509_crt_list_import2(&crts, &n, &cd, GNUTLS_X509_FMT_PEM, 0);
 	if (ret < 0 || !n) {
 		set_err(err, errlen, cfg->path,
@@ -712,8 +722,12 @@ static int check_peer(const struct web_tls *t, gnutls_session_t session, struct 
 			if (gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509,
 									 &text, 0) >= 0 &&
 			    text.data) {
-				buf_printf(why, "the client certificate is not trusted: %s",
-					   (const char *)text.data);
+				size_t len = strlen((const char *)text.data);
+
+				while (len && text.data[len - 1] == ' ')
+					len--;
+				buf_printf(why, "the client certificate is not trusted: %.*s",
+					   (int)len, (const char *)text.data);
 				gnutls_free(text.data);
 			} else {
 				buf_puts(why, "the client certificate is not trusted");

@@ -654,7 +654,8 @@ static int san_item(struct parser *p, const yaml_node_t *e, const char *key, siz
 {
 	struct web_config *cfg = ctx;
 
-	cfg->client_allowed_sans[i] = strndup(sval(e), slen(e));
+	/* a null item is "", as Go stores it */
+	cfg->client_allowed_sans[i] = is_null(e) ? strdup("") : strndup(sval(e), slen(e));
 	return cfg->client_allowed_sans[i] ? 0 : oom(p);
 }
 
