@@ -4,12 +4,15 @@
 # user space, the exporter's scrape time (text and protobuf), the floors of reading the same
 # map (one BPF_MAP_LOOKUP_BATCH pass; get_next_key + lookup per key as the Go exporter
 # does), prometheus-node-exporter serving the same series from a textfile, and the
-# exporter's memory. Prints a Markdown table and writes it into bench/README.md.
+# exporter's memory; and what TLS and basic auth (--web.config.file) add to a scrape, as
+# ratios against an exporter without them serving the same series in the same run. Prints
+# Markdown tables and writes them into bench/README.md.
 #
 # Usage: run.sh BUILD_DIR   (holding ebpf_exporter, bench/scrape and e2e/scaletool)
 # Environment: BENCH_CASES (space-separated subset of the case names below),
-# BENCH_REPS (scrapes per median, default 5), BENCH_PORT (first of two loopback ports,
-# default 19535), BENCH_README=0 to leave bench/README.md alone.
+# BENCH_REPS (scrapes per median, default 5), BENCH_WEB_ROUNDS (alternating rounds of the
+# TLS and auth cases, default 7), BENCH_PORT (first of three loopback ports, default 19535),
+# BENCH_README=0 to leave bench/README.md alone.
 
 set -u -o pipefail
 
@@ -27,20 +30,33 @@ NODE_EXPORTER=${NODE_EXPORTER:-prometheus-node-exporter}
 REPS=${BENCH_REPS:-5}
 PORT=${BENCH_PORT:-19535}
 NE_PORT=$((PORT + 1))
+WEB_PORT=$((PORT + 2))
+WEB_ROUNDS=${BENCH_WEB_ROUNDS:-7}
+# Scrapes per round: of the 100k-series map over TLS, of the 1k-series map with basic auth.
+TLS_REPS=20
+AUTH_REPS=50
+# Go's default bcrypt cost, which the toolkit's documentation uses.
+AUTH_COST=10
+AUTH_USER=bench
+AUTH_PASSWORD=bench-password
 ACCEPT_PB='application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited'
 EXAMPLES=timers,percpu-softirq,raw-tracepoints
 
-# name map fill-kind count: the series are the map's keys (histograms: label sets).
+# name map fill-kind count: the series are the map's keys (histograms: label sets). The
+# kinds tls and auth fill a counter map and compare two exporters (web_case).
 ALL_CASES="c1k:bench_c1k_total:counter:1000
 c10k:bench_c10k_total:counter:10000
 c100k:bench_c100k_total:counter:100000
 c1m:bench_c1m_total:counter:1000000
 pcpu100k:bench_pcpu_total:pcpu:100000
-hist10k:bench_hist_seconds:hist:10000"
-CASES=${BENCH_CASES:-c1k c10k c100k c1m pcpu100k hist10k}
+hist10k:bench_hist_seconds:hist:10000
+tls100k:bench_c100k_total:tls:100000
+auth1k:bench_c1k_total:auth:1000"
+CASES=${BENCH_CASES:-c1k c10k c100k c1m pcpu100k hist10k tls100k auth1k}
 
 WORK=
 EXP_PID=
+EXP2_PID=
 NE_PID=
 NE_MS=
 IDLE_RSS=
@@ -72,19 +88,21 @@ stop_pid()
 cleanup()
 {
 	stop_pid "$EXP_PID"
+	stop_pid "$EXP2_PID"
 	stop_pid "$NE_PID"
 	[ -n "$WORK" ] && rm -rf "$WORK"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
-# wait_http PORT PID NAME: until the server answers (60 s at most) or its process exits.
+# wait_http PORT PID NAME [SCHEME]: until the server answers, whatever the status (60 s at
+# most), or its process exits.
 wait_http()
 {
 	local i
 
 	for ((i = 0; i < 1200; i++)); do
-		curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$1/" && return 0
+		curl -sk -o /dev/null --max-time 1 "${4:-http}://127.0.0.1:$1/" && return 0
 		kill -0 "$2" 2>/dev/null || die "$3 exited during start-up (log: $WORK/$3.log)"
 		sleep 0.05
 	done
@@ -109,6 +127,18 @@ stop_exporter()
 {
 	stop_pid "$EXP_PID"
 	EXP_PID=
+}
+
+# start_exporter2 NAME SCHEME ARGS...: a second exporter, on WEB_PORT, in EXP2_PID.
+start_exporter2()
+{
+	local name=$1 scheme=$2
+
+	shift 2
+	OTEL_TRACES_EXPORTER=${BENCH_TRACES_EXPORTER:-none} \
+		"$EXPORTER" --web.listen-address="127.0.0.1:$WEB_PORT" "$@" >"$WORK/$name.log" 2>&1 &
+	EXP2_PID=$!
+	wait_http "$WEB_PORT" "$EXP2_PID" "$name" "$scheme"
 }
 
 mib()
@@ -183,6 +213,10 @@ run_case()
 {
 	local name=$1 map=$2 kind=$3 n=$4 id text pb fl rss hwm series i r seq=
 
+	if [ "$kind" = tls ] || [ "$kind" = auth ]; then
+		web_case "$@"
+		return
+	fi
 	write_config "$name" "$map" "$kind"
 	start_exporter "$name" --config.dir="$WORK/cfg" --config.names="$name"
 	id=$("$FILL" fill "$EXP_PID" "$map" "$kind" "$n") || die "$name: filling $map failed"
@@ -208,6 +242,98 @@ run_case()
 	node_exporter_ms "$name" "$n"
 	# name series text_ms text_bytes pb_ms pb_bytes batch_ms perkey_ms entries rss hwm ne_ms
 	echo "$name $n $text $pb $fl $rss $hwm $NE_MS" >>"$WORK/results"
+}
+
+# The web cases' files: a CA and a server certificate for 127.0.0.1 (P-256, as the e2e
+# suite's), a bcrypt hash of cost AUTH_COST, and the two web config files.
+web_files()
+{
+	local d=$WORK/web hash
+
+	[ -f "$d/tls.yml" ] && return 0
+	mkdir -p "$d"
+	printf '%s\n' "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature" \
+		"extendedKeyUsage=serverAuth" "subjectAltName=IP:127.0.0.1" >"$d/server.ext"
+	if ! openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-keyout "$d/ca.key" -out "$d/ca.crt" -days 2 -subj "/CN=bench CA" \
+		-addext "basicConstraints=critical,CA:TRUE" \
+		-addext "keyUsage=critical,keyCertSign" 2>"$d/openssl.err" ||
+		! openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+			-keyout "$d/server.key" -out "$d/server.csr" -subj "/CN=bench server" \
+			2>"$d/openssl.err" ||
+		! openssl x509 -req -in "$d/server.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" \
+			-set_serial 1 -days 2 -extfile "$d/server.ext" -out "$d/server.crt" \
+			2>"$d/openssl.err"; then
+		die "openssl: $(cat "$d/openssl.err")"
+	fi
+	hash=$(python3 -W ignore::DeprecationWarning -c 'import crypt, sys
+print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=2 ** int(sys.argv[2]))))' \
+		"$AUTH_PASSWORD" "$AUTH_COST") || die "python3 crypt: no bcrypt hash"
+	printf '%s\n' "basic_auth_users:" "  $AUTH_USER: \"$hash\"" >"$d/auth.yml"
+	printf '%s\n' "tls_server_config:" "  cert_file: server.crt" "  key_file: server.key" \
+		>"$d/tls.yml"
+}
+
+# web_case NAME MAP KIND N: an exporter without a web config file (on PORT) and one with TLS
+# (KIND tls) or basic auth (KIND auth) (on WEB_PORT) serve the same N series. Each one's first
+# scrape (curl, a new connection: TLS handshake, the one bcrypt run) is timed and checked;
+# then WEB_ROUNDS rounds alternate between them, each round one keep-alive connection per
+# exporter, an untimed GET and then REPS timed ones.
+web_case()
+{
+	local name=$1 map=$2 kind=$3 n=$4 reps ca=- hdr=- scheme=http url r a b got fa fb
+	local curl_args=()
+
+	web_files
+	write_config "$name" "$map" counter
+	if [ "$kind" = tls ]; then
+		reps=$TLS_REPS
+		ca=$WORK/web/ca.crt
+		scheme=https
+		curl_args=(--cacert "$ca")
+	else
+		reps=$AUTH_REPS
+		hdr="Authorization: Basic $(printf '%s:%s' "$AUTH_USER" "$AUTH_PASSWORD" | base64 -w0)"
+		curl_args=(-u "$AUTH_USER:$AUTH_PASSWORD")
+	fi
+	start_exporter "$name-plain" --config.dir="$WORK/cfg" --config.names="$name"
+	start_exporter2 "$name-$kind" "$scheme" --config.dir="$WORK/cfg" --config.names="$name" \
+		--web.config.file="$WORK/web/$kind.yml"
+	"$FILL" fill "$EXP_PID" "$map" counter "$n" >/dev/null || die "$name: filling $map failed"
+	"$FILL" fill "$EXP2_PID" "$map" counter "$n" >/dev/null || die "$name: filling $map failed"
+	fa=$(curl -sS --max-time 300 -o "$WORK/$name-plain.prom" -w '%{time_total}' \
+		"http://127.0.0.1:$PORT/metrics") || die "$name: plain scrape failed"
+	url=$scheme://127.0.0.1:$WEB_PORT/metrics
+	fb=$(curl -sS --max-time 300 -o "$WORK/$name.prom" -w '%{time_total}' "${curl_args[@]}" \
+		"$url") || die "$name: scrape of $url failed"
+	got=$(count_series "$WORK/$name-plain.prom")
+	[ "$got" -eq "$n" ] || die "$name: the plain exporter serves $got series, want $n"
+	got=$(count_series "$WORK/$name.prom")
+	[ "$got" -eq "$n" ] || die "$name: the $kind exporter serves $got series, want $n"
+	: >"$WORK/$name.rounds"
+	for ((r = 0; r < WEB_ROUNDS; r++)); do
+		a=$("$SCRAPE" keepalive 127.0.0.1 "$PORT" /metrics "$reps" "$EXP_PID" - -) ||
+			die "$name: plain scrapes"
+		b=$("$SCRAPE" keepalive 127.0.0.1 "$WEB_PORT" /metrics "$reps" "$EXP2_PID" "$ca" \
+			"$hdr") || die "$name: $kind scrapes"
+		echo "$a $b" >>"$WORK/$name.rounds"
+	done
+	stop_exporter
+	stop_pid "$EXP2_PID"
+	EXP2_PID=
+	# name series reps rounds plain_ms web_ms plain_cpu_ms web_cpu_ms plain_first web_first
+	# (ms: medians of the rounds' medians; cpu: per scrape over every round; first: ms of
+	# each exporter's first scrape)
+	awk -v name="$name" -v n="$n" -v reps="$reps" -v fa="$fa" -v fb="$fb" '
+	function med(v, k,    i, j, t) {
+		for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+		return k % 2 ? v[(k + 1) / 2] : (v[k / 2] + v[k / 2 + 1]) / 2
+	}
+	{ am[NR] = $1; bm[NR] = $7; ac += $3; bc += $9 }
+	END {
+		printf "%s %d %d %d %.3f %.3f %.3f %.3f %.3f %.3f\n", name, n, reps, NR,
+			med(am, NR), med(bm, NR), ac / (NR * reps), bc / (NR * reps), fa * 1e3, fb * 1e3
+	}' "$WORK/$name.rounds" >>"$WORK/web_results"
 }
 
 idle_rss()
@@ -241,6 +367,15 @@ report()
 	rev=$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)
 	echo "Run $(date -u +%Y-%m-%d) on $(nproc) CPUs, Linux $(uname -r), revision $rev;" \
 		"medians of $REPS scrapes."
+	[ -s "$WORK/results" ] && main_table
+	[ -s "$WORK/web_results" ] && web_table
+	echo
+	echo "Targets:"
+	targets
+}
+
+main_table()
+{
 	echo
 	echo "| case | series | text ms | protobuf ms | batch floor ms | text / batch | per-key floor ms | node_exporter ms | node_exporter / text | ns per series | RSS after MiB | peak RSS MiB |"
 	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
@@ -251,8 +386,26 @@ report()
 	}' "$WORK/results"
 	echo
 	echo "Text and protobuf bodies: $(awk '{ printf "%s%s %.2f/%.2f MB", (NR > 1 ? ", " : ""), $1, $4 / 1e6, $6 / 1e6 }' "$WORK/results")."
+}
+
+web_table()
+{
 	echo
-	echo "Targets:"
+	echo "TLS and basic auth (\`--web.config.file\`) against an exporter without a web config file," \
+		"same series, same run: $WEB_ROUNDS alternating rounds, each one keep-alive connection" \
+		"per exporter, an untimed GET and then the timed scrapes; first scrape: each exporter's" \
+		"first, on a new connection."
+	echo
+	echo "| case | series | scrapes per round | plain ms | web ms | web / plain | plain exporter CPU ms | web exporter CPU ms | web / plain CPU | first scrape plain ms | first scrape web ms |"
+	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+	awk '{
+		printf "| %s | %d | %d | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.1f | %.1f |\n",
+			$1, $2, $3, $5, $6, $6 / $5, $7, $8, $8 / $7, $9, $10
+	}' "$WORK/web_results"
+}
+
+targets()
+{
 	awk -v idle="$IDLE_RSS" -v idle2="$IDLE_RSS_SCRAPED" -v idle3="$IDLE_RSS_OTLP" \
 		-v seq="${C1M_RSS_SEQ:-}" '
 	function verdict(ok) { return ok ? "met" : "NOT met" }
@@ -272,6 +425,15 @@ report()
 		if (("c1k" in t) && ("c1m" in t))
 			printf "- Per-series cost: %.0f ns at 1k, %.0f ns at 1M, %.2fx (linear growth keeps it near 1x)\n", t["c1k"] * 1e6 / n["c1k"], t["c1m"] * 1e6 / n["c1m"], (t["c1m"] / n["c1m"]) / (t["c1k"] / n["c1k"])
 	}' "$WORK/results"
+	[ -s "$WORK/web_results" ] || return 0
+	awk -v cost="$AUTH_COST" '
+	function verdict(ok) { return ok ? "met" : "NOT met" }
+	$1 == "tls100k" {
+		printf "- TLS scrape of the 100k-series map / plain scrape, exporter CPU: %.2f (at most 1.3: %s); timed by the client: %.2f\n", $8 / $7, verdict($8 / $7 <= 1.3), $6 / $5
+	}
+	$1 == "auth1k" {
+		printf "- %d authenticated scrapes of the 1k-series map / %d unauthenticated ones, after the first, exporter CPU: %.2f (at most 1.1: %s); timed by the client: %.2f; the first authenticated scrape (bcrypt cost %d) %.1f ms, unauthenticated %.1f ms\n", $3, $3, $8 / $7, verdict($8 / $7 <= 1.1), $6 / $5, cost, $10, $9
+	}' "$WORK/web_results"
 }
 
 # Replaces the text between the bench markers of bench/README.md with the report.
@@ -299,6 +461,7 @@ main()
 	WORK=$(mktemp -d /tmp/ebpf-exporter-bench.XXXXXX)
 	mkdir -p "$WORK/cfg"
 	: >"$WORK/results"
+	: >"$WORK/web_results"
 
 	echo "bench: idle memory with $EXAMPLES" >&2
 	idle_rss
