@@ -777,7 +777,8 @@ static bool suite_allowed(const struct web_tls *t, uint16_t id)
 
 /*
  * The ServerHello the server is about to send names the suite it picked (after the version,
- * the random and the session id): anything outside cipher_suites ends the handshake.
+ * the random and the session id): anything outside cipher_suites ends the handshake before
+ * the message goes out.
  */
 static int server_hello_hook(gnutls_session_t session, unsigned int htype, unsigned int when,
 			     unsigned int incoming, const gnutls_datum_t *msg)
@@ -831,7 +832,7 @@ int web_tls__setup_session(struct web_tls *t, gnutls_session_t session)
 		gnutls_session_set_verify_function(session, verify_cb);
 	if (t->n_suites)
 		gnutls_handshake_set_hook_function(session, GNUTLS_HANDSHAKE_SERVER_HELLO,
-						   GNUTLS_HOOK_POST, server_hello_hook);
+						   GNUTLS_HOOK_PRE, server_hello_hook);
 	return 0;
 }
 

@@ -1199,6 +1199,25 @@ static struct web_config *config_new(const char *path)
 	return cfg;
 }
 
+/* The file holds secrets (a key, password hashes): libyaml's copies are cleared before freeing. */
+static void clear_parser(yaml_parser_t *yp)
+{
+	if (yp->buffer.start)
+		explicit_bzero(yp->buffer.start, (size_t)(yp->buffer.end - yp->buffer.start));
+	if (yp->raw_buffer.start)
+		explicit_bzero(yp->raw_buffer.start,
+			       (size_t)(yp->raw_buffer.end - yp->raw_buffer.start));
+}
+
+static void clear_document(yaml_document_t *doc)
+{
+	yaml_node_t *n;
+
+	for (n = doc->nodes.start; n && n < doc->nodes.top; n++)
+		if (n->type == YAML_SCALAR_NODE && n->data.scalar.value)
+			explicit_bzero(n->data.scalar.value, n->data.scalar.length);
+}
+
 static void parse_document(struct parser *p, struct web_config *cfg, const char *text, size_t len)
 {
 	yaml_parser_t yp;
@@ -1212,6 +1231,7 @@ static void parse_document(struct parser *p, struct web_config *cfg, const char 
 	yaml_parser_set_input_string(&yp, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&yp, &doc)) {
 		syntax_error(p, &yp, text, len);
+		clear_parser(&yp);
 		yaml_parser_delete(&yp);
 		return;
 	}
@@ -1225,7 +1245,9 @@ static void parse_document(struct parser *p, struct web_config *cfg, const char 
 			walk_map(p, root, NULL, top_fields,
 				 sizeof(top_fields) / sizeof(top_fields[0]), cfg);
 	}
+	clear_document(&doc);
 	yaml_document_delete(&doc);
+	clear_parser(&yp);
 	yaml_parser_delete(&yp);
 }
 

@@ -48,7 +48,12 @@ struct web_config {
 	char *cert_file, *key_file, *client_ca_file; /* joined to the file's directory; or NULL */
 	char *cert, *key, *client_ca; /* inline PEM; or NULL */
 	enum web_client_auth client_auth;
-	char **client_allowed_sans; /* NULL: no SAN check (an empty list given: every cert fails) */
+	/*
+	 * NULL: no SAN check (an empty list given: every cert fails). Checked whenever a client
+	 * certificate is asked for (any client_auth_type but NoClientCert, as in Go), and then a
+	 * client without a certificate fails too.
+	 */
+	char **client_allowed_sans;
 	size_t n_client_allowed_sans;
 	bool client_allowed_sans_set;
 	enum web_tls_version min_version; /* default TLS12 */

@@ -541,6 +541,28 @@ static void test_client_auth(void **state)
 	}
 }
 
+/* Without a client CA, Go verifies client certificates against the system's roots. */
+static void test_verify_without_ca(void **state)
+{
+	struct web_tls *t;
+
+	(void)state;
+	t = tls_ok(config("tls_server_config:\n" SERVER
+			  "  client_auth_type: VerifyClientCertIfGiven\n"));
+	expect(t, NULL, NULL, true, "no CA, VerifyClientCertIfGiven");
+	expect(t, "client", NULL, false, "no CA, VerifyClientCertIfGiven");
+	web_tls__unref(t);
+	t = tls_ok(config("tls_server_config:\n" SERVER
+			  "  client_auth_type: RequireAndVerifyClientCert\n"));
+	expect(t, NULL, NULL, false, "no CA, RequireAndVerifyClientCert");
+	expect(t, "client", NULL, false, "no CA, RequireAndVerifyClientCert");
+	web_tls__unref(t);
+	t = tls_ok(
+		config("tls_server_config:\n" SERVER "  client_auth_type: RequireAnyClientCert\n"));
+	expect(t, "client", NULL, true, "no CA, RequireAnyClientCert");
+	web_tls__unref(t);
+}
+
 static void test_inline_ca(void **state)
 {
 	char *ca = slurp("otherca.crt"), yaml[8192], *line, *save = NULL;
@@ -778,10 +800,13 @@ static void test_cipher_suites(void **state)
 	 * AES-256-GCM stays in the priority string for TLS 1.3, so GnuTLS alone would agree on
 	 * TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 with this client: the suite check refuses it.
 	 */
-	expect(t, NULL, "NORMAL:-VERS-ALL:+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM", false,
-	       "suite outside the list");
-	expect(t, NULL, "NORMAL:-VERS-ALL:+VERS-TLS1.2:-CIPHER-ALL:+CHACHA20-POLY1305", false,
-	       "suite outside the list");
+	assert_int_equal(expect(t, NULL, "NORMAL:-VERS-ALL:+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM",
+				false, "suite outside the list"),
+			 GNUTLS_E_NO_CIPHER_SUITES);
+	assert_int_equal(expect(t, NULL,
+				"NORMAL:-VERS-ALL:+VERS-TLS1.2:-CIPHER-ALL:+CHACHA20-POLY1305",
+				false, "suite outside the list"),
+			 GNUTLS_E_NO_CIPHER_SUITES);
 	h.t = t;
 	h.client_prio = tls12;
 	run(&h);
@@ -843,12 +868,19 @@ static void test_reference(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_new_errors),    cmocka_unit_test(test_files_and_pem),
-		cmocka_unit_test(test_priorities),    cmocka_unit_test(test_client_auth),
-		cmocka_unit_test(test_inline_ca),     cmocka_unit_test(test_inline_server_pem),
-		cmocka_unit_test(test_sans),	      cmocka_unit_test(test_check_session),
-		cmocka_unit_test(test_versions),      cmocka_unit_test(test_curves),
-		cmocka_unit_test(test_cipher_suites), cmocka_unit_test(test_reference),
+		cmocka_unit_test(test_new_errors),
+		cmocka_unit_test(test_files_and_pem),
+		cmocka_unit_test(test_priorities),
+		cmocka_unit_test(test_client_auth),
+		cmocka_unit_test(test_inline_ca),
+		cmocka_unit_test(test_verify_without_ca),
+		cmocka_unit_test(test_inline_server_pem),
+		cmocka_unit_test(test_sans),
+		cmocka_unit_test(test_check_session),
+		cmocka_unit_test(test_versions),
+		cmocka_unit_test(test_curves),
+		cmocka_unit_test(test_cipher_suites),
+		cmocka_unit_test(test_reference),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
