@@ -314,6 +314,12 @@ EOF
 	web_check_headers "landing page" "$o"
 	web_status "basic auth: an unknown path without credentials gets 401" 401 "$o" \
 		"$(web_url /no/such/path)"
+	web_status "basic auth: an unclean path without credentials gets 401, no redirect" 401 \
+		"$o" "$(web_url /x/../metrics)" --path-as-is
+	web_status "basic auth: ... with credentials the redirect (301)" 301 "$o" \
+		"$(web_url /x/../metrics)" --path-as-is -u "alice:$WEB_PW"
+	web_header "basic auth: ... to the clean path" "$o" Location /metrics
+	web_check_headers "redirect" "$o"
 
 	web_metrics "two listen addresses: the second one serves TLS and the metrics" "$o" \
 		"$(web_url /metrics "$p2")" -u "alice:$WEB_PW"
@@ -334,9 +340,38 @@ EOF
 	web_metrics "plain HTTP to the TLS port: ... and TLS still serves afterwards" "$o" \
 		"$(web_url /metrics)" -u "alice:$WEB_PW"
 
+	web_wrk
 	web_prometheus
 	stop_exporter TERM
 	check_exit "basic auth: the exporter exits 0 on SIGTERM" 0
+}
+
+# web_fds: the exporter's open descriptors.
+web_fds()
+{
+	find "/proc/$EXP_PID/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l
+}
+
+# wrk over https with 32 keep-alive connections and the credentials; then the connections'
+# descriptors are released.
+web_wrk()
+{
+	local out req fds0
+
+	if ! command -v wrk >/dev/null; then
+		fail "web: wrk is not installed"
+		return
+	fi
+	fds0=$(web_fds)
+	out=$(wrk -t2 -c32 -d2s --timeout 5s -H "Authorization: Basic $(printf 'alice:%s' "$WEB_PW" |
+		base64 -w0)" "$(web_url /metrics)" 2>&1)
+	req=$(echo "$out" | awk '/requests in/ { print $1 }')
+	check "wrk over TLS with basic auth, 32 connections: requests answered (${req:-0})" \
+		[ "${req:-0}" -gt 0 ]
+	check "wrk over TLS: no socket errors, no non-2xx answers" \
+		eval "! echo \"\$out\" | grep -qE 'Socket errors|Non-2xx'"
+	check_within "wrk over TLS: the connections' descriptors are released" 5 \
+		sh -c "[ \$(find /proc/$EXP_PID/fd -mindepth 1 -maxdepth 1 | wc -l) -le $fds0 ]"
 }
 
 # Debian's Prometheus scrapes the running exporter over https with basic_auth and the CA.
@@ -413,15 +448,23 @@ web_cert_case()
 
 web_client_certs()
 {
-	local t
+	local t fds0 i
 
 	section "web: client certificates"
 	t=RequireAndVerifyClientCert
 	if web_client_auth_start "$t" ca; then
+		fds0=$(web_fds)
 		web_cert_case "$t" "no client certificate" none refused
 		web_cert_case "$t" "a certificate of another CA" client_ca2 refused
 		web_cert_case "$t" "a certificate of the client CA" client 200
 		web_cert_case "$t" "any SAN without client_allowed_sans" client_san 200
+		for ((i = 0; i < 20; i++)); do
+			web_get "$WEB/cert" "$(web_url /metrics)"
+			web_get "$WEB/cert" "$(web_url /metrics)" --tls-max 1.2 \
+				--cert "$WEB/client_ca2.crt" --key "$WEB/client_ca2.key"
+		done
+		check_within "$t: 40 refused handshakes leave no descriptor behind" 5 \
+			sh -c "[ \$(find /proc/$EXP_PID/fd -mindepth 1 -maxdepth 1 | wc -l) -le $fds0 ]"
 		stop_exporter TERM
 	fi
 	t=VerifyClientCertIfGiven
@@ -595,6 +638,18 @@ EOF
 		"$o" "$url"
 	web_header "rate_limit: ... with X-Frame-Options" "$o" X-Frame-Options sameorigin
 	web_check_401 "rate_limit: over plain HTTP" "$o"
+	web_file rate <<EOF
+tls_server_config:
+  cert_file: server.crt
+  key_file: server.key
+basic_auth_users:
+  alice: "$WEB_HASH_ALICE"
+EOF
+	sleep 1.1
+	web_metrics "live file: TLS stays off when the file turns it on" "$o" "$url" \
+		-u "alice:$WEB_PW"
+	check_log "live file: ... and says a restart is needed" "$EXP_LOG" \
+		"web config \"$WEB/rate.yml\": tls_server_config: TLS cannot be turned on while the exporter runs (it was off at start); restart the exporter to change it"
 	stop_exporter TERM
 }
 
@@ -615,7 +670,7 @@ tls_server_config:
   cert_file: live.crt
   key_file: live.key
 EOF
-	web_start web-live 1 --web.config.file="$WEB/live.yml" || return
+	web_start web-live 1 --web.config.file="$WEB/live.yml" --web.request-timeout=2s || return
 	web_check_serial "rotation: the first certificate is served" 1001
 	web_replace server2.key live.key && web_replace server2.crt live.crt
 	web_check_serial "rotation: the next connection gets the new certificate, no restart" 2001
@@ -627,7 +682,8 @@ EOF
 	printf 'not a certificate\n' >"$WEB/live.crt.new" && mv -f "$WEB/live.crt.new" "$WEB/live.crt"
 	web_check_serial "rotation: an invalid certificate file keeps the last good one" 2001
 	web_metrics "rotation: ... which still serves" "$o" "$(web_url /metrics)"
-	check_log "rotation: the invalid file is logged, naming it" "$EXP_LOG" "$WEB/live.crt"
+	check_log "rotation: the invalid file is logged, naming it" "$EXP_LOG" \
+		"Error reloading the web config, the previous settings stay: web config \"$WEB/live.yml\": tls_server_config.cert_file: $WEB/live.crt has no PEM data"
 	n=$(web_log_count "$WEB/live.crt")
 	web_get "$o" "$(web_url /metrics)"
 	web_get "$o" "$(web_url /metrics)"
@@ -661,9 +717,109 @@ EOF
 	web_metrics "live file: ... credentials still work" "$o" "$(web_url /metrics)" \
 		-u "alice:$WEB_PW"
 	check_log "live file: the invalid file is logged with its unknown key" "$EXP_LOG" \
-		'unknown key "rate_limt"'
+		"Error reloading the web config, the previous settings stay: web config \"$WEB/live.yml\": line 6: unknown key \"rate_limt\""
+	web_file live <<EOF
+basic_auth_users:
+  alice: "$WEB_HASH_ALICE"
+EOF
+	web_metrics "live file: TLS stays on when the file turns it off" "$o" \
+		"$(web_url /metrics)" -u "alice:$WEB_PW"
+	check_log "live file: ... and says a restart is needed" "$EXP_LOG" \
+		"web config \"$WEB/live.yml\": tls_server_config: TLS cannot be turned off while the exporter runs (it was on at start); restart the exporter to change it"
+
+	web_live_client_ca
+	web_handshake_timeout
 	stop_exporter TERM
 	check_exit "live: the exporter exits 0 on SIGTERM" 0
+}
+
+# The server certificate and the client CA replaced while a keep-alive connection is open:
+# that connection goes on with the settings it started with, new ones get the new settings.
+web_live_client_ca()
+{
+	local out want
+
+	cp "$WEB/ca.crt" "$WEB/liveca.crt" || return
+	web_file live <<EOF
+tls_server_config:
+  cert_file: live.crt
+  key_file: live.key
+  client_auth_type: RequireAndVerifyClientCert
+  client_ca_file: liveca.crt
+EOF
+	out=$(timeout 30 python3 - "$WEB" "$EXP_PORT" <<'EOF'
+import http.client, os, shutil, ssl, sys
+
+web, port = sys.argv[1], int(sys.argv[2])
+
+
+def connect(cert):
+    ctx = ssl.create_default_context(cafile=web + "/ca.crt")
+    ctx.load_cert_chain(web + "/" + cert + ".crt", web + "/" + cert + ".key")
+    return http.client.HTTPSConnection("127.0.0.1", port, context=ctx, timeout=5)
+
+
+def get(c):
+    try:
+        c.request("GET", "/metrics")
+        r = c.getresponse()
+        r.read()
+        return "%d %s" % (r.status, c.sock.getpeercert()["serialNumber"])
+    except (OSError, http.client.HTTPException):
+        return "refused"
+
+
+def replace(src, dst):
+    shutil.copy(web + "/" + src, web + "/" + dst + ".new")
+    os.rename(web + "/" + dst + ".new", web + "/" + dst)
+
+
+out = []
+old = connect("client")
+out.append(get(old))
+replace("server2.key", "live.key")
+replace("server2.crt", "live.crt")
+replace("ca2.crt", "liveca.crt")
+out.append(get(old))
+out.append(get(connect("client")))
+out.append(get(connect("client_ca2")))
+out.append(get(old))
+print(", ".join(out))
+EOF
+)
+	want="200 1001, 200 1001, refused, 200 2001, 200 1001"
+	check "live client CA: keep-alive connection, then new ones after the server certificate and client CA are replaced ($out)" \
+		[ "$out" = "$want" ]
+}
+
+# A TLS connection that never sends its ClientHello, or only part of it, is closed at the
+# request deadline (--web.request-timeout=2s).
+web_handshake_timeout()
+{
+	local out
+
+	out=$(timeout 20 python3 - "$EXP_PORT" <<'EOF'
+import socket, sys, time
+
+port = int(sys.argv[1])
+res = []
+for first in (b"", b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03"):
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(first)
+    t = time.monotonic()
+    s.settimeout(10)
+    try:
+        data = s.recv(100)
+    except OSError:
+        data = b""
+    res.append((time.monotonic() - t, data))
+    s.close()
+ok = all(1.5 <= d <= 4 and data == b"" for d, data in res)
+print(("ok " if ok else "bad ") + " ".join("%.2f" % d for d, _ in res))
+EOF
+)
+	check "TLS handshake deadline: no ClientHello, or half of one, closed after 2 s ($out)" \
+		[ "${out%% *}" = ok ]
 }
 
 web_systemd()
