@@ -70,7 +70,7 @@ struct http_server {
 	/* the settings the daemons started with (their certificate and key) */
 	const struct web_snapshot *start;
 	pthread_mutex_t error_lock;
-	char mhd_error[512]; /* libmicrohttpd's last message */
+	char mhd_error[1024]; /* libmicrohttpd's last message */
 };
 
 /* Marks a request whose headers have been seen; its body (if any) is then discarded. */
