@@ -39,15 +39,22 @@ web_cert_ca()
 		-addext "keyUsage=critical,keyCertSign,cRLSign" 2>"$WEB/openssl.err"
 }
 
-# web_cert_leaf NAME CA SERIAL CN SAN EKU: a P-256 certificate signed by CA.
+# web_cert_leaf NAME CA SERIAL CN SAN EKU [EXT]: a P-256 certificate signed by CA (EXT:
+# extensions instead of a leaf's, e.g. an intermediate CA's; WEB_KEY: another key type).
 web_cert_leaf()
 {
 	local name=$1 ca=$2 serial=$3 cn=$4 san=$5 eku=$6
 
-	printf '%s\n' "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature" \
-		"extendedKeyUsage=$eku" "subjectAltName=$san" >"$WEB/$name.ext"
-	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-		-keyout "$WEB/$name.key" -out "$WEB/$name.csr" -subj "/CN=$cn" 2>"$WEB/openssl.err" &&
+	if [ -n "${7:-}" ]; then
+		printf '%s\n' "$7" | tr ';' '\n' >"$WEB/$name.ext"
+	else
+		printf '%s\n' "basicConstraints=critical,CA:FALSE" \
+			"keyUsage=critical,digitalSignature${WEB_KEY:+,keyEncipherment}" \
+			"extendedKeyUsage=$eku" "subjectAltName=$san" >"$WEB/$name.ext"
+	fi
+	openssl req -new -newkey "${WEB_KEY:-ec}" -pkeyopt "${WEB_KEYOPT:-ec_paramgen_curve:prime256v1}" \
+		-nodes -keyout "$WEB/$name.key" -out "$WEB/$name.csr" -subj "/CN=$cn" \
+		2>"$WEB/openssl.err" &&
 		openssl x509 -req -in "$WEB/$name.csr" -CA "$WEB/$ca.crt" -CAkey "$WEB/$ca.key" \
 			-set_serial "$serial" -days 2 -extfile "$WEB/$name.ext" \
 			-out "$WEB/$name.crt" 2>"$WEB/openssl.err"
@@ -55,8 +62,9 @@ web_cert_leaf()
 
 # The test PKI: our CA with a server certificate for 127.0.0.1 and localhost (serial 0x1001), a
 # second one for rotation (0x2001, another subject), client certificates with the SAN
-# allowed.example and denied.example; another CA with a client certificate of SAN
-# allowed.example.
+# allowed.example and denied.example, and with an IP, e-mail or URI SAN or the allowed name in
+# the CN only; an intermediate CA with a server certificate (served with its chain); an RSA
+# server certificate; another CA with a client certificate of SAN allowed.example.
 web_make_certs()
 {
 	mkdir -p "$WEB" &&
@@ -69,7 +77,24 @@ web_make_certs()
 		web_cert_leaf client_san ca 12290 "e2e client elsewhere" "DNS:denied.example" \
 			clientAuth &&
 		web_cert_leaf client_ca2 ca2 16385 "e2e foreign client" "DNS:allowed.example" \
-			clientAuth
+			clientAuth &&
+		web_cert_leaf client_ip ca 12291 "e2e client ip" "IP:10.1.2.3" clientAuth &&
+		web_cert_leaf client_mail ca 12292 "e2e client mail" "email:ops@example.org" \
+			clientAuth &&
+		web_cert_leaf client_uri ca 12293 "e2e client uri" "URI:spiffe://example.org/scraper" \
+			clientAuth &&
+		web_cert_leaf client_cn ca 12294 "allowed.example" "DNS:nothing.example" clientAuth &&
+		web_cert_leaf int ca 20481 "e2e intermediate CA" "" "" \
+			"basicConstraints=critical,CA:TRUE;keyUsage=critical,keyCertSign,cRLSign" &&
+		web_cert_leaf leaf int 20482 "e2e leaf" "IP:127.0.0.1" serverAuth &&
+		cat "$WEB/leaf.crt" "$WEB/int.crt" >"$WEB/chain.crt" &&
+		openssl ec -in "$WEB/leaf.key" -out "$WEB/leaf-sec1.key" 2>"$WEB/openssl.err" &&
+		WEB_KEY=rsa WEB_KEYOPT=rsa_keygen_bits:2048 \
+			web_cert_leaf rsa ca 24577 "e2e rsa server" "IP:127.0.0.1" serverAuth &&
+		openssl rsa -in "$WEB/rsa.key" -traditional -out "$WEB/rsa-pkcs1.key" \
+			2>"$WEB/openssl.err" &&
+		openssl pkcs8 -topk8 -in "$WEB/server.key" -out "$WEB/encrypted.key" \
+			-passout pass:secret 2>"$WEB/openssl.err"
 }
 
 # web_bcrypt PASSWORD COST: a $2b$ bcrypt hash.
@@ -339,6 +364,13 @@ EOF
 	fi
 	web_metrics "plain HTTP to the TLS port: ... and TLS still serves afterwards" "$o" \
 		"$(web_url /metrics)" -u "alice:$WEB_PW"
+	web_refused "default min_version TLS12: a TLS 1.1 client fails the handshake" \
+		"$WEB_RCS_TLS12" "$o" "$(web_url /metrics)" --tlsv1.1 --tls-max 1.1 \
+		--ciphers 'DEFAULT@SECLEVEL=0'
+	web_get "$o" "$(web_url /metrics)" --http2 -u "alice:$WEB_PW" \
+		-w '%{http_code} HTTP/%{http_version}'
+	check "http2 (default true): a client asking for h2 gets 200 over HTTP/1.1 ($W_CODE)" \
+		[ "$W_CODE" = "200 HTTP/1.1" ]
 
 	web_wrk
 	web_prometheus
@@ -502,11 +534,18 @@ tls_server_config:
   client_allowed_sans:
     - other.example
     - allowed.example
+    - 10.1.2.3
+    - ops@example.org
+    - spiffe://example.org/scraper
 EOF
 	t=client_allowed_sans
 	if web_start web-sans 1 --web.config.file="$WEB/sans.yml"; then
-		web_cert_case "$t" "a certificate with an allowed SAN" client 200
+		web_cert_case "$t" "a certificate with an allowed DNS SAN" client 200
+		web_cert_case "$t" "an allowed IP SAN" client_ip 200
+		web_cert_case "$t" "an allowed e-mail SAN" client_mail 200
+		web_cert_case "$t" "an allowed URI SAN" client_uri 200
 		web_cert_case "$t" "a certificate of the CA with another SAN" client_san refused
+		web_cert_case "$t" "the allowed name in the CN only" client_cn refused
 		web_cert_case "$t" "no client certificate" none refused
 		stop_exporter TERM
 	fi
@@ -575,6 +614,32 @@ EOF
 			"$(web_url /metrics)" "${t12[@]}" --curves P-256
 		web_metrics "curve_preferences X25519: a client offering X25519 gets 200" "$o" \
 			"$(web_url /metrics)" --curves X25519
+		stop_exporter TERM
+	fi
+	web_file chain <<EOF
+tls_server_config:
+  cert_file: chain.crt
+  key_file: leaf-sec1.key
+EOF
+	if web_start web-chain 1 --web.config.file="$WEB/chain.yml"; then
+		web_metrics "chain: a leaf and its intermediate CA in cert_file, an SEC1 key: a client trusting only the root gets 200" \
+			"$o" "$(web_url /metrics)"
+		stop_exporter TERM
+	fi
+	web_file rsa <<EOF
+tls_server_config:
+  cert_file: rsa.crt
+  key_file: rsa-pkcs1.key
+  cipher_suites:
+    - TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384
+EOF
+	if web_start web-rsa 1 --web.config.file="$WEB/rsa.yml"; then
+		web_metrics "RSA certificate and PKCS#1 key: TLS 1.3 gets 200" "$o" "$(web_url /metrics)"
+		web_metrics "RSA: a TLS 1.2 client offering the listed RSA suite gets 200" "$o" \
+			"$(web_url /metrics)" "${t12[@]}" --ciphers ECDHE-RSA-AES256-GCM-SHA384
+		web_refused "RSA: a TLS 1.2 client offering only another RSA suite fails" \
+			"$WEB_RCS_TLS12" "$o" "$(web_url /metrics)" "${t12[@]}" \
+			--ciphers ECDHE-RSA-AES128-GCM-SHA256
 		stop_exporter TERM
 	fi
 	web_file ciphers <<EOF
@@ -916,6 +981,15 @@ tls_server_config:
 EOF
 	web_error "a corrupt PEM key" "$f" \
 		"web config \"$f\": tls_server_config.key_file: no PEM private key could be read from $WEB/corrupt.key: "
+
+	f=$WEB/bad-enckey.yml
+	web_file bad-enckey <<EOF
+tls_server_config:
+  cert_file: server.crt
+  key_file: encrypted.key
+EOF
+	web_error "an encrypted key" "$f" \
+		"web config \"$f\": tls_server_config.key_file: no PEM private key could be read from $WEB/encrypted.key: "
 
 	f=$WEB/bad-pair.yml
 	web_file bad-pair <<EOF
