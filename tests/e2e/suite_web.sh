@@ -569,6 +569,50 @@ EOF
 	fi
 }
 
+# web_negotiated ARGS...: the TLS 1.2 cipher and key exchange group an openssl client with
+# these options (-cipher, -groups) gets, e.g. "ECDHE-ECDSA-AES256-GCM-SHA384 secp384r1".
+web_negotiated()
+{
+	timeout 5 openssl s_client -connect "127.0.0.1:$EXP_PORT" -CAfile "$WEB/ca.crt" "$@" \
+		</dev/null 2>/dev/null | sed -n 's/^New, TLSv1.2, Cipher is \(.*\)$/\1/p;
+			s/^Server Temp Key: ECDH, \([^,]*\),.*/\1/p; s/^Server Temp Key: \(X25519\),.*/\1/p' |
+		LC_ALL=C sort -r | tr '\n' ' ' | sed 's/ $//'
+}
+
+# prefer_server_cipher_suites: the server's order of cipher_suites and curve_preferences, or
+# the client's.
+web_prefer()
+{
+	local pref got want
+
+	for pref in true false; do
+		web_file "prefer-$pref" <<EOF
+tls_server_config:
+  cert_file: server.crt
+  key_file: server.key
+  prefer_server_cipher_suites: $pref
+  cipher_suites:
+    - TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384
+    - TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
+  curve_preferences:
+    - CurveP384
+    - X25519
+    - CurveP256
+EOF
+		web_start "web-prefer-$pref" 1 --web.config.file="$WEB/prefer-$pref.yml" || continue
+		got=$(web_negotiated -tls1_2 -groups X25519:P-384:P-256 \
+			-cipher ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384)
+		if [ "$pref" = true ]; then
+			want="secp384r1 ECDHE-ECDSA-AES256-GCM-SHA384"
+		else
+			want="X25519 ECDHE-ECDSA-AES128-GCM-SHA256"
+		fi
+		check "prefer_server_cipher_suites $pref: a TLS 1.2 client preferring AES-128 and X25519 gets $want ($got)" \
+			[ "$got" = "$want" ]
+		stop_exporter TERM
+	done
+}
+
 web_versions_ciphers()
 {
 	local o=$WEB/ver t12=(--tls-max 1.2)
@@ -642,6 +686,7 @@ EOF
 			--ciphers ECDHE-RSA-AES128-GCM-SHA256
 		stop_exporter TERM
 	fi
+	web_prefer
 	web_file ciphers <<EOF
 tls_server_config:
   cert_file: server.crt
