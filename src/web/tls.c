@@ -20,7 +20,7 @@
 
 #include "util/buf.h"
 #include "util/file.h"
-#include "util/gostr.h"
+#include "util/gofmt.h"
 
 /* Certificates and keys are small; a bigger file is not one. */
 #define PEM_MAX_SIZE ((size_t)16 << 20)
@@ -172,7 +172,7 @@ static int read_pem(const struct web_config *cfg, const char *key, const char *p
 		if (ret == -EFBIG)
 			buf_printf(&m, "%s is larger than %zu bytes", path, PEM_MAX_SIZE);
 		else if (op)
-			gostr_path_error(&m, op, path, -ret);
+			gofmt_buf_path_error(&m, op, path, -ret);
 		set_err(err, errlen, cfg->path, "tls_server_config.%s: %s", key,
 			m.data ? m.data : "out of memory");
 		buf_free(&m);

@@ -19,6 +19,7 @@
 
 #include "util/buf.h"
 #include "util/file.h"
+#include "util/gofmt.h"
 #include "util/gostr.h"
 
 /* A web configuration is small: anything this big is not one. */
@@ -219,7 +220,7 @@ static char *quoted(const yaml_node_t *n)
 	s = strndup(sval(n), len);
 	if (!s)
 		return NULL;
-	if (gostr_quote(&b, s) || (slen(n) > 64 && buf_puts(&b, "..."))) {
+	if (gofmt_buf_quote(&b, s) || (slen(n) > 64 && buf_puts(&b, "..."))) {
 		free(s);
 		buf_free(&b);
 		return NULL;
@@ -917,7 +918,7 @@ static int check_header(struct parser *p, const yaml_node_t *k, const yaml_node_
 		if (!header_allow[i].values[j]) {
 			struct buf b = { 0 };
 
-			if (gostr_quote(&b, h->value)) {
+			if (gofmt_buf_quote(&b, h->value)) {
 				buf_free(&b);
 				err = oom(p);
 			} else {
@@ -1274,7 +1275,7 @@ int web_config__load(const char *path, struct web_config **out, char *err, size_
 		if (ret == -EFBIG)
 			buf_printf(&m, "the file is larger than %zu bytes", WEB_CONFIG_MAX_SIZE);
 		else if (op)
-			gostr_path_error(&m, op, path, -ret);
+			gofmt_buf_path_error(&m, op, path, -ret);
 		set_err(err, errlen, path, m.data);
 		buf_free(&m);
 		buf_free(&text);
