@@ -932,6 +932,42 @@ EOF
 		[ "${out%% *}" = ok ]
 }
 
+# bcrypt runs one at a time, and an unknown user costs a run of the highest cost: 80 requests
+# with unknown users and a cost-10 hash keep it busy for about 4 s. Meanwhile a scrape with
+# credentials already verified needs no bcrypt run and must not wait for theirs.
+web_auth_flood()
+{
+	local o=$WEB/flood url hash i times slow pids=() codes
+
+	section "web: basic auth under a flood of unknown users"
+	hash=$(web_bcrypt "$WEB_PW" 10)
+	web_file flood <<EOF
+basic_auth_users:
+  carol: "$hash"
+EOF
+	web_start web-flood 1 --web.config.file="$WEB/flood.yml" || return
+	url="http://127.0.0.1:$EXP_PORT/metrics"
+	web_metrics "auth flood: the first scrape with credentials (one bcrypt run)" "$o" "$url" \
+		-u "carol:$WEB_PW"
+	for ((i = 0; i < 80; i++)); do
+		curl -s -o /dev/null --max-time 30 -w '%{http_code}\n' -u "nobody$i:$WEB_PW" "$url" \
+			>"$o.flood$i" 2>&1 &
+		pids+=($!)
+	done
+	sleep 0.5
+	times=$(for ((i = 0; i < 4; i++)); do
+		curl -s -o /dev/null --max-time 30 -w '%{http_code}:%{time_total}\n' \
+			-u "carol:$WEB_PW" "$url" &
+	done | sort | tr '\n' ' ')
+	wait "${pids[@]}"
+	codes=$(cat "$o".flood* | sort | uniq -c | awk '{ printf "%s×%s ", $1, $2 }')
+	check "auth flood: the 80 unknown users get 401 ($codes)" [ "$codes" = "80×401 " ]
+	slow=$(printf '%s' "$times" | tr ' ' '\n' | awk -F: 'NF && ($1 != 200 || $2 > 0.5)' | tr '\n' ' ')
+	check "auth flood: 4 scrapes with verified credentials answer 200 within 0.5 s meanwhile ($times)" \
+		[ -z "$slow" ]
+	stop_exporter TERM
+}
+
 web_systemd()
 {
 	local o=$WEB/sd pid port i
@@ -1139,6 +1175,7 @@ suite_web()
 	web_client_certs
 	web_versions_ciphers
 	web_rate_limit
+	web_auth_flood
 	web_live
 	web_systemd
 }
