@@ -60,6 +60,27 @@ web_cert_leaf()
 			-out "$WEB/$name.crt" 2>"$WEB/openssl.err"
 }
 
+# web_cert_expired NAME: a client certificate of our CA valid only in January 2020 (openssl ca
+# takes explicit dates).
+web_cert_expired()
+{
+	local d=$WEB/expca
+
+	mkdir -p "$d" && : >"$d/index.txt" && echo 3001 >"$d/serial" &&
+		printf '%s\n' "[ca]" "default_ca = e2e" "[e2e]" "database = $d/index.txt" \
+			"new_certs_dir = $d" "serial = $d/serial" "default_md = sha256" \
+			"policy = any" "[any]" "commonName = supplied" "[ext]" \
+			"basicConstraints = critical,CA:FALSE" "keyUsage = critical,digitalSignature" \
+			"extendedKeyUsage = clientAuth" "subjectAltName = DNS:allowed.example" \
+			>"$d/ca.cnf" &&
+		openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+			-keyout "$WEB/$1.key" -out "$d/$1.csr" -subj "/CN=e2e expired client" \
+			2>"$WEB/openssl.err" &&
+		openssl ca -batch -config "$d/ca.cnf" -cert "$WEB/ca.crt" -keyfile "$WEB/ca.key" \
+			-in "$d/$1.csr" -out "$WEB/$1.crt" -startdate 20200101000000Z \
+			-enddate 20200201000000Z -extensions ext 2>"$WEB/openssl.err"
+}
+
 # The test PKI: our CA with a server certificate for 127.0.0.1 and localhost (serial 0x1001), a
 # second one for rotation (0x2001, another subject), client certificates with the SAN
 # allowed.example and denied.example, and with an IP, e-mail or URI SAN or the allowed name in
@@ -94,7 +115,8 @@ web_make_certs()
 		openssl rsa -in "$WEB/rsa.key" -traditional -out "$WEB/rsa-pkcs1.key" \
 			2>"$WEB/openssl.err" &&
 		openssl pkcs8 -topk8 -in "$WEB/server.key" -out "$WEB/encrypted.key" \
-			-passout pass:secret 2>"$WEB/openssl.err"
+			-passout pass:secret 2>"$WEB/openssl.err" &&
+		web_cert_expired client_old
 }
 
 # web_bcrypt PASSWORD COST: a $2b$ bcrypt hash.
@@ -490,6 +512,7 @@ web_client_certs()
 		web_cert_case "$t" "a certificate of another CA" client_ca2 refused
 		web_cert_case "$t" "a certificate of the client CA" client 200
 		web_cert_case "$t" "any SAN without client_allowed_sans" client_san 200
+		web_cert_case "$t" "an expired certificate of the client CA" client_old refused
 		for ((i = 0; i < 20; i++)); do
 			web_get "$WEB/cert" "$(web_url /metrics)"
 			web_get "$WEB/cert" "$(web_url /metrics)" --tls-max 1.2 \
@@ -841,6 +864,33 @@ EOF
 	web_handshake_timeout
 	stop_exporter TERM
 	check_exit "live: the exporter exits 0 on SIGTERM" 0
+	web_live_symlinks
+}
+
+# The layout Kubernetes gives a mounted secret: every name a symlink into ..data, a symlink to
+# the current version's directory, replaced by a rename when the secret changes.
+web_live_symlinks()
+{
+	local k=$WEB/k8s v
+
+	rm -rf "$k"
+	for v in 1 2; do
+		mkdir -p "$k/v$v" &&
+			printf '%s\n' "tls_server_config:" "  cert_file: tls.crt" "  key_file: tls.key" \
+				>"$k/v$v/web.yml" || return
+	done
+	cp "$WEB/server.crt" "$k/v1/tls.crt" && cp "$WEB/server.key" "$k/v1/tls.key" &&
+		cp "$WEB/server2.crt" "$k/v2/tls.crt" && cp "$WEB/server2.key" "$k/v2/tls.key" &&
+		ln -s v1 "$k/..data" && ln -s ..data/web.yml "$k/web.yml" &&
+		ln -s ..data/tls.crt "$k/tls.crt" && ln -s ..data/tls.key "$k/tls.key" || return
+	web_start web-k8s 1 --web.config.file="$k/web.yml" || return
+	web_check_serial "symlinked secret: the first version's certificate" 1001
+	ln -sfn v2 "$k/..tmp" && mv -T "$k/..tmp" "$k/..data"
+	web_check_serial "symlinked secret: ..data switched to the next version: its certificate" \
+		2001
+	ln -sfn v1 "$k/..tmp" && mv -T "$k/..tmp" "$k/..data"
+	web_check_serial "symlinked secret: ... and back" 1001
+	stop_exporter TERM
 }
 
 # The server certificate and the client CA replaced while a keep-alive connection is open:
