@@ -1020,13 +1020,16 @@ EOF
 
 web_systemd()
 {
-	local o=$WEB/sd pid port i
+	local o=$WEB/sd pid port port2 i
 
 	section "web: systemd socket activation (--web.systemd-socket)"
 	pick_port || return
+	port2=$EXP_PORT
+	pick_port || return
 	port=$EXP_PORT
 	EXP_LOG=$WORK/web-systemd.log
-	OTEL_TRACES_EXPORTER=none systemd-socket-activate -l "127.0.0.1:$port" "$EXPORTER" \
+	OTEL_TRACES_EXPORTER=none systemd-socket-activate -l "127.0.0.1:$port" \
+		-l "127.0.0.1:$port2" "$EXPORTER" \
 		--web.systemd-socket --web.config.file="$WEB/basic.yml" --config.dir="$HERE" \
 		--config.names=counters >"$EXP_LOG" 2>&1 &
 	pid=$!
@@ -1040,6 +1043,12 @@ web_systemd()
 		"$(web_url /metrics)" -u "alice:$WEB_PW"
 	web_status "systemd socket: ... 401 without credentials" 401 "$o" "$(web_url /metrics)"
 	web_check_headers "systemd socket: 401" "$o"
+	web_metrics "systemd socket: the second activated socket serves TLS and basic auth too" \
+		"$o" "$(web_url /metrics "$port2")" -u "alice:$WEB_PW"
+	# systemd-socket-activate's own "Listening on ... as N." lines are in the same log.
+	check "systemd socket: the exporter's log names both sockets" \
+		eval "grep -qE '^[0-9/]+ [0-9:]+ Listening on 127.0.0.1:$port\$' '$EXP_LOG' &&
+			grep -qE '^[0-9/]+ [0-9:]+ Listening on 127.0.0.1:$port2\$' '$EXP_LOG'"
 	kill -TERM "$pid" 2>/dev/null
 	wait "$pid"
 	EXP_RC=$?
