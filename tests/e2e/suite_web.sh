@@ -1207,6 +1207,15 @@ basic_auth_users:
   alice: "$WEB_HASH_ALICE"
   bob: "\$2b\$04\$tooshort"
 EOF
+	run_once web-check --config.check --web.config.file="$WEB/bad-xfo.yml" \
+		--config.dir="$HERE" --config.names=counters
+	if [ "$EXP_RC" -eq 1 ] && grep -qF "web config \"$WEB/bad-xfo.yml\": line 3:" "$EXP_LOG"; then
+		pass "start-up error: --config.check checks the web config file too"
+	else
+		fail "start-up error: --config.check checks the web config file too" \
+			"exit code $EXP_RC (want 1)" "output: $(tail -n 5 "$EXP_LOG")"
+	fi
+
 	web_error "a malformed bcrypt hash" "$f" \
 		"web config \"$f\": line 3: basic_auth_users: user \"bob\": invalid bcrypt hash: it is 15 bytes long, not 60 (expected \$2a\$, \$2b\$ or \$2y\$, a two-digit cost from 04 to 31"
 }
