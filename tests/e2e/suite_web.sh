@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: MIT
 # End-to-end tests of the web configuration file (--web.config.file): TLS with the server
-# certificate checked by the client, every client_auth_type, client_allowed_sans, TLS versions
-# and cipher suites, basic auth on every path, the configured headers on 200, 401 and 429
-# answers, the rate limit, certificates and the file itself replaced while the exporter runs,
+# certificate checked by the client, every client_auth_type, client_allowed_sans, TLS versions,
+# curves and cipher suites, basic auth on every path, the configured headers on 200, 401, 429
+# and 301 answers, the rate limit, certificates and the file itself replaced while the exporter
+# runs, the handshake deadline, verified credentials served during a flood of unknown users,
 # two listen addresses, systemd socket activation, Debian's Prometheus scraping over https, and
 # a start-up error (exit 1, the file, the key and what was expected) for each kind of bad file.
 # Certificates are made with openssl and passwords hashed with python3's crypt module at test
@@ -84,8 +85,9 @@ web_cert_expired()
 # The test PKI: our CA with a server certificate for 127.0.0.1 and localhost (serial 0x1001), a
 # second one for rotation (0x2001, another subject), client certificates with the SAN
 # allowed.example and denied.example, and with an IP, e-mail or URI SAN or the allowed name in
-# the CN only; an intermediate CA with a server certificate (served with its chain); an RSA
-# server certificate; another CA with a client certificate of SAN allowed.example.
+# the CN only, or expired; an intermediate CA with a server certificate (served with its
+# chain, its key in SEC1 form); an RSA server certificate (PKCS#1 key); the server key
+# encrypted; another CA with a client certificate of SAN allowed.example.
 web_make_certs()
 {
 	mkdir -p "$WEB" &&
@@ -306,6 +308,8 @@ web_check_headers()
 	web_header "$what: Strict-Transport-Security" "$out" Strict-Transport-Security \
 		"max-age=31536000; includeSubDomains"
 	web_header "$what: X-XSS-Protection" "$out" X-XSS-Protection "1; mode=block"
+	check "$what: each of them once" eval "[ \$(tr -d '\\r' <'$out.head' |
+		grep -ciE '^(x-frame-options|x-content-type-options|content-security-policy|strict-transport-security|x-xss-protection):') -eq 5 ]"
 }
 
 # web_check_401 WHAT OUT: the last answer is the toolkit's 401.
