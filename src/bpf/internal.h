@@ -14,6 +14,9 @@ struct module {
 	struct bpf_object *obj;
 	struct module_prog *progs;
 	size_t n_progs;
+	struct bpf_map **maps; /* the object's own maps (module__n_maps()) */
+	size_t n_maps;
+	uint64_t loaded_at_ns; /* CLOCK_REALTIME */
 };
 
 #endif

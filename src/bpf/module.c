@@ -19,6 +19,7 @@
 #include "sources/kallsyms.h"
 #include "tracing/tracing.h"
 #include "bpf/map_snapshot.h"
+#include "util/clock.h"
 #include "util/errno_text.h"
 #include "util/gostr.h"
 #include "util/log.h"
@@ -411,6 +412,7 @@ int module__open_load(const struct config *cfg, const char *btf_path, struct kal
 	struct lc_span *span;
 	LIBBPF_OPTS(bpf_object_open_opts, opts);
 	struct bpf_program *prog;
+	struct bpf_map *map;
 	struct module *m;
 	char et[128];
 	size_t n = 0;
@@ -495,11 +497,27 @@ int module__open_load(const struct config *cfg, const char *btf_path, struct kal
 		p->name = bpf_program__name(prog);
 		p->attach_err = -ENOTCONN; /* not attached yet */
 	}
+	m->loaded_at_ns = clock_ns(CLOCK_REALTIME);
+	n = 0;
+	bpf_object__for_each_map(map, m->obj) {
+		n += !bpf_map__is_internal(map);
+	}
+	m->maps = calloc(n ? n : 1, sizeof(*m->maps));
+	if (!m->maps) {
+		e = -ENOMEM;
+		snprintf(err, errlen, "config \"%s\": out of memory", cfg->name);
+		goto out_close;
+	}
+	bpf_object__for_each_map(map, m->obj) {
+		if (!bpf_map__is_internal(map))
+			m->maps[m->n_maps++] = map;
+	}
 	*out = m;
 	return 0;
 
 out_close:
 	bpf_object__close(m->obj);
+	free(m->progs);
 out_free:
 	free(m);
 	return e;
@@ -715,6 +733,7 @@ void module__free(struct module *m)
 	module__detach(m, NULL, NULL);
 	bpf_object__close(m->obj);
 	free(m->progs);
+	free(m->maps);
 	free(m);
 }
 
@@ -731,4 +750,47 @@ size_t module__n_progs(const struct module *m)
 const struct module_prog *module__prog(const struct module *m, size_t i)
 {
 	return &m->progs[i];
+}
+
+const char *module__prog_section(const struct module *m, size_t i)
+{
+	return bpf_program__section_name(m->progs[i].prog);
+}
+
+int module__prog_stats(const struct module *m, size_t i, struct module_prog_stats *out)
+{
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+
+	memset(out, 0, sizeof(*out));
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(bpf_program__fd(m->progs[i].prog), &info, &len) != 0)
+		return -errno;
+	out->id = info.id;
+	out->run_cnt = info.run_cnt;
+	out->run_time_ns = info.run_time_ns;
+	return 0;
+}
+
+uint64_t module__loaded_at_ns(const struct module *m)
+{
+	return m->loaded_at_ns;
+}
+
+size_t module__n_maps(const struct module *m)
+{
+	return m->n_maps;
+}
+
+void module__map_info(const struct module *m, size_t i, struct module_map_info *out)
+{
+	const struct bpf_map *map = m->maps[i];
+	const char *type = libbpf_bpf_map_type_str(bpf_map__type(map));
+
+	out->name = bpf_map__name(map);
+	out->type = type ? type : "";
+	out->key_size = bpf_map__key_size(map);
+	out->value_size = bpf_map__value_size(map);
+	out->max_entries = bpf_map__max_entries(map);
+	out->fd = bpf_map__fd(map);
 }

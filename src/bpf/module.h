@@ -38,6 +38,39 @@ size_t module__n_progs(const struct module *m);
 /* Program i (< module__n_progs()), a view valid until module__free(). */
 const struct module_prog *module__prog(const struct module *m, size_t i);
 
+/* The ELF section program i (< module__n_progs()) came from, e.g. `tracepoint/sched/x`. */
+const char *module__prog_section(const struct module *m, size_t i);
+
+/*
+ * Program i's kernel facts from bpf_prog_info: its id, and the run count and run time the
+ * kernel keeps while kernel.bpf_stats_enabled is 1 (0 otherwise). Returns 0, or a negative
+ * errno (out is then zeroed).
+ */
+struct module_prog_stats {
+	uint32_t id;
+	uint64_t run_cnt;
+	uint64_t run_time_ns;
+};
+int module__prog_stats(const struct module *m, size_t i, struct module_prog_stats *out);
+
+/* When the object was loaded into the kernel: CLOCK_REALTIME in nanoseconds. */
+uint64_t module__loaded_at_ns(const struct module *m);
+
+/*
+ * The object's own maps in object order: those the BPF code defines, without libbpf's
+ * internal .data, .rodata, .bss and .kconfig maps. A view valid until module__free().
+ */
+struct module_map_info {
+	const char *name; /* borrowed from libbpf */
+	const char *type; /* libbpf's name of the map type ("hash", "percpu_array"...), or "" */
+	uint32_t key_size;
+	uint32_t value_size;
+	uint32_t max_entries;
+	int fd;
+};
+size_t module__n_maps(const struct module *m);
+void module__map_info(const struct module *m, size_t i, struct module_map_info *out);
+
 /*
  * A parsed `perf_event/` section: comma-separated `type=`, `config=`,
  * `frequency=` decimal items, the last duplicate winning. Returns 0 or -EINVAL with upstream's
