@@ -13,6 +13,7 @@
 #include "scrape/metric.h"
 #include "bpf/perf_counters.h"
 #include "scrape/builtins.h"
+#include "scrape/map_fill.h"
 #include "tracing/tracing.h"
 
 int collector__new(const struct collector_opts *opts, struct collector **out, char *err,
@@ -80,6 +81,10 @@ int collector__new(const struct collector_opts *opts, struct collector **out, ch
 				goto out_free;
 		}
 	}
+	e = map_fill__new(&(struct map_fill_opts){ .cfgs = cfgs, .mods = opts->mods, .n = n },
+			  &c->map_fill, err, errlen);
+	if (e)
+		goto out_free;
 	*out = c;
 	return 0;
 
@@ -96,6 +101,7 @@ void collector__free(struct collector *c)
 
 	if (!c)
 		return;
+	map_fill__free(c->map_fill);
 	for (i = 0; i < c->n_metrics; i++)
 		metric_free(&c->metrics[i]);
 	free(c->metrics);

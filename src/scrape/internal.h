@@ -35,6 +35,7 @@ struct collector {
 	struct buf arena; /* built-in metrics' label values */
 	struct perf_counters *perf; /* borrowed, may be NULL: perf_event_array counters */
 	struct tracing *tracing; /* borrowed, may be NULL: tracing/tracing.h metrics */
+	struct map_fill *map_fill; /* owned, may be NULL: entries of the other hash maps */
 	/* single flight: the collection in progress per format, and a spare result to reuse */
 	pthread_mutex_t sf_lock;
 	pthread_cond_t sf_cond;
