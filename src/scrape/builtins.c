@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Built-in metrics: build info, programs, decoder errors, process, promhttp. */
+/* Built-in metrics: build info, programs, map fill, decoder errors, process, promhttp. */
 #include "scrape/builtins.h"
 
 #include <bpf/bpf.h>
@@ -16,6 +16,8 @@
 #include "scrape/internal.h"
 #include "bpf/module.h"
 #include "bpf/perf_counters.h"
+#include "scrape/map_fill.h"
+#include "scrape/metric.h"
 #include "scrape/procstat.h"
 #include "tracing/tracing.h"
 #include "util/errno_text.h"
@@ -165,9 +167,81 @@ static const struct process_family {
 };
 
 #define N_PROCESS_FAMILIES (sizeof(process_families) / sizeof(process_families[0]))
-/* build info, enabled configs, decoder errors, four program families, process, promhttp */
-#define MAX_BUILTIN_FAMILIES (3 + 4 + N_PROCESS_FAMILIES + 2)
+
+/*
+ * How full each map is: metric maps (counters and histograms) from this scrape's own read of
+ * them (arrays hold max_entries keys), the other hash maps from scrape/map_fill.c's last count.
+ * The two families have the same samples; max selects the value.
+ */
+static const struct map_family {
+	const char *name, *help;
+	bool max;
+} map_families[] = {
+	{ "ebpf_exporter_map_entries",
+	  "Entries in a BPF map: counted by this scrape's read of a metric map, by the last "
+	  "background count for the other hash maps of a config",
+	  false },
+	{ "ebpf_exporter_map_max_entries",
+	  "The max_entries of a BPF map: the entries it can hold (a full hash map rejects new "
+	  "keys, a full LRU map evicts)",
+	  true },
+};
+
+#define N_MAP_FAMILIES (sizeof(map_families) / sizeof(map_families[0]))
+
+/* build info, enabled configs, decoder errors, four program families, map fill, process,
+ * promhttp */
+#define MAX_BUILTIN_FAMILIES (3 + 4 + N_MAP_FAMILIES + N_PROCESS_FAMILIES + 2)
 _Static_assert(MAX_BUILTIN_FAMILIES <= BUILTIN_FAMILIES, "BUILTIN_FAMILIES is too small");
+
+struct map_sample_ctx {
+	struct builtin *b;
+	bool max;
+};
+
+static int map_fill_sample(const struct map_fill_entry *e, void *arg)
+{
+	struct map_sample_ctx *x = arg;
+
+	bi_sample(x->b, x->max ? (double)e->max_entries : (double)e->entries, 2, e->config, e->map);
+	return 0;
+}
+
+/* Was the map of metric k already given a sample (a counter and a histogram of one map)? */
+static bool metric_map_seen(const struct collector *c, size_t k)
+{
+	const struct metric_state *ms = &c->metrics[k];
+	size_t i;
+
+	for (i = k; i-- > 0 && c->metrics[i].cfg_idx == ms->cfg_idx;)
+		if (c->metrics[i].snap_ok && !strcmp(c->metrics[i].name, ms->name))
+			return true;
+	return false;
+}
+
+/* The map fill families (see map_families): called after this scrape read the metric maps. */
+static void map_fill_families(struct collector *c, struct builtin *b)
+{
+	static const char *const l_map[] = { "config", "map" };
+	size_t i, k;
+
+	for (i = 0; i < N_MAP_FAMILIES; i++) {
+		const struct map_family *mf = &map_families[i];
+		struct map_sample_ctx x = { .b = b, .max = mf->max };
+
+		bi_family(b, mf->name, mf->help, FAMILY_GAUGE, l_map, 2);
+		for (k = 0; k < c->n_metrics; k++) {
+			const struct metric_state *ms = &c->metrics[k];
+
+			/* a map that could not be read has no count this scrape */
+			if (!ms->snap_ok || metric_map_seen(c, k))
+				continue;
+			bi_sample(b, mf->max ? (double)ms->max_entries : (double)ms->snap.n, 2,
+				  ms->cfg->name, ms->name);
+		}
+		map_fill__each(c->map_fill, map_fill_sample, &x);
+	}
+}
 
 int builtins_collect(struct collector *c, struct builtin *b)
 {
@@ -278,6 +352,9 @@ int builtins_collect(struct collector *c, struct builtin *b)
 			}
 		}
 	}
+
+	if (!c->detached)
+		map_fill_families(c, b);
 
 	if (procstat_read(&ps) == 0 || ps.cpu_seconds > 0) {
 		for (i = 0; i < N_PROCESS_FAMILIES; i++) {

@@ -16,7 +16,7 @@ struct strpool {
 
 /* The built-in families of one scrape and the storage behind them. */
 /* Room for the built-in families: more than builtins_collect() ever adds (checked there). */
-#define BUILTIN_FAMILIES 20
+#define BUILTIN_FAMILIES 28
 
 struct builtin {
 	struct family fams[BUILTIN_FAMILIES];
@@ -31,7 +31,8 @@ struct builtin {
 
 /*
  * Fills b (zeroed by the caller) with the built-in families: build info, enabled configs,
- * program info/attached/run time/run count, decoder errors, process_* and promhttp_*.
+ * program info/attached/run time/run count, map entries and max entries, decoder errors,
+ * process_* and promhttp_*.
  * Exporter families are left out once the collector detached. Called with the collector's
  * lock held. Returns 0 or -ENOMEM; release b with builtins_free() either way.
  */

@@ -232,6 +232,7 @@ int metric_read_snapshot(struct collector *c, struct metric_state *ms)
 	int e;
 
 	ms->snap.n = 0;
+	ms->snap_ok = false;
 	if (ms->map_fd < 0)
 		return 0;
 	e = map_snapshot__read(&ms->snap, ms->map_fd, ms->map_type, ms->key_size, ms->value_size,
@@ -244,6 +245,7 @@ int metric_read_snapshot(struct collector *c, struct metric_state *ms)
 		metric_error(c, ms, errno_text(e, et, sizeof(et)), false);
 		return 0;
 	}
+	ms->snap_ok = true;
 	return 1;
 }
 

@@ -52,6 +52,8 @@ struct metric_state {
 	const char **series_vals;
 	size_t series_vals_cap;
 	struct map_snapshot snap;
+	/* the last read of the map succeeded: snap.n is its entry count (ebpf_exporter_map_entries) */
+	bool snap_ok;
 	/* per-scrape scratch, kept between scrapes */
 	struct buf arena;
 	size_t *offs;
@@ -145,8 +147,9 @@ typedef int (*row_fn)(struct collector *c, struct metric_state *ms, const uint8_
 		      double v, void *arg);
 
 /*
- * Reads ms's map into ms->snap. Returns 1 when rows were read, 0 when there is nothing to read
- * (no map, or a read error, counted and logged), -ENOMEM.
+ * Reads ms's map into ms->snap. Returns 1 when rows were read (ms->snap_ok is then set, and
+ * ms->snap.n is the number of keys the map holds), 0 when there is nothing to read (no map, or a
+ * read error, counted and logged), -ENOMEM.
  */
 int metric_read_snapshot(struct collector *c, struct metric_state *ms);
 
