@@ -69,8 +69,11 @@ uint64_t map_fill_next_wait_ms(uint64_t interval_ms, uint64_t pass_cpu_ns, uint6
 		return UINT64_MAX;
 	ms *= share;
 	/* the rest of a millisecond rounds up, so the share is never exceeded */
-	if (pass_cpu_ns % 1000000)
+	if (pass_cpu_ns % 1000000) {
+		if (ms > UINT64_MAX - share)
+			return UINT64_MAX;
 		ms += share;
+	}
 	return ms > interval_ms ? ms : interval_ms;
 }
 
@@ -289,6 +292,9 @@ static void *counter_thread(void *arg)
 		map_fill__count_now(mf);
 		wait_ms = map_fill_next_wait_ms(mf->interval_ms, thread_cpu_ns() - cpu0,
 						MAP_FILL_CPU_SHARE);
+		/* a day at most: the deadline must fit a timespec */
+		if (wait_ms > 86400000)
+			wait_ms = 86400000;
 	}
 }
 
