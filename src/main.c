@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,11 +16,11 @@
 #include "caps.h"
 #include "cli/cli.h"
 #include "scrape/collector.h"
+#include "scrape/generation.h"
 #include "config/config.h"
 #include "decoders/decoder_env.h"
 #include "web/http_server.h"
 #include "web/web_settings.h"
-#include "bpf/cgroup_id_map.h"
 #include "bpf/module.h"
 #include "bpf/perf_counters.h"
 #include "tracing/tracing.h"
@@ -42,22 +43,32 @@ __attribute__((noinline, used, visibility("default"))) void post_attach_mark(voi
 	__asm__ volatile("" ::: "memory");
 }
 
+/*
+ * Reload requests of POST /-/reload: the HTTP thread asks, the main thread reloads (all
+ * reloads run there, one at a time) and answers every request made before it began.
+ */
+struct reload_ctl {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	pthread_t main_thread;
+	uint64_t requested; /* requests so far */
+	uint64_t done; /* requests the last finished reload answered */
+	bool stopping; /* shutting down: no more reloads */
+	int result; /* of the last reload: 0 or a negative errno */
+	char err[ERRLEN];
+};
+
 struct exporter {
 	struct cli_opts opts;
-	char **names;
-	int n_names;
-	struct config **cfgs;
-	struct module **mods;
-	struct bpf_object **objs; /* objs[i]: the loaded object of mods[i], for the tracing */
+	struct generation *gen; /* the running set: configs, modules, perf counters, tracing */
 	struct decoder_env *env;
 	struct collector *collector;
-	struct cgroup_id_map **cgmaps; /* per config, NULL entries without cgroup_id_map */
-	struct perf_counters *perf;
-	struct tracing *tracing; /* tracing: ring buffers to OTLP spans */
 	struct lifecycle *lc; /* the exporter's own start-up and shutdown trace */
 	struct lc_span *lc_attach;
 	struct web_settings *web; /* --web.config.file */
 	struct http_server *http;
+	struct reload_status reloads;
+	struct reload_ctl rl;
 };
 
 static double ms_since(uint64_t t0)
@@ -75,34 +86,25 @@ static void notify(const char *status)
 
 static void exporter_free(struct exporter *x)
 {
-	int i;
-
 	http_server__stop(x->http);
 	web_settings__free(x->web);
 	collector__free(x->collector);
-	perf_counters__free(x->perf); /* before the modules: it reads their maps */
-	tracing__free(x->tracing); /* tracing: before the modules too */
+	/* perf counters and tracing before the modules (they read their maps), the cgroup_id_maps
+	 * before the modules and env (they unsubscribe) */
+	generation__free(x->gen, NULL, NULL);
 	lifecycle__free(x->lc);
-	for (i = 0; x->cgmaps && i < x->n_names; i++)
-		cgroup_id_map__free(x->cgmaps[i]); /* unsubscribes: before the modules and env */
-	free(x->cgmaps);
-	for (i = 0; x->mods && i < x->n_names; i++)
-		module__free(x->mods[i]);
-	free(x->mods);
-	free(x->objs);
-	for (i = 0; x->cfgs && i < x->n_names; i++)
-		config_free(x->cfgs[i]);
-	free(x->cfgs);
 	decoder_env__free(x->env);
-	cli_names_free(x->names);
 	cli_opts_free(&x->opts);
 	loader_fini();
+	reload_status_destroy(&x->reloads);
+	pthread_cond_destroy(&x->rl.cond);
+	pthread_mutex_destroy(&x->rl.lock);
 }
 
 static int fatal(struct exporter *x, const char *prefix, const char *msg)
 {
 	log_msg("%s%s", prefix, msg);
-	tracing__shutdown(x->tracing, STARTUP_ERROR_FLUSH_MS);
+	tracing__shutdown(x->gen ? x->gen->tracing : NULL, STARTUP_ERROR_FLUSH_MS);
 	exporter_free(x);
 	return 1;
 }
@@ -124,107 +126,38 @@ static void raise_nofile(void)
 			  (unsigned long long)rl.rlim_max, errno_text(errno, et, sizeof(et)));
 }
 
-/*
- * Parses and validates every config: the first error is fatal. A name given twice is -EEXIST
- * (the Go exporter finds it when attaching, and says so).
- */
-static int load_configs(struct exporter *x, char *err, size_t errlen)
+static void gen_opts(struct exporter *x, struct generation_opts *o, struct lc_span *parent)
 {
-	int i, j, e;
-
-	x->cfgs = calloc((size_t)x->n_names + 1, sizeof(*x->cfgs));
-	x->mods = calloc((size_t)x->n_names + 1, sizeof(*x->mods));
-	x->cgmaps = calloc((size_t)x->n_names + 1, sizeof(*x->cgmaps));
-	x->objs = calloc((size_t)x->n_names + 1, sizeof(*x->objs));
-	if (!x->cfgs || !x->mods || !x->cgmaps || !x->objs) {
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	for (i = 0; i < x->n_names; i++) {
-		e = config_load(x->opts.config_dir, x->names[i], &x->cfgs[i], err, errlen);
-		if (e)
-			return e;
-	}
-	/* Duplicate names are found at attach time upstream; the message is the same. */
-	for (i = 0; i < x->n_names; i++)
-		for (j = 0; j < i; j++)
-			if (strcmp(x->names[i], x->names[j]) == 0) {
-				snprintf(err, errlen, "multiple configs with name \"%s\"",
-					 x->names[i]);
-				return -EEXIST;
-			}
-	return 0;
+	memset(o, 0, sizeof(*o));
+	o->config_dir = x->opts.config_dir;
+	o->config_names = x->opts.config_names;
+	o->btf_path = x->opts.btf_path;
+	o->env = x->env;
+	o->lc = x->lc;
+	o->parent = parent;
 }
 
-/* One config: open, kaddrs, load, attach, validate, cgroup_id_map. */
-static int attach_config_steps(struct exporter *x, int i, struct lc_span *span, char *err,
-			       size_t errlen)
+static void collector_opts_of(struct exporter *x, const struct generation *g,
+			      struct collector_opts *o)
 {
-	int e;
-
-	e = cgroup_id_map_check_kernel(x->cfgs[i], err, errlen);
-	if (e)
-		return e;
-	e = module__open_load(x->cfgs[i], x->opts.btf_path, decoder_env__kallsyms(x->env), x->lc,
-			      span, &x->mods[i], err, errlen);
-	if (e)
-		return e;
-	module__attach(x->mods[i], x->lc, span);
-	e = module__validate_maps(x->mods[i], err, errlen);
-	if (e)
-		return e;
-	/* the map filled from the cgroup monitor's initial walk, then kept current */
-	x->objs[i] = module__object(x->mods[i]);
-	e = cgroup_id_map__new(x->cfgs[i], x->objs[i], &x->cgmaps[i], err, errlen);
-	if (!e)
-		e = cgroup_id_map__start(x->cgmaps[i], decoder_env__cgroups(x->env), err, errlen);
-	return e;
+	memset(o, 0, sizeof(*o));
+	o->cfgs = g->cfgs;
+	o->mods = g->mods;
+	o->n = g->n;
+	o->env = x->env;
+	o->perf = g->perf;
+	o->tracing = g->tracing; /* its metrics in every scrape */
+	o->gen = g;
+	o->reloads = &x->reloads;
 }
 
-static int attach_config(struct exporter *x, int i, struct lc_span *parent, char *err,
-			 size_t errlen)
+/* SIGINT and SIGTERM stop the exporter, SIGHUP reloads it. */
+static void signal_set(sigset_t *set)
 {
-	struct lc_span *span = lifecycle__begin(x->lc, parent, "attach_config");
-	int e;
-
-	lifecycle__attr(span, "config", x->cfgs[i]->name);
-	e = attach_config_steps(x, i, span, err, errlen);
-	if (e)
-		lifecycle__error(span, err);
-	lifecycle__end(x->lc, span);
-	return e;
-}
-
-/* Opens, loads and attaches every config in --config.names order. */
-static int attach_configs(struct exporter *x, char *err, size_t errlen)
-{
-	struct lc_span *all = lifecycle__begin(x->lc, x->lc_attach, "attach_configs");
-	int i, e = 0;
-
-	for (i = 0; !e && i < x->n_names; i++)
-		e = attach_config(x, i, all, err, errlen);
-	if (e)
-		lifecycle__error(all, err);
-	lifecycle__end(x->lc, all);
-	return e;
-}
-
-static int count_programs(const struct exporter *x, struct buf *missed)
-{
-	int i, n = 0;
-	size_t j;
-
-	for (i = 0; i < x->n_names; i++) {
-		for (j = 0; x->mods[i] && j < module__n_progs(x->mods[i]); j++) {
-			const struct module_prog *p = module__prog(x->mods[i], j);
-
-			n++;
-			if (!p->link && missed)
-				buf_printf(missed, "%s%s:%s", missed->len ? ", " : "",
-					   x->cfgs[i]->name, p->name);
-		}
-	}
-	return n;
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
 }
 
 static int wait_for_signal(void)
@@ -232,9 +165,7 @@ static int wait_for_signal(void)
 	sigset_t set;
 	int sig = 0;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
+	signal_set(&set);
 	for (;;) {
 		sig = sigwaitinfo(&set, NULL);
 		if (sig > 0)
@@ -242,6 +173,190 @@ static int wait_for_signal(void)
 		if (errno != EINTR)
 			return SIGTERM;
 	}
+}
+
+/*
+ * Re-reads the web config file: a file that changed and fails to load fails the reload (the
+ * web settings keep their last good snapshot and log why).
+ */
+static int reload_web(struct exporter *x, char *err, size_t errlen)
+{
+	unsigned long before = web_settings__reload_errors(x->web);
+
+	web_snapshot__put(web_settings__current(x->web));
+	if (web_settings__reload_errors(x->web) == before)
+		return 0;
+	snprintf(err, errlen, "web config \"%s\" failed to load, the previous settings stay",
+		 x->opts.web_config_file);
+	return -EINVAL;
+}
+
+/*
+ * Builds the next generation beside the running one and swaps it in, or leaves the running
+ * one as it is on any error (then err says why). Main thread only.
+ */
+static int reload_configs(struct exporter *x, struct lc_span *span, char *summary,
+			  size_t summarylen, char *err, size_t errlen)
+{
+	struct generation_opts o;
+	struct generation *next = NULL, *old = x->gen;
+	struct collector_opts copts;
+	struct collector *staged = NULL;
+	struct buf missed = { 0 };
+	char e2[ERRLEN];
+	size_t i, removed = 0;
+	int e;
+
+	gen_opts(x, &o, span);
+	e = generation__parse(&o, old, &next, err, errlen);
+	if (e)
+		return e;
+	if (generation__same(next, old)) {
+		snprintf(summary, summarylen, "%zu configs unchanged", next->n);
+		generation__free(next, NULL, NULL);
+		return 0;
+	}
+	e = generation__attach(next, &o, err, errlen);
+	if (!e && next->n_reused < next->n) {
+		post_attach_mark();
+		if (decoder_env__refresh_kallsyms(x->env, e2, sizeof(e2)) != 0)
+			log_msg("Error refreshing kallsyms after attach: %s", e2);
+	}
+	if (!e && x->opts.config_strict) {
+		generation__count_programs(next, &missed);
+		if (missed.len) {
+			snprintf(err, errlen, "Missed attachments (module:prog): %s", missed.data);
+			e = -ENOENT;
+		}
+		buf_free(&missed);
+	}
+	if (!e)
+		e = generation__finish(next, old, x->env, err, errlen);
+	if (!e) {
+		collector_opts_of(x, next, &copts);
+		copts.prev = x->collector;
+		e = collector__new(&copts, &staged, err, errlen);
+	}
+	if (e) {
+		generation__free(next, x->lc, span);
+		return e;
+	}
+
+	/* Commit. Shared perf counters are read by one set at a time, ring buffers too. */
+	perf_counters__stop(old->perf);
+	collector__swap(x->collector, staged);
+	collector__free(staged); /* the previous view: metric states of the old maps */
+	tracing__shutdown(old->tracing, (int)(x->opts.tracing_shutdown_timeout_ns / 1000000));
+	x->gen = next;
+	for (i = 0; i < old->n; i++) {
+		size_t j;
+
+		for (j = 0; j < next->n && strcmp(next->cfgs[j]->name, old->cfgs[i]->name); j++)
+			;
+		removed += j == next->n;
+	}
+	/* detaches and closes the units only the old generation held */
+	generation__free(old, x->lc, span);
+	tracing__adopt_lifecycle(next->tracing, x->lc);
+	e = tracing__start(next->tracing, e2, sizeof(e2));
+	if (e)
+		log_msg("Error starting the tracing after the reload: %s", e2);
+	e = perf_counters__start(next->perf, e2, sizeof(e2));
+	if (e)
+		log_msg("Error starting the perf event array reader after the reload: %s", e2);
+	snprintf(summary, summarylen, "%zu configs unchanged, %zu loaded, %zu removed",
+		 next->n_reused, next->n - next->n_reused, removed);
+	return 0;
+}
+
+/* One reload, serialized by running on the main thread only. Returns 0 or a negative errno. */
+static int reload(struct exporter *x, char *err, size_t errlen)
+{
+	char buf[128], summary[256] = "";
+	struct lc_span *span;
+	uint64_t t0 = clock_mono_ns();
+	double secs;
+	int e;
+
+	snprintf(buf, sizeof(buf), "RELOADING=1\nSTATUS=reloading...\nMONOTONIC_USEC=%llu",
+		 (unsigned long long)(t0 / 1000));
+	systemd_notify(buf);
+	log_msg("Reloading configs");
+	err[0] = '\0';
+	span = lifecycle__begin(x->lc, NULL, "reload");
+	e = reload_web(x, err, errlen);
+	if (!e)
+		e = reload_configs(x, span, summary, sizeof(summary), err, errlen);
+	if (e && !err[0])
+		snprintf(err, errlen, "%s", strerror(-e));
+	if (e)
+		lifecycle__error(span, err);
+	lifecycle__end(x->lc, span);
+	secs = (double)(clock_mono_ns() - t0) / 1e9;
+	reload_status_record(&x->reloads, e ? err : NULL, secs);
+	if (e)
+		log_msg("Error reloading configs, the running set stays: %s", err);
+	else
+		log_msg("Reloaded configs in %.0fms: %s", secs * 1e3, summary);
+	/* Loading parsed BTF and ELF files: give the freed heap pages back before idling. */
+	malloc_trim(0);
+	snprintf(buf, sizeof(buf), "READY=1\nSTATUS=%s",
+		 e ? "ready, the last reload failed" : "ready, reloaded");
+	systemd_notify(buf);
+	return e;
+}
+
+/* POST /-/reload: asks the main thread and waits for the reload that follows the request. */
+static int request_reload(void *arg, char *err, size_t errlen)
+{
+	struct exporter *x = arg;
+	uint64_t mine;
+	int e;
+
+	pthread_mutex_lock(&x->rl.lock);
+	if (x->rl.stopping) {
+		pthread_mutex_unlock(&x->rl.lock);
+		snprintf(err, errlen, "the exporter is shutting down");
+		return -ESHUTDOWN;
+	}
+	mine = ++x->rl.requested;
+	pthread_mutex_unlock(&x->rl.lock);
+	e = pthread_kill(x->rl.main_thread, SIGHUP);
+	if (e) {
+		snprintf(err, errlen, "cannot signal the main thread: %s", strerror(e));
+		return -e;
+	}
+	pthread_mutex_lock(&x->rl.lock);
+	while (x->rl.done < mine && !x->rl.stopping)
+		pthread_cond_wait(&x->rl.cond, &x->rl.lock);
+	if (x->rl.done >= mine) {
+		e = x->rl.result;
+		snprintf(err, errlen, "%s", x->rl.err);
+	} else {
+		e = -ESHUTDOWN;
+		snprintf(err, errlen, "the exporter is shutting down");
+	}
+	pthread_mutex_unlock(&x->rl.lock);
+	return e;
+}
+
+/* SIGHUP: reloads, then answers the requests made before the reload began. */
+static void on_sighup(struct exporter *x)
+{
+	char err[ERRLEN];
+	uint64_t upto;
+	int e;
+
+	pthread_mutex_lock(&x->rl.lock);
+	upto = x->rl.requested;
+	pthread_mutex_unlock(&x->rl.lock);
+	e = reload(x, err, sizeof(err));
+	pthread_mutex_lock(&x->rl.lock);
+	x->rl.done = upto;
+	x->rl.result = e;
+	snprintf(x->rl.err, sizeof(x->rl.err), "%s", e ? err : "");
+	pthread_cond_broadcast(&x->rl.cond);
+	pthread_mutex_unlock(&x->rl.lock);
 }
 
 /* The toolkit's line for each socket: whether it speaks TLS. */
@@ -333,7 +448,8 @@ int main(int argc, char **argv)
 	struct exporter x;
 	struct decoder_env_opts env_opts;
 	struct http_opts hopts;
-	struct collector_opts copts = { 0 };
+	struct collector_opts copts;
+	struct generation_opts gopts;
 	uint64_t t0;
 	struct buf missed = { 0 };
 	struct lc_span *span;
@@ -344,6 +460,17 @@ int main(int argc, char **argv)
 
 	memset(&x, 0, sizeof(x));
 	t0 = clock_mono_ns();
+	reload_status_init(&x.reloads);
+	pthread_mutex_init(&x.rl.lock, NULL);
+	pthread_cond_init(&x.rl.cond, NULL);
+	x.rl.main_thread = pthread_self();
+	/*
+	 * SIGHUP is blocked before any thread exists, so every thread inherits the mask and only
+	 * the main thread takes it (once serving: a SIGHUP during start-up reloads right after).
+	 */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	/*
 	 * Scrape buffers of big maps are tens of MiB: a fixed mmap threshold returns them to the
 	 * system when freed (glibc would otherwise raise it and keep them), and two arenas
@@ -355,10 +482,10 @@ int main(int argc, char **argv)
 	case CLI_OK:
 		break;
 	case CLI_EXIT:
-		cli_opts_free(&x.opts);
+		exporter_free(&x);
 		return 0;
 	default:
-		cli_opts_free(&x.opts);
+		exporter_free(&x);
 		return 1;
 	}
 	log_setup(!x.opts.log_no_timestamps, x.opts.debug);
@@ -367,7 +494,7 @@ int main(int argc, char **argv)
 	if (libbpf_major_version() != 1) {
 		log_msg("Error: running with libbpf v%u.%u, v1.x is expected",
 			libbpf_major_version(), libbpf_minor_version());
-		cli_opts_free(&x.opts);
+		exporter_free(&x);
 		return 1;
 	}
 	e = loader_init(x.opts.debug, err, sizeof(err));
@@ -379,10 +506,8 @@ int main(int argc, char **argv)
 		return fatal(&x, "Error loading the web config: ", err);
 
 	/* Signals are taken synchronously by the main thread once serving; block them now so
-	 * the HTTP threads inherit the mask. Until then a signal ends the process. */
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
+	 * the HTTP threads inherit the mask. Until then SIGINT and SIGTERM end the process. */
+	signal_set(&sigs);
 
 	/*
 	 * Recorded from the start, handed to the tracing once it exists, unless
@@ -393,10 +518,8 @@ int main(int argc, char **argv)
 		x.lc = lifecycle__new();
 
 	notify("parsing config...");
-	x.names = cli_split_names(x.opts.config_names, &x.n_names);
-	if (!x.names)
-		return fatal(&x, "Error parsing configs: ", "out of memory");
-	e = load_configs(&x, err, sizeof(err));
+	gen_opts(&x, &gopts, NULL);
+	e = generation__parse(&gopts, NULL, &x.gen, err, sizeof(err));
 	if (e)
 		return fatal(
 			&x, e == -EEXIST ? "Error attaching exporter: " : "Error parsing configs: ",
@@ -411,7 +534,8 @@ int main(int argc, char **argv)
 
 	notify("attaching configs...");
 	x.lc_attach = lifecycle__begin(x.lc, NULL, "attach");
-	e = attach_configs(&x, err, sizeof(err));
+	gen_opts(&x, &gopts, x.lc_attach);
+	e = generation__attach(x.gen, &gopts, err, sizeof(err));
 	if (e)
 		return fatal(&x, "Error attaching exporter: ", err);
 	post_attach_mark();
@@ -419,21 +543,17 @@ int main(int argc, char **argv)
 	if (decoder_env__refresh_kallsyms(x.env, err, sizeof(err)) != 0)
 		log_msg("Error refreshing kallsyms after attach: %s", err);
 
-	/* Perf buffers are opened before the capability drop, and checked by --config.check. */
-	e = perf_counters__new(x.cfgs, x.mods, (size_t)x.n_names, x.env, &x.perf, err, sizeof(err));
+	/* perf buffers and ring buffers open before the capability drop; err is the whole line */
+	e = generation__finish(x.gen, NULL, x.env, err, sizeof(err));
 	if (e)
 		return fatal(&x, "", err);
-	/* tracing: ring buffers open before the capability drop; err is the whole line */
-	e = tracing__new(x.cfgs, x.objs, (size_t)x.n_names, x.env, &x.tracing, err, sizeof(err));
-	if (e)
-		return fatal(&x, "", err);
-	tracing__adopt_lifecycle(x.tracing, x.lc);
+	tracing__adopt_lifecycle(x.gen->tracing, x.lc);
 
 	e = caps_apply(x.opts.capabilities_keep, err, sizeof(err));
 	if (e)
 		return fatal(&x, "Error dropping capabilities: ", err);
 
-	nprogs = count_programs(&x, &missed);
+	nprogs = generation__count_programs(x.gen, &missed);
 	snprintf(ready, sizeof(ready), "%d programs found in the config in %.0fms", nprogs,
 		 ms_since(t0));
 	log_msg("Started with %s", ready);
@@ -453,20 +573,15 @@ int main(int argc, char **argv)
 	}
 
 	span = lifecycle__begin(x.lc, x.lc_attach, "register_handlers");
-	copts.cfgs = x.cfgs;
-	copts.mods = x.mods;
-	copts.n = (size_t)x.n_names;
-	copts.env = x.env;
-	copts.perf = x.perf;
-	copts.tracing = x.tracing; /* its metrics in every scrape */
+	collector_opts_of(&x, x.gen, &copts);
 	e = collector__new(&copts, &x.collector, err, sizeof(err));
 	lifecycle__end(x.lc, span);
 	if (e)
 		return fatal(&x, "Error registering exporter: ", err);
-	e = tracing__start(x.tracing, err, sizeof(err)); /* tracing */
+	e = tracing__start(x.gen->tracing, err, sizeof(err)); /* tracing */
 	if (e)
 		return fatal(&x, "Error registering exporter: ", err);
-	e = perf_counters__start(x.perf, err, sizeof(err));
+	e = perf_counters__start(x.gen->perf, err, sizeof(err));
 	if (e)
 		return fatal(&x, "Error registering exporter: ", err);
 
@@ -491,6 +606,9 @@ int main(int argc, char **argv)
 	hopts.max_connections = x.opts.web_max_connections;
 	hopts.request_timeout_ns = x.opts.web_request_timeout_ns;
 	hopts.idle_timeout_ns = x.opts.web_idle_timeout_ns;
+	hopts.enable_lifecycle = x.opts.web_enable_lifecycle;
+	hopts.reload = request_reload;
+	hopts.reload_arg = &x;
 	/* the server takes the sockets over, also when it fails */
 	e = http_server__start(&hopts, fds, n_fds, &x.http, err, sizeof(err));
 	free(fds);
@@ -502,16 +620,22 @@ int main(int argc, char **argv)
 	systemd_notify(err);
 	lifecycle__end(x.lc, x.lc_attach);
 
-	sig = wait_for_signal();
+	while ((sig = wait_for_signal()) == SIGHUP)
+		on_sighup(&x);
 	log_msg("Received signal: %s", sig == SIGINT ? "interrupt" : "terminated");
 	systemd_notify("STOPPING=1");
+	/* reload requests waiting now are answered that the exporter is shutting down */
+	pthread_mutex_lock(&x.rl.lock);
+	x.rl.stopping = true;
+	pthread_cond_broadcast(&x.rl.cond);
+	pthread_mutex_unlock(&x.rl.lock);
 	t0 = clock_mono_ns();
 	span = lifecycle__begin(x.lc, NULL, "detach");
 	collector__detach(x.collector, x.lc, span);
 	lifecycle__end(x.lc, span);
 	log_msg("Detached in %.0fms", ms_since(t0));
 	/* tracing: flush within --tracing.shutdown-timeout */
-	tracing__shutdown(x.tracing, (int)(x.opts.tracing_shutdown_timeout_ns / 1000000));
+	tracing__shutdown(x.gen->tracing, (int)(x.opts.tracing_shutdown_timeout_ns / 1000000));
 	exporter_free(&x);
 	return 0;
 }

@@ -36,9 +36,14 @@ struct perf_slot {
 	size_t idx; /* libbpf's buffer index */
 };
 
+/*
+ * One perf_event_array counter: its perf buffer, label set and series. Shared by the sets of
+ * consecutive generations whose config and module are the same (reference-counted; only one
+ * set's reader runs at a time), so its series keep counting across a reload.
+ */
 struct perf_counter {
-	struct perf_counters *owner;
-	size_t cfg_idx;
+	int refs; /* changed on the thread that builds and frees the sets */
+	struct module *mod; /* borrowed: the module whose map the perf buffer reads */
 	const struct config *cfg;
 	const struct counter_conf *conf;
 	char *full_name;
@@ -48,14 +53,21 @@ struct perf_counter {
 	struct perf_slot *slots;
 	size_t n_slots;
 	int64_t flush_ns;
-	uint64_t next_flush; /* CLOCK_MONOTONIC ns */
-	/* reader thread only */
+	uint64_t next_flush; /* CLOCK_MONOTONIC ns; 0 until a reader first starts */
+	uint64_t decoder_errors; /* atomic */
+	/* the running reader thread only */
 	struct buf scratch;
 	const char **values;
 	time_t last_log;
-	/* under owner->lock */
+	pthread_mutex_t lock; /* series and lost */
 	struct series_table *series;
 	uint64_t lost;
+};
+
+/* A counter as one set sees it: cfg_idx is the config's index in that set's arrays. */
+struct perf_ref {
+	struct perf_counter *c;
+	size_t cfg_idx;
 };
 
 /* What one collect call hands out; rebuilt by the next. */
@@ -67,11 +79,9 @@ struct perf_snapshot {
 };
 
 struct perf_counters {
-	struct perf_counter *counters;
+	struct perf_ref *counters;
 	size_t n;
-	uint64_t *decoder_errors; /* per config, atomic */
 	size_t n_cfgs;
-	pthread_mutex_t lock; /* series and lost counts */
 	pthread_t thread;
 	bool running;
 	int epoll_fd;
@@ -99,7 +109,6 @@ static void log_limited(struct perf_counter *c, const char *fmt, ...)
 static void on_sample(void *ctx, int cpu, void *data, __u32 size)
 {
 	struct perf_counter *c = ctx;
-	struct perf_counters *p = c->owner;
 	char derr[1024] = "";
 	int e;
 
@@ -109,14 +118,14 @@ static void on_sample(void *ctx, int cpu, void *data, __u32 size)
 	if (e == DECODER_SKIP)
 		return;
 	if (e) {
-		__atomic_add_fetch(&p->decoder_errors[c->cfg_idx], 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&c->decoder_errors, 1, __ATOMIC_RELAXED);
 		log_limited(c, "Failed to decode labels: %s",
 			    e == -ENOMEM ? "out of memory" : derr);
 		return;
 	}
-	pthread_mutex_lock(&p->lock);
+	pthread_mutex_lock(&c->lock);
 	e = series_table__add(c->series, c->values, 1);
-	pthread_mutex_unlock(&p->lock);
+	pthread_mutex_unlock(&c->lock);
 	if (e)
 		log_limited(c, "perfbuf: config %s: counter %s: sample dropped: out of memory",
 			    c->cfg->name, c->conf->name);
@@ -126,22 +135,23 @@ static void on_lost(void *ctx, int cpu, __u64 cnt)
 {
 	struct perf_counter *c = ctx;
 
-	pthread_mutex_lock(&c->owner->lock);
+	pthread_mutex_lock(&c->lock);
 	c->lost += cnt;
-	pthread_mutex_unlock(&c->owner->lock);
+	pthread_mutex_unlock(&c->lock);
 }
 
-static int counter_init(struct perf_counters *p, struct perf_counter *c, size_t cfg_idx,
-			const struct config *cfg, const struct counter_conf *cc, struct module *mod,
-			struct decoder_env *env, char *err, size_t errlen)
+static int counter_init(struct perf_counter *c, const struct config *cfg,
+			const struct counter_conf *cc, struct module *mod, struct decoder_env *env,
+			char *err, size_t errlen)
 {
 	const struct bpf_map *map;
 	char lerr[512], et[128];
 	size_t i;
 	int e;
 
-	c->owner = p;
-	c->cfg_idx = cfg_idx;
+	c->refs = 1;
+	pthread_mutex_init(&c->lock, NULL);
+	c->mod = mod;
 	c->cfg = cfg;
 	c->conf = cc;
 	c->flush_ns = cc->flush_interval_ns > 0 ? cc->flush_interval_ns : 3600LL * 1000000000LL;
@@ -202,8 +212,10 @@ static int counter_init(struct perf_counters *p, struct perf_counter *c, size_t 
 	return 0;
 }
 
-static void counter_free(struct perf_counter *c)
+static void counter_put(struct perf_counter *c)
 {
+	if (!c || --c->refs > 0)
+		return;
 	perf_buffer__free(c->pb);
 	free(c->slots);
 	label_set__free(c->ls);
@@ -212,11 +224,25 @@ static void counter_free(struct perf_counter *c)
 	free(c->full_name);
 	free(c->label_names);
 	free(c->values);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+/* The counter of prev for conf on mod, when prev has one. */
+static struct perf_counter *find_shared(const struct perf_counters *prev,
+					const struct counter_conf *conf, const struct module *mod)
+{
+	size_t i;
+
+	for (i = 0; prev && i < prev->n; i++)
+		if (prev->counters[i].c->conf == conf && prev->counters[i].c->mod == mod)
+			return prev->counters[i].c;
+	return NULL;
 }
 
 int perf_counters__new(struct config **cfgs, struct module **mods, size_t n,
-		       struct decoder_env *env, struct perf_counters **out, char *err,
-		       size_t errlen)
+		       struct decoder_env *env, const struct perf_counters *prev,
+		       struct perf_counters **out, char *err, size_t errlen)
 {
 	struct perf_counters *p;
 	size_t i, j, total = 0;
@@ -228,27 +254,38 @@ int perf_counters__new(struct config **cfgs, struct module **mods, size_t n,
 		snprintf(err, errlen, "Can't init PerfBuf: out of memory");
 		return -ENOMEM;
 	}
-	pthread_mutex_init(&p->lock, NULL);
 	p->epoll_fd = -1;
 	p->stop_fd = -1;
 	p->n_cfgs = n;
 	for (i = 0; i < n; i++)
 		for (j = 0; mods[i] && j < cfgs[i]->n_counters; j++)
 			total += cfgs[i]->counters[j].perf_event_array;
-	p->decoder_errors = calloc(n ? n : 1, sizeof(*p->decoder_errors));
 	p->counters = calloc(total ? total : 1, sizeof(*p->counters));
-	if (!p->decoder_errors || !p->counters) {
+	if (!p->counters) {
 		e = -ENOMEM;
 		goto out_free;
 	}
 	for (i = 0; i < n; i++) {
 		for (j = 0; mods[i] && j < cfgs[i]->n_counters; j++) {
 			const struct counter_conf *cc = &cfgs[i]->counters[j];
+			struct perf_ref *r = &p->counters[p->n];
 
 			if (!cc->perf_event_array)
 				continue;
-			e = counter_init(p, &p->counters[p->n++], i, cfgs[i], cc, mods[i], env, err,
-					 errlen);
+			r->cfg_idx = i;
+			r->c = find_shared(prev, cc, mods[i]);
+			if (r->c) {
+				r->c->refs++;
+				p->n++;
+				continue;
+			}
+			r->c = calloc(1, sizeof(*r->c));
+			if (!r->c) {
+				e = -ENOMEM;
+				goto out_free;
+			}
+			p->n++;
+			e = counter_init(r->c, cfgs[i], cc, mods[i], env, err, errlen);
 			if (e)
 				goto out_free;
 		}
@@ -273,13 +310,13 @@ static void flush_due(struct perf_counters *p, uint64_t now)
 	size_t i;
 
 	for (i = 0; i < p->n; i++) {
-		struct perf_counter *c = &p->counters[i];
+		struct perf_counter *c = p->counters[i].c;
 
 		if (now < c->next_flush)
 			continue;
-		pthread_mutex_lock(&p->lock);
+		pthread_mutex_lock(&c->lock);
 		series_table__clear(c->series);
-		pthread_mutex_unlock(&p->lock);
+		pthread_mutex_unlock(&c->lock);
 		/* A ticker: the next flush is one interval later, skipping missed ticks. */
 		while (c->next_flush <= now)
 			c->next_flush += (uint64_t)c->flush_ns;
@@ -333,8 +370,8 @@ static void *reader(void *arg)
 		/* An idle round: sweep every ring, so nothing waits on a wake-up. */
 		if (n == 0)
 			for (k = 0; k < p->n; k++)
-				for (j = 0; j < p->counters[k].n_slots; j++)
-					read_slot(&p->counters[k].slots[j]);
+				for (j = 0; j < p->counters[k].c->n_slots; j++)
+					read_slot(&p->counters[k].c->slots[j]);
 		flush_due(p, clock_mono_ns());
 	}
 	return NULL;
@@ -372,9 +409,11 @@ int perf_counters__start(struct perf_counters *p, char *err, size_t errlen)
 	}
 	now = clock_mono_ns();
 	for (i = 0; i < p->n; i++) {
-		struct perf_counter *c = &p->counters[i];
+		struct perf_counter *c = p->counters[i].c;
 
-		c->next_flush = now + (uint64_t)c->flush_ns;
+		/* a counter shared with the previous set keeps its ticker */
+		if (!c->next_flush)
+			c->next_flush = now + (uint64_t)c->flush_ns;
 		for (j = 0; j < c->n_slots; j++) {
 			int fd = perf_buffer__buffer_fd(c->pb, c->slots[j].idx);
 
@@ -430,23 +469,27 @@ void perf_counters__free(struct perf_counters *p)
 		return;
 	perf_counters__stop(p);
 	for (i = 0; i < p->n; i++)
-		counter_free(&p->counters[i]);
+		counter_put(p->counters[i].c);
 	free(p->counters);
-	free(p->decoder_errors);
 	if (p->epoll_fd >= 0)
 		close(p->epoll_fd);
 	if (p->stop_fd >= 0)
 		close(p->stop_fd);
 	snapshot_free(&p->snap);
-	pthread_mutex_destroy(&p->lock);
 	free(p);
 }
 
 uint64_t perf_counters__decoder_errors(const struct perf_counters *p, size_t cfg_idx)
 {
+	uint64_t sum = 0;
+	size_t i;
+
 	if (!p || cfg_idx >= p->n_cfgs)
 		return 0;
-	return __atomic_load_n(&p->decoder_errors[cfg_idx], __ATOMIC_RELAXED);
+	for (i = 0; i < p->n; i++)
+		if (p->counters[i].cfg_idx == cfg_idx)
+			sum += __atomic_load_n(&p->counters[i].c->decoder_errors, __ATOMIC_RELAXED);
+	return sum;
 }
 
 /* Copies one series into the snapshot being built. */
@@ -479,6 +522,14 @@ static int copy_series(const struct series_entry *e, void *arg)
 	return 0;
 }
 
+static void unlock_all(struct perf_counters *p)
+{
+	size_t i;
+
+	for (i = p->n; i-- > 0;)
+		pthread_mutex_unlock(&p->counters[i].c->lock);
+}
+
 int perf_counters__collect(struct perf_counters *p, struct family **fams, size_t *n)
 {
 	static const char *const lost_labels[] = { "config", "map" };
@@ -493,9 +544,11 @@ int perf_counters__collect(struct perf_counters *p, struct family **fams, size_t
 	s = &p->snap;
 	snapshot_free(s);
 
-	pthread_mutex_lock(&p->lock);
+	/* every counter's lock, in set order (the reader holds at most one at a time) */
+	for (i = 0; i < p->n; i++)
+		pthread_mutex_lock(&p->counters[i].c->lock);
 	for (i = 0; i < p->n; i++) {
-		const struct perf_counter *c = &p->counters[i];
+		const struct perf_counter *c = p->counters[i].c;
 		size_t len = series_table__len(c->series);
 
 		nf += len > 0;
@@ -509,7 +562,7 @@ int perf_counters__collect(struct perf_counters *p, struct family **fams, size_t
 	s->values = calloc(nv + 2 * p->n, sizeof(*s->values));
 	s->strings = malloc(bytes + 1);
 	if (!s->fams || !s->samples || !s->values || !s->strings) {
-		pthread_mutex_unlock(&p->lock);
+		unlock_all(p);
 		snapshot_free(s);
 		return -ENOMEM;
 	}
@@ -517,7 +570,7 @@ int perf_counters__collect(struct perf_counters *p, struct family **fams, size_t
 	cs.s = s;
 	nf = 0;
 	for (i = 0; i < p->n; i++) {
-		const struct perf_counter *c = &p->counters[i];
+		const struct perf_counter *c = p->counters[i].c;
 		struct family *f;
 
 		if (!series_table__len(c->series))
@@ -547,12 +600,12 @@ int perf_counters__collect(struct perf_counters *p, struct family **fams, size_t
 			struct sample *smp = &s->samples[cs.n_samples++];
 
 			smp->values = &s->values[cs.n_values];
-			s->values[cs.n_values++] = p->counters[i].cfg->name;
-			s->values[cs.n_values++] = p->counters[i].conf->name;
-			smp->value = (double)p->counters[i].lost;
+			s->values[cs.n_values++] = p->counters[i].c->cfg->name;
+			s->values[cs.n_values++] = p->counters[i].c->conf->name;
+			smp->value = (double)p->counters[i].c->lost;
 		}
 	}
-	pthread_mutex_unlock(&p->lock);
+	unlock_all(p);
 	*fams = s->fams;
 	*n = nf;
 	return 0;

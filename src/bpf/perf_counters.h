@@ -21,8 +21,13 @@ struct decoder_env;
  * samples that fail to decode are counted per config (see perf_counters__decoder_errors()) and
  * dropped; a regexp skip drops the sample silently.
  *
- * One thread reads every perf buffer. It has its own lock; scrapes only take that lock to
- * copy the current values.
+ * One thread per set reads every perf buffer of the set. Each counter has its own lock;
+ * scrapes only take those locks to copy the current values.
+ *
+ * A set belongs to one generation of the running configs. A counter whose config and module
+ * are the same in the previous set is shared with it, not opened again: its perf buffer,
+ * series, flush ticker, lost and decoder error counts carry on. Only one set's reader may run
+ * at a time: stop the previous set before starting the next.
  */
 struct perf_counters;
 
@@ -39,15 +44,16 @@ struct perf_counters;
  * are skipped. Call it before capabilities are dropped (the buffers need CAP_IPC_LOCK or
  * CAP_SYS_ADMIN beyond perf_event_mlock_kb), also in --config.check mode. No thread runs yet.
  * cfgs, mods and env are borrowed and must outlive the object; the modules' maps must stay
- * open until perf_counters__free().
+ * open until perf_counters__free(). prev (may be NULL) is the set of the running generation:
+ * a counter of prev with the same counter_conf and module is shared instead of opened.
  * Returns 0 and *out (also when there are no such counters), or a negative errno with the
  * whole fatal log line in err, e.g. `Can't init PerfBuf: failed to initialize perf buffer for
  * map "oom_kills_total" of config "oomkill": cannot allocate memory` or `Error registering
  * exporter: config "oomkill": metric "oom_kills_total": label "x": unknown decoder "foo"`.
  */
 int perf_counters__new(struct config **cfgs, struct module **mods, size_t n,
-		       struct decoder_env *env, struct perf_counters **out, char *err,
-		       size_t errlen);
+		       struct decoder_env *env, const struct perf_counters *prev,
+		       struct perf_counters **out, char *err, size_t errlen);
 
 /* Number of perf_event_array counters (0 when none). */
 size_t perf_counters__count(const struct perf_counters *p);
@@ -55,7 +61,7 @@ size_t perf_counters__count(const struct perf_counters *p);
 /*
  * Starts the reader thread: it polls every buffer (PERF_COUNTERS_POLL_MS timeout), decodes
  * and counts samples, and drops each counter's series every flush_interval, counted from
- * this call. Does nothing when there are no counters. Returns 0 or a negative errno with a
+ * the first start of a set holding the counter. Does nothing when there are no counters. Returns 0 or a negative errno with a
  * message in err. Not thread-safe against __stop/__free.
  */
 int perf_counters__start(struct perf_counters *p, char *err, size_t errlen);
@@ -80,7 +86,10 @@ uint64_t perf_counters__decoder_errors(const struct perf_counters *p, size_t cfg
 /* Stops and joins the reader thread; samples are no longer read. Idempotent, NULL-tolerant. */
 void perf_counters__stop(struct perf_counters *p);
 
-/* Stops the thread, frees the perf buffers and everything else. NULL-tolerant. */
+/*
+ * Stops the thread and drops the set's counters: a counter no other set shares is freed with
+ * its perf buffer. NULL-tolerant.
+ */
 void perf_counters__free(struct perf_counters *p);
 
 #endif

@@ -85,6 +85,8 @@ const struct flag_def cli_flags[] = {
 	{ "tracing.shutdown-timeout",
 	  "Time the exporter may spend sending queued spans when it stops.", FT_DURATION, "5s",
 	  false, false, 0, FA_NONE, OPT(tracing_shutdown_timeout_ns) },
+	{ "web.enable-lifecycle", "Enable reload via HTTP request.", FT_BOOL, NULL, false, false, 0,
+	  FA_NONE, OPT(web_enable_lifecycle) },
 	{ "version", "Show application version.", FT_BOOL, NULL, false, false, 0, FA_VERSION, 0 },
 };
 

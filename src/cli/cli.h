@@ -28,6 +28,7 @@ struct cli_opts {
 	int64_t web_request_timeout_ns; /* default 10s */
 	int64_t web_idle_timeout_ns; /* default 5m */
 	int64_t tracing_shutdown_timeout_ns; /* default 5s */
+	bool web_enable_lifecycle; /* POST /-/reload reloads, as Prometheus's flag */
 };
 
 enum cli_result {
@@ -47,7 +48,8 @@ enum cli_result cli_parse(int argc, char **argv, struct cli_opts *opts);
 void cli_opts_free(struct cli_opts *opts);
 
 /*
- * Splits --config.names on ',' with no trimming; empty items are kept.
+ * Splits --config.names on ',' with no trimming; empty items are kept. (The exporter
+ * resolves the items, glob patterns included, with generation_resolve_names().)
  * Returns a NULL-terminated array (free with cli_names_free()) and the count in *n, or NULL
  * with errno set.
  */

@@ -13,6 +13,7 @@
 #include "scrape/metric.h"
 #include "bpf/perf_counters.h"
 #include "scrape/builtins.h"
+#include "scrape/generation.h"
 #include "scrape/map_fill.h"
 #include "tracing/tracing.h"
 
@@ -36,6 +37,8 @@ int collector__new(const struct collector_opts *opts, struct collector **out, ch
 	c->env = opts->env;
 	c->perf = opts->perf;
 	c->tracing = opts->tracing;
+	c->gen = opts->gen;
+	c->reloads = opts->reloads;
 	c->decoder_errors = calloc(n ? n : 1, sizeof(*c->decoder_errors));
 	for (i = 0; i < n; i++) {
 		for (j = 0; j < cfgs[i]->n_counters; j++)
@@ -81,7 +84,11 @@ int collector__new(const struct collector_opts *opts, struct collector **out, ch
 				goto out_free;
 		}
 	}
-	e = map_fill__new(&(struct map_fill_opts){ .cfgs = cfgs, .mods = opts->mods, .n = n },
+	e = map_fill__new(&(struct map_fill_opts){ .cfgs = cfgs,
+						   .mods = opts->mods,
+						   .n = n,
+						   .prev = opts->prev ? opts->prev->map_fill :
+									NULL },
 			  &c->map_fill, err, errlen);
 	if (e)
 		goto out_free;
@@ -126,8 +133,9 @@ int collector__scrape(struct collector *c, enum expo_format fmt, struct buf *out
 		      size_t errlen)
 {
 	struct builtin b;
+	struct reload_families rf;
 	struct family *fams = NULL, *pf = NULL, tf[TRACING_FAMILIES];
-	size_t n = 0, i, np = 0;
+	size_t n = 0, i, np = 0, nr = 0;
 	int nt = 0;
 	int e;
 
@@ -155,9 +163,11 @@ int collector__scrape(struct collector *c, enum expo_format fmt, struct buf *out
 		e = nt;
 	if (e)
 		goto out;
+	if (!c->detached)
+		nr = reload_status_families(c->reloads, &rf);
 
 	{
-		struct family *all = calloc(n + b.n + np + (size_t)nt, sizeof(*all));
+		struct family *all = calloc(n + b.n + np + (size_t)nt + nr, sizeof(*all));
 
 		if (!all) {
 			e = -ENOMEM;
@@ -169,7 +179,9 @@ int collector__scrape(struct collector *c, enum expo_format fmt, struct buf *out
 			memcpy(all + n + b.n, pf, np * sizeof(*all));
 		if (nt > 0)
 			memcpy(all + n + b.n + np, tf, (size_t)nt * sizeof(*all));
-		e = expo_write(out, fmt, all, n + b.n + np + (size_t)nt, err, errlen);
+		if (nr)
+			memcpy(all + n + b.n + np + (size_t)nt, rf.fams, nr * sizeof(*all));
+		e = expo_write(out, fmt, all, n + b.n + np + (size_t)nt + nr, err, errlen);
 		free(all);
 	}
 out:
@@ -360,4 +372,57 @@ void collector__detach(struct collector *c, struct lifecycle *lc, struct lc_span
 		module__detach(c->mods[i], lc, parent);
 	c->detached = true;
 	pthread_mutex_unlock(&c->lock);
+}
+
+/* Exchanges the scrape view of a and b (the caller holds a's lock). */
+#define SWAP(field)                                \
+	do {                                       \
+		__typeof__(a->field) t = a->field; \
+		a->field = b->field;               \
+		b->field = t;                      \
+	} while (0)
+
+static void swap_view(struct collector *a, struct collector *b)
+{
+	SWAP(cfgs);
+	SWAP(mods);
+	SWAP(n_cfgs);
+	SWAP(metrics);
+	SWAP(n_metrics);
+	SWAP(decoder_errors);
+	SWAP(perf);
+	SWAP(tracing);
+	SWAP(gen);
+	SWAP(map_fill);
+}
+
+#undef SWAP
+
+void collector__swap(struct collector *c, struct collector *staged)
+{
+	size_t i, j;
+
+	pthread_mutex_lock(&c->lock);
+	/* a config both views hold is the same object: its count goes on */
+	for (i = 0; i < staged->n_cfgs; i++)
+		for (j = 0; j < c->n_cfgs; j++)
+			if (staged->cfgs[i] == c->cfgs[j]) {
+				staged->decoder_errors[i] += c->decoder_errors[j];
+				break;
+			}
+	swap_view(c, staged);
+	pthread_mutex_unlock(&c->lock);
+}
+
+void collector__with_generation(struct collector *c,
+				void (*fn)(const struct generation *g, void *arg), void *arg)
+{
+	pthread_mutex_lock(&c->lock);
+	fn(c->gen, arg);
+	pthread_mutex_unlock(&c->lock);
+}
+
+struct reload_status *collector__reload_status(const struct collector *c)
+{
+	return c->reloads;
 }

@@ -18,6 +18,8 @@ struct perf_counters;
 struct tracing;
 struct lifecycle;
 struct lc_span;
+struct generation;
+struct reload_status;
 
 /*
  * One scrape's answer, shared by every request that arrived while it was being collected
@@ -47,6 +49,10 @@ struct collector_opts {
 	struct decoder_env *env;
 	struct perf_counters *perf; /* may be NULL: perf_event_array counters */
 	struct tracing *tracing; /* may be NULL: the tracing metrics */
+	const struct generation *gen; /* may be NULL: the generation cfgs..tracing belong to */
+	struct reload_status *reloads; /* may be NULL: the ebpf_exporter_config_* families */
+	/* may be NULL: the running collector a reload's view replaces (maps counted there go on) */
+	const struct collector *prev;
 };
 
 /*
@@ -99,5 +105,27 @@ void collector__in_flight(struct collector *c, int delta);
 void collector__detach(struct collector *c, struct lifecycle *lc, struct lc_span *parent);
 
 void collector__free(struct collector *c);
+
+/*
+ * A reload's next view: collector__new() on the next generation's opts builds a collector
+ * beside the running one (nothing it points to is touched). collector__swap() then makes
+ * staged's configs, modules, metrics, perf counters, tracing, map fill and generation those c
+ * scrapes,
+ * under the scrape lock, so every scrape reads one set or the other, whole; staged is left
+ * with c's previous view, to be freed with collector__free() (after which the previous
+ * generation may go). Decoder error counts of configs present in both views carry over.
+ * Request counts, the single-flight state and opts.reloads stay with c.
+ */
+void collector__swap(struct collector *c, struct collector *staged);
+
+/*
+ * Calls fn with the generation c scrapes (NULL when none was given), under the scrape lock:
+ * fn must not scrape. For readers such as the status page.
+ */
+void collector__with_generation(struct collector *c,
+				void (*fn)(const struct generation *g, void *arg), void *arg);
+
+/* The reload status given in opts (NULL when none). */
+struct reload_status *collector__reload_status(const struct collector *c);
 
 #endif

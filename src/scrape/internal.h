@@ -18,7 +18,9 @@
 
 /*
  * Turns every config's maps into metric families on each scrape and adds the
- * built-in metrics. All scrapes are serialized by one lock.
+ * built-in metrics. All scrapes are serialized by one lock. The view (cfgs, mods, n_cfgs,
+ * metrics, decoder_errors, perf, tracing, gen, map_fill) changes only under that lock, by
+ * collector__swap().
  */
 struct collector {
 	pthread_mutex_t lock;
@@ -35,6 +37,8 @@ struct collector {
 	struct buf arena; /* built-in metrics' label values */
 	struct perf_counters *perf; /* borrowed, may be NULL: perf_event_array counters */
 	struct tracing *tracing; /* borrowed, may be NULL: tracing/tracing.h metrics */
+	const struct generation *gen; /* borrowed, may be NULL: what the view above belongs to */
+	struct reload_status *reloads; /* borrowed, may be NULL: scrape/generation.h */
 	struct map_fill *map_fill; /* owned, may be NULL: entries of the other hash maps */
 	/* single flight: the collection in progress per format, and a spare result to reuse */
 	pthread_mutex_t sf_lock;

@@ -869,9 +869,36 @@ static bool tls_peer_ok(struct MHD_Connection *conn, struct conn_ctx *ctx)
 	return true;
 }
 
+/* /-/reload: see struct http_opts. */
+static enum MHD_Result serve_reload(struct http_server *s, struct MHD_Connection *conn,
+				    const struct web_snapshot *snap, const char *method)
+{
+	static const char not_enabled[] = "Lifecycle API is not enabled.";
+	static const char only_post[] = "Only POST or PUT requests allowed";
+	const char *text = "text/plain; charset=utf-8";
+	char err[4096] = "";
+	char *body;
+	int n;
+
+	if (strcmp(method, MHD_HTTP_METHOD_POST) != 0 && strcmp(method, MHD_HTTP_METHOD_PUT) != 0)
+		return respond(conn, snap, MHD_HTTP_METHOD_NOT_ALLOWED, text, NULL,
+			       (void *)only_post, sizeof(only_post) - 1, MHD_RESPMEM_PERSISTENT);
+	if (!s->opts.enable_lifecycle || !s->opts.reload)
+		return respond(conn, snap, MHD_HTTP_FORBIDDEN, text, NULL, (void *)not_enabled,
+			       sizeof(not_enabled) - 1, MHD_RESPMEM_PERSISTENT);
+	if (s->opts.reload(s->opts.reload_arg, err, sizeof(err)) == 0)
+		return respond(conn, snap, MHD_HTTP_OK, NULL, NULL, (void *)"", 0,
+			       MHD_RESPMEM_PERSISTENT);
+	n = asprintf(&body, "failed to reload config: %s\n", err);
+	if (n < 0)
+		return MHD_NO;
+	return respond(conn, snap, MHD_HTTP_INTERNAL_SERVER_ERROR, text, NULL, body, (size_t)n,
+		       MHD_RESPMEM_MUST_FREE);
+}
+
 /* A whole request: rate limit, authentication, then the routes. */
 static enum MHD_Result serve(struct http_server *s, struct MHD_Connection *conn, const char *url,
-			     const struct web_snapshot *snap)
+			     const char *method, const struct web_snapshot *snap)
 {
 	char clean[4096];
 
@@ -897,6 +924,8 @@ static enum MHD_Result serve(struct http_server *s, struct MHD_Connection *conn,
 	}
 	if (strcmp(url, s->telemetry_path) == 0)
 		return serve_metrics(s, conn, snap);
+	if (strcmp(url, "/-/reload") == 0)
+		return serve_reload(s, conn, snap, method);
 	if (s->opts.debug && strcmp(url, "/maps") == 0)
 		return serve_maps(s, conn, snap);
 	return respond(conn, snap, MHD_HTTP_OK, "text/html; charset=utf-8", NULL, s->landing,
@@ -927,7 +956,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 	}
 	http_guard__request_read(s->guard, ctx ? ctx->guard : NULL);
 	snap = settings_get(s);
-	ret = serve(s, conn, url, snap);
+	ret = serve(s, conn, url, method, snap);
 	settings_put(s, snap);
 	return ret;
 }

@@ -23,6 +23,15 @@ struct http_opts {
 	long long max_connections;
 	int64_t request_timeout_ns; /* > 0: for a whole request to arrive */
 	int64_t idle_timeout_ns; /* > 0: an idle keep-alive connection stays this long */
+	/*
+	 * /-/reload, as Prometheus answers it: POST and PUT call reload (200, or 500 with
+	 * `failed to reload config: <err>`) with enable_lifecycle, else 403 `Lifecycle API is not
+	 * enabled.`; other methods 405 `Only POST or PUT requests allowed`. reload runs on the
+	 * request's thread and may block until the reload is done.
+	 */
+	bool enable_lifecycle;
+	int (*reload)(void *arg, char *err, size_t errlen);
+	void *reload_arg;
 };
 
 /*

@@ -59,7 +59,7 @@ static void test_without_perf_counters(void **state)
 	char err[256] = "";
 	size_t n = 1;
 
-	assert_int_equal(perf_counters__new(&cfg, mods, 1, env, &p, err, sizeof(err)), 0);
+	assert_int_equal(perf_counters__new(&cfg, mods, 1, env, NULL, &p, err, sizeof(err)), 0);
 	assert_non_null(p);
 	assert_int_equal(perf_counters__count(p), 0);
 	assert_int_equal(perf_counters__start(p, err, sizeof(err)), 0);
@@ -99,7 +99,7 @@ static void test_config_without_module(void **state)
 	struct perf_counters *p = NULL;
 	char err[256] = "";
 
-	assert_int_equal(perf_counters__new(&cfg, mods, 1, env, &p, err, sizeof(err)), 0);
+	assert_int_equal(perf_counters__new(&cfg, mods, 1, env, NULL, &p, err, sizeof(err)), 0);
 	assert_int_equal(perf_counters__count(p), 0);
 	perf_counters__free(p);
 	config_free(cfg);
@@ -134,7 +134,7 @@ static void test_label_errors(void **state)
 			 cases[i].labels);
 		cfg = parse(yaml);
 		mod.cfg = cfg;
-		e = perf_counters__new(&cfg, mods, 1, env, &p, err, sizeof(err));
+		e = perf_counters__new(&cfg, mods, 1, env, NULL, &p, err, sizeof(err));
 		if (e >= 0 || strncmp(err, cases[i].err, strlen(cases[i].err)) != 0)
 			fail_msg("case %zu: want \"%s...\", got %d \"%s\"", i, cases[i].err, e,
 				 err);

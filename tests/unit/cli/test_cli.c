@@ -697,6 +697,8 @@ static const char help_80[] =
 	"      --tracing.shutdown-timeout=5s  \n"
 	"                                 Time the exporter may spend sending queued\n"
 	"                                 spans when it stops.\n"
+	"      --[no-]web.enable-lifecycle  \n"
+	"                                 Enable reload via HTTP request.\n"
 	"      --[no-]version             Show application version.\n"
 	"\n";
 
@@ -757,6 +759,9 @@ static const char help_60[] =
 	"                                 Time the exporter may spend\n"
 	"                                 sending queued spans when\n"
 	"                                 it stops.\n"
+	"      --[no-]web.enable-lifecycle  \n"
+	"                                 Enable reload via HTTP\n"
+	"                                 request.\n"
 	"      --[no-]version             Show application version.\n"
 	"\n";
 
@@ -853,7 +858,7 @@ static void test_hidden_flags(void **state)
 		       "--web.telemetry-path\n--capabilities.keep\n"
 		       "--btf.path\n--config.skip-cache-size\n--web.max-connections\n"
 		       "--web.request-timeout\n--web.idle-timeout\n--tracing.shutdown-timeout\n"
-		       "--version");
+		       "--web.enable-lifecycle\n--version");
 	run_free(&r);
 
 	run(&r, comp_exact);
