@@ -212,6 +212,12 @@ $(BUILD)/bench/scrape: bench/scrape.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS) $(LIBS)
 
+# The map fill counting cost (bench/run.sh's count cases): map_count_keys() of the exporter.
+$(BUILD)/bench/map-count: bench/map_count.c $(LIB_OBJS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJS) $(ALL_LDFLAGS) $(LIBS)
+
 # The span throughput benchmark (bench/spans/run.sh): as root.
 $(BUILD)/bench/spans-driver: bench/spans/driver.c
 	$(call msg,CC,$@)
@@ -230,7 +236,7 @@ bench-spans: $(BUILD)/ebpf_exporter bench/spans/spans.bpf.o $(BUILD)/bench/spans
 bench:
 	$(Q)bash scripts/bench-deps.sh
 	$(Q)$(MAKE) --no-print-directory -s $(BUILD)/ebpf_exporter $(EXAMPLE_BPF) $(BENCH_BPF) \
-		$(BUILD)/bench/scrape $(BUILD)/e2e/scaletool
+		$(BUILD)/bench/scrape $(BUILD)/bench/map-count $(BUILD)/e2e/scaletool
 	$(Q)bash bench/run.sh $(abspath $(BUILD))
 
 # The probe overhead benchmark (bench/README.md): as root. Not part of `make test`.

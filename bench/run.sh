@@ -5,13 +5,17 @@
 # map (one BPF_MAP_LOOKUP_BATCH pass; get_next_key + lookup per key as the Go exporter
 # does), prometheus-node-exporter serving the same series from a textfile, and the
 # exporter's memory; and what TLS and basic auth (--web.config.file) add to a scrape, as
-# ratios against an exporter without them serving the same series in the same run. Prints
-# Markdown tables and writes them into bench/README.md.
+# ratios against an exporter without them serving the same series in the same run; and what
+# the map fill metrics' background count of the maps no metric reads costs (one count of a
+# 100k- or 1M-entry map; an idle exporter counting a 100k-entry map). Prints Markdown tables
+# and writes them into bench/README.md.
 #
-# Usage: run.sh BUILD_DIR   (holding ebpf_exporter, bench/scrape and e2e/scaletool)
+# Usage: run.sh BUILD_DIR   (holding ebpf_exporter, bench/scrape, bench/map-count and
+# e2e/scaletool)
 # Environment: BENCH_CASES (space-separated subset of the case names below),
 # BENCH_REPS (scrapes per median, default 5), BENCH_WEB_ROUNDS (alternating rounds of the
-# TLS and auth cases, default 7), BENCH_PORT (first of three loopback ports, default 19535),
+# TLS and auth cases, default 7), BENCH_IDLE_SECS (the idle count case's window, default 30),
+# BENCH_PORT (first of three loopback ports, default 19535),
 # BENCH_README=0 to leave bench/README.md alone.
 
 set -u -o pipefail
@@ -25,6 +29,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 EXPORTER=$BUILD/ebpf_exporter
 SCRAPE=$BUILD/bench/scrape
+MAPCOUNT=$BUILD/bench/map-count
 FILL=$BUILD/e2e/scaletool
 NODE_EXPORTER=${NODE_EXPORTER:-prometheus-node-exporter}
 REPS=${BENCH_REPS:-5}
@@ -32,6 +37,9 @@ PORT=${BENCH_PORT:-19535}
 NE_PORT=$((PORT + 1))
 WEB_PORT=$((PORT + 2))
 WEB_ROUNDS=${BENCH_WEB_ROUNDS:-7}
+IDLE_SECS=${BENCH_IDLE_SECS:-30}
+# The background count's interval (src/scrape/map_fill.h MAP_FILL_INTERVAL_MS), in seconds.
+FILL_INTERVAL=5
 # Scrapes per round: of the 100k-series map over TLS, of the 1k-series map with basic auth.
 TLS_REPS=20
 AUTH_REPS=50
@@ -43,7 +51,9 @@ ACCEPT_PB='application/vnd.google.protobuf;proto=io.prometheus.client.MetricFami
 EXAMPLES=timers,percpu-softirq,raw-tracepoints
 
 # name map fill-kind count: the series are the map's keys (histograms: label sets). The
-# kinds tls and auth fill a counter map and compare two exporters (web_case).
+# kinds tls and auth fill a counter map and compare two exporters (web_case); the kind count
+# times map-count on a map of that type it makes (MAP is the type), the kind idle an exporter
+# exporting bench_c1k_total while MAP, which no metric reads, holds count entries.
 ALL_CASES="c1k:bench_c1k_total:counter:1000
 c10k:bench_c10k_total:counter:10000
 c100k:bench_c100k_total:counter:100000
@@ -51,8 +61,13 @@ c1m:bench_c1m_total:counter:1000000
 pcpu100k:bench_pcpu_total:pcpu:100000
 hist10k:bench_hist_seconds:hist:10000
 tls100k:bench_c100k_total:tls:100000
-auth1k:bench_c1k_total:auth:1000"
-CASES=${BENCH_CASES:-c1k c10k c100k c1m pcpu100k hist10k tls100k auth1k}
+auth1k:bench_c1k_total:auth:1000
+count100k:hash:count:100000
+countpcpu100k:percpu_hash:count:100000
+countlru100k:lru_hash:count:100000
+count1m:hash:count:1000000
+idle100k:bench_c100k_total:idle:100000"
+CASES=${BENCH_CASES:-c1k c10k c100k c1m pcpu100k hist10k tls100k auth1k count100k countpcpu100k countlru100k count1m idle100k}
 
 WORK=
 EXP_PID=
@@ -209,12 +224,63 @@ count_series()
 	grep -E '^ebpf_exporter_bench_[a-z0-9_]*[{ ]' "$1" | grep -cvE '_(bucket|sum)[{ ]'
 }
 
+# The CPU time of every thread of process PID so far, in ns (schedstat's first field).
+proc_cpu_ns()
+{
+	cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%.0f\n", s }'
+}
+
+# count_case NAME TYPE N: one map_fill count of an N-entry map, batches and get-next-key.
+count_case()
+{
+	local name=$1 type=$2 n=$3 out
+
+	out=$("$MAPCOUNT" "$type" "$n" "$REPS") || die "$name: map-count failed"
+	# name type entries batch_ms batch_cpu_ms iter_ms iter_cpu_ms
+	echo "$name $out" >>"$WORK/count_results"
+}
+
+# idle_case NAME MAP N: an exporter exporting bench_c1k_total (empty) while MAP, which no
+# metric reads, holds N entries; its CPU time over IDLE_SECS seconds without scrapes, after
+# the first count of the filled map; the count it serves then.
+idle_case()
+{
+	local name=$1 map=$2 n=$3 i c0 c1 got=
+
+	write_config "$name" bench_c1k_total counter
+	start_exporter "$name" --config.dir="$WORK/cfg" --config.names="$name"
+	"$FILL" fill "$EXP_PID" "$map" counter "$n" >/dev/null || die "$name: filling $map failed"
+	for ((i = 0; i < (FILL_INTERVAL + 5) * 10; i++)); do
+		curl -s --max-time 10 -o "$WORK/$name.prom" "http://127.0.0.1:$PORT/metrics" ||
+			die "$name: scrape failed"
+		got=$(sed -n "s/^ebpf_exporter_map_entries{config=\"$name\",map=\"$map\"} //p" \
+			"$WORK/$name.prom")
+		[ "$got" = "$n" ] && break
+		sleep 0.1
+	done
+	[ "$got" = "$n" ] || die "$name: the exporter serves ${got:-no} entries of $map, want $n"
+	c0=$(proc_cpu_ns "$EXP_PID")
+	sleep "$IDLE_SECS"
+	c1=$(proc_cpu_ns "$EXP_PID")
+	stop_exporter
+	# name map entries secs cpu_ns
+	echo "$name $map $n $IDLE_SECS $((c1 - c0))" >>"$WORK/idle_results"
+}
+
 run_case()
 {
 	local name=$1 map=$2 kind=$3 n=$4 id text pb fl rss hwm series i r seq=
 
 	if [ "$kind" = tls ] || [ "$kind" = auth ]; then
 		web_case "$@"
+		return
+	fi
+	if [ "$kind" = count ]; then
+		count_case "$name" "$map" "$n"
+		return
+	fi
+	if [ "$kind" = idle ]; then
+		idle_case "$name" "$map" "$n"
 		return
 	fi
 	write_config "$name" "$map" "$kind"
@@ -369,6 +435,7 @@ report()
 		"medians of $REPS scrapes."
 	[ -s "$WORK/results" ] && main_table
 	[ -s "$WORK/web_results" ] && web_table
+	[ -s "$WORK/count_results" ] || [ -s "$WORK/idle_results" ] && count_table
 	echo
 	echo "Targets:"
 	targets
@@ -402,6 +469,30 @@ web_table()
 		printf "| %s | %d | %d | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.1f | %.1f |\n",
 			$1, $2, $3, $5, $6, $6 / $5, $7, $8, $8 / $7, $9, $10
 	}' "$WORK/web_results"
+}
+
+count_table()
+{
+	echo
+	echo "Map fill: one count of the entries of a map no metric reads, by the exporter's" \
+		"map_count_keys() (bench/map-count; median of $REPS counts; CPU: the counting thread's" \
+		"user + system time), and the share of one CPU that counting it every ${FILL_INTERVAL} s" \
+		"takes (at most 1%: the wait grows to 100 times the CPU time of a pass)."
+	if [ -s "$WORK/count_results" ]; then
+		echo
+		echo "| case | map type | entries | batch ms | batch CPU ms | CPU share at ${FILL_INTERVAL} s | get-next-key ms | get-next-key CPU ms |"
+		echo "|---|---|---:|---:|---:|---:|---:|---:|"
+		awk -v iv="$FILL_INTERVAL" '{
+			printf "| %s | %s | %d | %.2f | %.2f | %.2f%% | %.2f | %.2f |\n",
+				$1, $2, $3, $4, $5, $5 / (iv * 1000) * 100, $6, $7
+		}' "$WORK/count_results"
+	fi
+	[ -s "$WORK/idle_results" ] || return 0
+	echo
+	awk '{
+		printf "Idle exporter (%s): %d entries in %s, no metric reading it, no scrapes: %.1f ms of CPU in %d s, %.3f%% of one CPU.\n",
+			$1, $3, $2, $5 / 1e6, $4, $5 / 1e9 / $4 * 100
+	}' "$WORK/idle_results"
 }
 
 targets()
@@ -453,7 +544,7 @@ main()
 	local c name map kind n
 
 	[ "$(id -u)" -eq 0 ] || die "run as root (BPF maps, /proc of the exporter)"
-	for f in "$EXPORTER" "$SCRAPE" "$FILL"; do
+	for f in "$EXPORTER" "$SCRAPE" "$MAPCOUNT" "$FILL"; do
 		[ -x "$f" ] || die "$f not found: run it through make bench"
 	done
 	[ -f "$HERE/scrape.bpf.o" ] || die "$HERE/scrape.bpf.o not found: run it through make bench"
@@ -462,6 +553,8 @@ main()
 	mkdir -p "$WORK/cfg"
 	: >"$WORK/results"
 	: >"$WORK/web_results"
+	: >"$WORK/count_results"
+	: >"$WORK/idle_results"
 
 	echo "bench: idle memory with $EXAMPLES" >&2
 	idle_rss
