@@ -21,11 +21,12 @@
 #include <zlib.h>
 
 #include "scrape/collector.h"
+#include "scrape/status.h"
 #include "web/auth.h"
 #include "web/http_guard.h"
+#include "web/status_page.h"
 #include "web/tls.h"
 #include "web/web_settings.h"
-#include "util/build_info.h"
 #include "util/clock.h"
 #include "util/buf.h"
 #include "util/errno_text.h"
@@ -62,8 +63,6 @@ struct http_server {
 	struct http_guard *guard;
 	struct http_opts opts;
 	char *telemetry_path;
-	char *landing;
-	size_t landing_len;
 	unsigned int max_connections; /* over all sockets */
 	atomic_uint open; /* connections now, over all sockets */
 	bool tls; /* as at start */
@@ -568,6 +567,26 @@ static enum MHD_Result serve_maps(struct http_server *s, struct MHD_Connection *
 		       MHD_RESPMEM_MUST_FREE);
 }
 
+/* The status page, written for each request from a view of the running set. */
+static enum MHD_Result serve_status(struct http_server *s, struct MHD_Connection *conn,
+				    const struct web_snapshot *snap)
+{
+	struct status_view *v = NULL;
+	struct buf body = { 0 };
+
+	if (status_view__take(s->opts.collector, &v) != 0 ||
+	    status_page_write(&body, v, s->telemetry_path, s->opts.debug) != 0) {
+		status_view__free(v);
+		buf_free(&body);
+		return respond(conn, snap, MHD_HTTP_INTERNAL_SERVER_ERROR,
+			       "text/plain; charset=utf-8", NULL, (void *)"out of memory\n", 14,
+			       MHD_RESPMEM_PERSISTENT);
+	}
+	status_view__free(v);
+	return respond(conn, snap, MHD_HTTP_OK, "text/html; charset=utf-8", NULL, body.data,
+		       body.len, MHD_RESPMEM_MUST_FREE);
+}
+
 static enum MHD_Result redirect(struct MHD_Connection *conn, const struct web_snapshot *snap,
 				const char *location)
 {
@@ -584,142 +603,6 @@ static enum MHD_Result redirect(struct MHD_Connection *conn, const struct web_sn
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, location);
 	return queue(conn, MHD_HTTP_MOVED_PERMANENTLY, resp, snap);
-}
-
-/* ---- the landing page ---------------------------------------------------------------- */
-
-#define LANDING_NAME "eBPF Exporter"
-#define LANDING_DESCRIPTION "Prometheus exporter for custom eBPF metrics and OpenTelemetry traces"
-#define LANDING_HEADER_COLOR "#e6522c"
-
-/* Text for HTML, with &, <, >, " and ' as entities. */
-static int html_escaped(struct buf *b, const char *s)
-{
-	int err = 0;
-
-	for (; !err && *s; s++) {
-		switch (*s) {
-		case '&':
-			err = buf_puts(b, "&amp;");
-			break;
-		case '<':
-			err = buf_puts(b, "&lt;");
-			break;
-		case '>':
-			err = buf_puts(b, "&gt;");
-			break;
-		case '"':
-			err = buf_puts(b, "&#34;");
-			break;
-		case '\'':
-			err = buf_puts(b, "&#39;");
-			break;
-		default:
-			err = buf_putc(b, *s);
-		}
-	}
-	return err;
-}
-
-/*
- * One link of the list, as the toolkit writes it: the route prefix "/" and the address
- * without its leading '/'.
- */
-static int landing_link(struct buf *b, const char *address, const char *text)
-{
-	int err;
-
-	while (*address == '/')
-		address++;
-	err = buf_puts(b, "\n          <li><a href=\"/");
-	if (!err)
-		err = html_escaped(b, address);
-	if (!err)
-		err = buf_printf(b, "\">%s</a></li>\n          ", text);
-	return err;
-}
-
-int http_landing_page(struct buf *b, const char *telemetry_path, bool debug)
-{
-	const struct build_info *bi = build_info_get();
-	int err;
-
-	/* The toolkit's stylesheet: its header color, no form (labels of (0 + 1) / 2 em). */
-	err = buf_puts(b,
-		       "<html lang=\"en\">\n"
-		       "  <head>\n"
-		       "    <meta charset=\"UTF-8\">\n"
-		       "    <meta name=\"viewport\" content=\"width=device-width, "
-		       "initial-scale=1.0\">\n"
-		       "    <title>" LANDING_NAME "</title>\n"
-		       "    <style>body {\n"
-		       "  font-family: -apple-system,BlinkMacSystemFont,Segoe UI,Roboto,Helvetica "
-		       "Neue,Arial,Noto Sans,Liberation Sans,sans-serif,Apple Color Emoji,Segoe UI "
-		       "Emoji,Segoe UI Symbol,Noto Color Emoji;\n"
-		       "  margin: 0;\n"
-		       "}\n"
-		       "header {\n"
-		       "  background-color: " LANDING_HEADER_COLOR ";\n"
-		       "  color: #fff;\n"
-		       "  font-size: 1rem;\n"
-		       "  padding: 1rem;\n"
-		       "}\n"
-		       "main {\n"
-		       "  padding: 1rem;\n"
-		       "}\n"
-		       "label {\n"
-		       "  display: inline-block;\n"
-		       "  width: 0.5em;\n"
-		       "}\n"
-		       "#pprof {\n"
-		       "  border: black 2px solid;\n"
-		       "  padding: 1rem;\n"
-		       "  width: fit-content;\n"
-		       "}\n"
-		       "\n"
-		       "</style>\n"
-		       "  </head>\n"
-		       "  <body>\n"
-		       "    <header>\n"
-		       "      <h1>" LANDING_NAME "</h1>\n"
-		       "    </header>\n"
-		       "    <main>\n"
-		       "      <h2>" LANDING_DESCRIPTION "</h2>\n"
-		       "      <div>Version: ");
-	/* common/version's Info(), as exporters give it to the toolkit */
-	if (!err)
-		err = buf_puts(b, "(version=");
-	if (!err)
-		err = html_escaped(b, bi->version);
-	if (!err)
-		err = buf_puts(b, ", branch=");
-	if (!err)
-		err = html_escaped(b, bi->branch);
-	if (!err)
-		err = buf_puts(b, ", revision=");
-	if (!err)
-		err = html_escaped(b, bi->revision);
-	if (!err)
-		err = buf_puts(b, ")</div>\n"
-				  "      <div>\n"
-				  "        <ul>\n"
-				  "          ");
-	if (!err)
-		err = landing_link(b, telemetry_path, "Metrics");
-	if (!err && debug)
-		err = landing_link(b, "/maps", "Maps");
-	/* no form, no extra HTML, no profiling links: their lines stay, empty */
-	if (!err)
-		err = buf_puts(b, "\n"
-				  "        </ul>\n"
-				  "      </div>\n"
-				  "      \n"
-				  "      \n"
-				  "      \n"
-				  "    </main>\n"
-				  "  </body>\n"
-				  "</html>\n");
-	return err;
 }
 
 /* ---- connections and requests -------------------------------------------------------- */
@@ -928,8 +811,7 @@ static enum MHD_Result serve(struct http_server *s, struct MHD_Connection *conn,
 		return serve_reload(s, conn, snap, method);
 	if (s->opts.debug && strcmp(url, "/maps") == 0)
 		return serve_maps(s, conn, snap);
-	return respond(conn, snap, MHD_HTTP_OK, "text/html; charset=utf-8", NULL, s->landing,
-		       s->landing_len, MHD_RESPMEM_PERSISTENT);
+	return serve_status(s, conn, snap);
 }
 
 static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const char *url,
@@ -1262,7 +1144,6 @@ static void server_free(struct http_server *s)
 	pthread_mutex_destroy(&s->error_lock);
 	free(s->daemons);
 	free(s->fds);
-	free(s->landing);
 	free(s->telemetry_path);
 	free(s);
 }
@@ -1272,7 +1153,6 @@ int http_server__start(const struct http_opts *opts, const int *fds, size_t n,
 {
 	char et[128];
 	struct http_server *s;
-	struct buf landing = { 0 };
 	char note[256];
 	unsigned int idle_s;
 	size_t i = 0;
@@ -1296,9 +1176,7 @@ int http_server__start(const struct http_opts *opts, const int *fds, size_t n,
 	s->telemetry_path = strdup(opts->telemetry_path);
 	s->fds = calloc(n, sizeof(*s->fds));
 	s->daemons = calloc(n, sizeof(*s->daemons));
-	if (!s->telemetry_path || !s->fds || !s->daemons ||
-	    http_landing_page(&landing, opts->telemetry_path, opts->debug)) {
-		buf_free(&landing);
+	if (!s->telemetry_path || !s->fds || !s->daemons) {
 		for (i = 0; i < n; i++)
 			close(fds[i]);
 		snprintf(err, errlen, "out of memory");
@@ -1306,8 +1184,6 @@ int http_server__start(const struct http_opts *opts, const int *fds, size_t n,
 		return -ENOMEM;
 	}
 	memcpy(s->fds, fds, n * sizeof(*fds));
-	s->landing = landing.data;
-	s->landing_len = landing.len;
 	s->start = settings_get(s);
 	s->tls = opts->settings && web_settings__tls_enabled(opts->settings);
 	if (s->tls && !s->start->tls) {

@@ -58,8 +58,8 @@ void http_socket_name(int fd, char *out, size_t len);
  * libmicrohttpd's threads, one daemon per socket sharing the handler, the request deadline
  * and the connection limit: TLS when opts->settings say so, then for each request the rate
  * limit (429), the configured headers on every answer, basic authentication (401), then the
- * telemetry path, the landing page on every other path, 301 for unclean paths, gzip on
- * request. Returns 0 and the server in *out, or a negative errno with a message.
+ * telemetry path, the status page (web/status_page.h) on every other path, 301 for unclean
+ * paths, gzip on request. Returns 0 and the server in *out, or a negative errno with a message.
  */
 int http_server__start(const struct http_opts *opts, const int *fds, size_t n,
 		       struct http_server **out, char *err, size_t errlen);
@@ -76,12 +76,6 @@ unsigned int http_server__max_connections(const struct http_server *s);
 
 /* Stops the threads and closes the sockets. NULL-tolerant. */
 void http_server__stop(struct http_server *s);
-
-/*
- * The landing page, in the exporter toolkit's form: the exporter's name, a description, the
- * version, links to the telemetry path and (with debug) to /maps.
- */
-int http_landing_page(struct buf *out, const char *telemetry_path, bool debug);
 
 /* Go's path.Clean plus ServeMux's trailing-slash rule; writes into out (len >= strlen+2). */
 void http_clean_path(const char *p, char *out, size_t len);

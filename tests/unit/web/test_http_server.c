@@ -137,34 +137,6 @@ static void test_socket_name(void **state)
 	assert_string_equal(name, "fd -1");
 }
 
-/*
- * The landing page in the toolkit's form: name, description, version line and the links,
- * the telemetry path first, /maps only with --debug.
- */
-static void test_landing_page(void **state)
-{
-	struct buf b = { 0 };
-
-	(void)state;
-	assert_int_equal(http_landing_page(&b, "/custom/m<x>", false), 0);
-	assert_non_null(strstr(b.data, "    <title>eBPF Exporter</title>\n"));
-	assert_non_null(strstr(b.data, "      <h1>eBPF Exporter</h1>\n"));
-	assert_non_null(strstr(b.data, "  background-color: #e6522c;\n"));
-	assert_non_null(strstr(b.data, "      <div>Version: (version="));
-	assert_non_null(strstr(
-		b.data, "\n          <li><a href=\"/custom/m&lt;x&gt;\">Metrics</a></li>\n"));
-	assert_null(strstr(b.data, "Maps"));
-	assert_null(strstr(b.data, "pprof\""));
-	assert_int_equal(strcmp(b.data + b.len - 8, "</html>\n"), 0);
-	buf_free(&b);
-
-	assert_int_equal(http_landing_page(&b, "/metrics", true), 0);
-	assert_non_null(strstr(b.data, "<li><a href=\"/metrics\">Metrics</a></li>\n"
-				       "          \n"
-				       "          <li><a href=\"/maps\">Maps</a></li>\n"));
-	buf_free(&b);
-}
-
 #define PB "application/vnd.google.protobuf"
 #define PB_MF PB ";proto=io.prometheus.client.MetricFamily"
 
@@ -325,7 +297,6 @@ int main(void)
 		cmocka_unit_test(test_accepts_gzip),
 		cmocka_unit_test(test_listen_errors),
 		cmocka_unit_test(test_socket_name),
-		cmocka_unit_test(test_landing_page),
 		cmocka_unit_test(test_negotiate_format),
 		cmocka_unit_test(test_negotiate_many_clauses),
 		cmocka_unit_test(test_negotiate_escaping),
