@@ -13,7 +13,7 @@ PKGS=(
 	protobuf-compiler python3-protobuf python3-grpcio openssl
 	libpci-dev pci.ids libseccomp-dev
 	libcmocka-dev
-	prometheus curl iproute2 clang-format wrk
+	prometheus curl iproute2 clang-format wrk chromium
 )
 
 missing=()

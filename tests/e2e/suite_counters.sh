@@ -189,14 +189,17 @@ EOF
 # ---------------------------------------------------------------------------------------
 # HTTP
 
-# landing_page TELEMETRY_PATH: the landing page, exactly: the exporter toolkit's page filled in
-# with the name, the description, common/version's Info() of this build and the Metrics link.
+# landing_page TELEMETRY_PATH: the status page's fixed part, exactly: the exporter toolkit's
+# landing page filled in with the name, the description, common/version's Info() of this build
+# and the Metrics link. The line @@STATUS_CSS@@ stands for the status page's own rules after
+# the toolkit's stylesheet; the running set's tables follow the links.
 landing_page()
 {
 	local fmt='' info
 
 	info=$("$EXPORTER" --version 2>&1 | sed -n \
 		'1s/^ebpf_exporter, version \(.*\) (branch: \(.*\), revision: \(.*\))$/(version=\1, branch=\2, revision=\3)/p')
+	fmt+='<!DOCTYPE html>\n'
 	fmt+='<html lang="en">\n'
 	fmt+='  <head>\n'
 	fmt+='    <meta charset="UTF-8">\n'
@@ -225,6 +228,7 @@ landing_page()
 	fmt+='  width: fit-content;\n'
 	fmt+='}\n'
 	fmt+='\n'
+	fmt+='@@STATUS_CSS@@\n'
 	fmt+='</style>\n'
 	fmt+='  </head>\n'
 	fmt+='  <body>\n'
@@ -241,27 +245,30 @@ landing_page()
 	fmt+='          \n'
 	fmt+='        </ul>\n'
 	fmt+='      </div>\n'
-	fmt+='      \n'
-	fmt+='      \n'
-	fmt+='      \n'
-	fmt+='    </main>\n'
-	fmt+='  </body>\n'
-	fmt+='</html>\n'
 	# shellcheck disable=SC2059
 	printf "$fmt" "$info" "$1"
 }
 
-# check_landing NAME PATH TELEMETRY_PATH: PATH answers 200 with the landing page.
+# check_landing NAME PATH TELEMETRY_PATH: PATH answers 200 with the status page: the
+# toolkit's head and stylesheet, then from </style> to the links exactly as landing_page
+# gives them, then the status tables and the end of the document.
 check_landing()
 {
 	local name=$1 path=$2 want=$WORK/landing.want got=$WORK/landing.got code
 
 	landing_page "$3" >"$want"
+	sed '/^@@STATUS_CSS@@$/,$d' "$want" >"$want.head"
+	sed '1,/^@@STATUS_CSS@@$/d' "$want" >"$want.body"
 	code=$(scrape "$got" "$path")
-	if [ "$code" = 200 ] && cmp -s "$want" "$got"; then
+	sed -n '/^<\/style>$/,/^      <\/div>$/p' "$got" >"$got.body"
+	if [ "$code" = 200 ] && cmp -s -n "$(stat -c %s "$want.head")" "$want.head" "$got" &&
+		cmp -s "$want.body" "$got.body" && grep -qF '<h3>Status</h3>' "$got" &&
+		[ "$(tail -n 1 "$got")" = "</html>" ]; then
 		pass "$name"
 	else
-		fail "$name" "status $code" "$(diff <(cat -A "$want") <(cat -A "$got"))"
+		fail "$name" "status $code" \
+			"$(diff <(cat -A "$want.head") <(head -n "$(wc -l <"$want.head")" "$got" | cat -A))" \
+			"$(diff <(cat -A "$want.body") <(cat -A "$got.body"))" "$(tail -n 2 "$got")"
 	fi
 }
 
