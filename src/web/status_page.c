@@ -43,6 +43,7 @@ static const char page_style[] =
 	"}\n"
 	"\n"
 	"h2 { font-size: 1.25rem; }\n"
+	"main > div:first-of-type { overflow-wrap: anywhere; }\n"
 	"h3 { font-size: 1.125rem; margin: 1.5rem 0 0.5rem; }\n"
 	"h4 { font-size: 1rem; margin: 1rem 0 0.25rem; }\n"
 	"section.config { border-top: 2px solid " PAGE_HEADER_COLOR "; margin-top: 1rem; }\n"
