@@ -4,8 +4,9 @@
 # configs' programs untouched, the old programs gone), a broken YAML (the running set stays,
 # the file and line logged), fixed again, a config added and one removed through a glob of
 # --config.names, the lifecycle flag (403/405/200), a config dir that vanished, a pattern that
-# matches nothing at start and at reload; a scraper at 20 scrapes a second through a dozen
-# reloads sees only complete, non-decreasing answers. Reload times are printed.
+# matches nothing at start and at reload, sd_notify RELOADING=1/READY=1; a scraper at 20
+# scrapes a second through a dozen reloads sees only complete, non-decreasing answers.
+# Reload times are printed.
 #
 # Sourced by run.sh, which calls suite_reload; uses its globals and lib.sh's helpers.
 # shellcheck shell=bash disable=SC2154,SC2016
@@ -416,8 +417,61 @@ rl_times()
 		     END { for (k in n) printf "    reload time, %s: %d reloads, mean %.1f ms, max %d ms\n", k, n[k], s[k] / n[k], m[k] }'
 }
 
+# sd_notify around a reload: RELOADING=1 with MONOTONIC_USEC before, READY=1 after.
+rl_notify()
+{
+	local sock=$WORK/rl-notify.sock out=$WORK/rl-notify.out lpid i now_us
+
+	section "reload: sd_notify"
+	rl_setup
+	rm -f "$sock" "$out"
+	python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(20)
+with open(sys.argv[2], "w") as f:
+    while True:
+        try:
+            m = s.recv(4096).decode()
+        except socket.timeout:
+            break
+        f.write(m.replace("\n", " ") + "\n")
+        f.flush()
+        if "STOPPING=1" in m:
+            break
+' "$sock" "$out" &
+	lpid=$!
+	for ((i = 0; i < 100; i++)); do
+		[ -S "$sock" ] && break
+		sleep 0.05
+	done
+	NOTIFY_SOCKET=$sock OTEL_TRACES_EXPORTER=none start_exporter reload-notify \
+		--config.dir="$RL_DIR" --config.names=rl_counters || {
+		kill "$lpid" 2>/dev/null
+		return
+	}
+	RL_N=0
+	now_us=$(python3 -c 'import time; print(int(time.monotonic() * 1e6))')
+	rl_hup
+	for ((i = 0; i < 100; i++)); do
+		[ "$(grep -c 'READY=1' "$out" 2>/dev/null)" -ge 2 ] && break
+		sleep 0.05
+	done
+	stop_exporter TERM
+	wait "$lpid" 2>/dev/null
+	check "reload: sd_notify: RELOADING=1 with MONOTONIC_USEC, then READY=1" \
+		awk -v t="$now_us" '
+			/^RELOADING=1 .*MONOTONIC_USEC=[0-9]+/ { match($0, /MONOTONIC_USEC=[0-9]+/)
+				us = substr($0, RSTART + 15, RLENGTH - 15)
+				if (us + 0 >= t) r = NR }
+			/^READY=1/ && r && NR > r { ok = 1 }
+			END { exit !ok }' "$out"
+}
+
 suite_reload()
 {
 	rl_lifecycle
+	rl_notify
 	rl_basics
 }
