@@ -593,8 +593,12 @@ static enum MHD_Result redirect(struct MHD_Connection *conn, const struct web_sn
 	struct MHD_Response *resp;
 	struct buf body = { 0 };
 
-	if (buf_printf(&body, "<a href=\"%s\">Moved Permanently</a>.\n\n", location))
+	/* as Go's http.Redirect writes it, the location HTML-escaped */
+	if (buf_puts(&body, "<a href=\"") || html_escape(&body, location) ||
+	    buf_puts(&body, "\">Moved Permanently</a>.\n\n")) {
+		buf_free(&body);
 		return MHD_NO;
+	}
 	resp = MHD_create_response_from_buffer(body.len, body.data, MHD_RESPMEM_MUST_FREE);
 	if (!resp) {
 		buf_free(&body);

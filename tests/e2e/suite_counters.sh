@@ -344,6 +344,14 @@ check_http()
 		fail "http: unclean path redirects (301) to the clean one" \
 			"status $code, Location '$(header "$h" Location)'"
 	fi
+
+	code=$(scrape "$b" '/%3Cb%3E%22x//' --path-as-is)
+	if [ "$code" = 301 ] && [ "$(cat "$b")" = '<a href="/&lt;b&gt;&#34;x/">Moved Permanently</a>.' ]; then
+		pass "http: a redirect's body has the location HTML-escaped"
+	else
+		fail "http: a redirect's body has the location HTML-escaped" \
+			"status $code, body '$(cat "$b")'"
+	fi
 }
 
 run_counters()
