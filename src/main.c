@@ -6,6 +6,7 @@
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,6 +159,38 @@ static void signal_set(sigset_t *set)
 	sigaddset(set, SIGINT);
 	sigaddset(set, SIGTERM);
 	sigaddset(set, SIGHUP);
+}
+
+/*
+ * Threads started before the main thread blocks SIGINT and SIGTERM (the cgroup monitor, perf
+ * and tracing readers) leave them unblocked, so the kernel may deliver one there, for example
+ * while the main thread is busy with a reload. This handler hands it to the main thread, which
+ * takes it with sigwaitinfo() once it waits again; before serving starts it ends the process
+ * as the default action would.
+ */
+static pthread_t signal_main_thread;
+static atomic_bool signal_serving;
+
+static void forward_signal(int sig)
+{
+	if (atomic_load(&signal_serving) && !pthread_equal(pthread_self(), signal_main_thread)) {
+		pthread_kill(signal_main_thread, sig);
+		return;
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static int forward_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = forward_signal;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL))
+		return -errno;
+	return 0;
 }
 
 static int wait_for_signal(void)
@@ -464,6 +497,13 @@ int main(int argc, char **argv)
 	pthread_mutex_init(&x.rl.lock, NULL);
 	pthread_cond_init(&x.rl.cond, NULL);
 	x.rl.main_thread = pthread_self();
+	signal_main_thread = pthread_self();
+	if (forward_signals()) {
+		log_msg("Error: cannot install the signal handlers: %s",
+			errno_text(errno, err, sizeof(err)));
+		exporter_free(&x);
+		return 1;
+	}
 	/*
 	 * SIGHUP is blocked before any thread exists, so every thread inherits the mask and only
 	 * the main thread takes it (once serving: a SIGHUP during start-up reloads right after).
@@ -598,6 +638,7 @@ int main(int argc, char **argv)
 		return fatal(&x, prefix, err);
 	log_rate_limit(&x);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	atomic_store(&signal_serving, true);
 	memset(&hopts, 0, sizeof(hopts));
 	hopts.telemetry_path = x.opts.web_telemetry_path;
 	hopts.debug = x.opts.debug;

@@ -469,9 +469,26 @@ with open(sys.argv[2], "w") as f:
 			END { exit !ok }' "$out"
 }
 
+# SIGTERM while a reload loads a changed config (the main thread is busy, so the kernel may
+# deliver the signal to another thread): the exporter still shuts down the clean way.
+rl_term_during_reload()
+{
+	section "reload: SIGTERM during a reload"
+	rl_setup
+	OTEL_TRACES_EXPORTER=none start_exporter reload-term --config.dir="$RL_DIR" \
+		--config.names='rl_*' || return
+	echo '# changed' >>"$RL_DIR/rl_counters.yaml"
+	kill -HUP "$EXP_PID"
+	sleep 0.03
+	stop_exporter TERM
+	check_exit "reload: SIGTERM during a reload: the exporter exits 0" 0
+	check_log "reload: ... after its clean shutdown" "$EXP_LOG" 'Received signal: terminated'
+}
+
 suite_reload()
 {
 	rl_lifecycle
 	rl_notify
 	rl_basics
+	rl_term_during_reload
 }
