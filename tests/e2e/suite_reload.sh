@@ -485,10 +485,42 @@ rl_term_during_reload()
 	check_log "reload: ... after its clean shutdown" "$EXP_LOG" 'Received signal: terminated'
 }
 
+# --config.strict: a reload that adds a config whose program cannot attach fails, and the
+# running set stays; without the new config the next reload succeeds.
+rl_strict()
+{
+	local s=$WORK/rl-strict.prom before code
+
+	section "reload: --config.strict"
+	rl_setup
+	OTEL_TRACES_EXPORTER=none start_exporter reload-strict --config.dir="$RL_DIR" \
+		--config.names='rl_*' --config.strict || return
+	scrape "$s" >/dev/null
+	before=$(grep -E '^ebpf_exporter_(enabled_configs|ebpf_program_info)' "$s")
+	cp "$HERE/attachfail.yaml" "$RL_DIR/rl_attachfail.yaml"
+	cp "$HERE/attachfail.bpf.o" "$RL_DIR/rl_attachfail.bpf.o"
+	RL_N=0
+	rl_hup
+	check_log "reload: strict: a missed attachment fails the reload, naming it" "$EXP_LOG" \
+		'Missed attachments (module:prog): rl_attachfail:e2e_kprobe_fail'
+	scrape "$s" >/dev/null
+	check "reload: strict: the running set is still served" \
+		[ "$(grep -E '^ebpf_exporter_(enabled_configs|ebpf_program_info)' "$s")" = "$before" ]
+	check_line "reload: strict: successful is 0" "$s" \
+		'ebpf_exporter_config_last_reload_successful 0'
+	rm "$RL_DIR/rl_attachfail.yaml" "$RL_DIR/rl_attachfail.bpf.o"
+	rl_hup
+	scrape "$s" >/dev/null
+	check_line "reload: strict: without it the next reload succeeds" "$s" \
+		'ebpf_exporter_config_last_reload_successful 1'
+	stop_exporter TERM
+}
+
 suite_reload()
 {
 	rl_lifecycle
 	rl_notify
 	rl_basics
 	rl_term_during_reload
+	rl_strict
 }
