@@ -55,7 +55,7 @@ static inline int demo_start(struct demo *d, const char *prog)
 			return -1;
 		}
 	}
-	e = tracing__new(NULL, NULL, 0, NULL, &d->t, err, sizeof(err));
+	e = tracing__new(NULL, NULL, 0, NULL, NULL, &d->t, err, sizeof(err));
 	if (!e)
 		e = tracing__start(d->t, err, sizeof(err));
 	if (e) {

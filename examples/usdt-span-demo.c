@@ -50,7 +50,7 @@ int main(int argc, char **argv)
 		perror("setenv");
 		return 1;
 	}
-	e = tracing__new(NULL, NULL, 0, NULL, &t, err, sizeof(err));
+	e = tracing__new(NULL, NULL, 0, NULL, NULL, &t, err, sizeof(err));
 	if (!e)
 		e = tracing__start(t, err, sizeof(err));
 	if (e) {

@@ -369,7 +369,8 @@ int generation__finish(struct generation *g, const struct generation *prev, stru
 	if (e)
 		return e;
 	/* ring buffers open before the capability drop; err is the whole line */
-	return tracing__new(g->cfgs, g->objs, g->n, env, &g->tracing, err, errlen);
+	return tracing__new(g->cfgs, g->objs, g->n, env, prev ? prev->tracing : NULL, &g->tracing,
+			    err, errlen);
 }
 
 bool generation__same(const struct generation *g, const struct generation *prev)

@@ -94,7 +94,7 @@ int generation__attach(struct generation *g, const struct generation_opts *o, ch
 
 /*
  * Last step: the perf_event_array counter set (sharing prev's counters of shared units) and
- * the tracing. Starts no thread. Returns 0, or a negative errno with the whole log line.
+ * the tracing (counting on in prev's tracing counters). Starts no thread. Returns 0, or a negative errno with the whole log line.
  */
 int generation__finish(struct generation *g, const struct generation *prev, struct decoder_env *env,
 		       char *err, size_t errlen);

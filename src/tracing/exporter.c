@@ -26,7 +26,7 @@
 struct span_exporter {
 	const struct otel_conf *conf;
 	struct otlp_resources res;
-	struct service_stats *stats;
+	struct service_stats *const *stats;
 	size_t n_services;
 	struct otlp_transport *transport; /* NULL for console and none */
 
@@ -38,7 +38,8 @@ struct span_exporter {
 	uint64_t stop_deadline; /* CLOCK_MONOTONIC ns, set when stopping; read by the transport */
 	pthread_t thread;
 
-	uint64_t errors;
+	uint64_t own_errors;
+	uint64_t *errors; /* own_errors, or the caller's */
 	/* exporter thread only */
 	struct span **batch;
 	struct buf body;
@@ -73,12 +74,12 @@ static void count_dropped(struct span_exporter *x, struct span *const *spans, si
 	if ((unsigned int)r >= DROP_REASONS)
 		return;
 	for (i = 0; i < n; i++)
-		add(&x->stats[spans[i]->service].dropped[r], 1);
+		add(&x->stats[spans[i]->service]->dropped[r], 1);
 }
 
 int span_exporter__new(const struct otel_conf *conf, const char *const *services, size_t n,
-		       struct service_stats *stats, struct span_exporter **out, char *err,
-		       size_t errlen)
+		       struct service_stats *const *stats, uint64_t *errors,
+		       struct span_exporter **out, char *err, size_t errlen)
 {
 	struct span_exporter *x;
 	int e;
@@ -93,6 +94,7 @@ int span_exporter__new(const struct otel_conf *conf, const char *const *services
 	x->res.services = services;
 	x->res.n_services = n;
 	x->stats = stats;
+	x->errors = errors ? errors : &x->own_errors;
 	x->n_services = n;
 	x->rng = span_now_mono_ns() | 1;
 	pthread_mutex_init(&x->lock, NULL);
@@ -143,7 +145,8 @@ int span_exporter__push(struct span_exporter *x, struct span *sp)
 	pthread_mutex_lock(&x->lock);
 	if (x->len >= x->conf->bsp_max_queue || x->joined) {
 		pthread_mutex_unlock(&x->lock);
-		add(&x->stats[sp->service].dropped[x->joined ? DROP_SHUTDOWN : DROP_QUEUE_FULL], 1);
+		add(&x->stats[sp->service]->dropped[x->joined ? DROP_SHUTDOWN : DROP_QUEUE_FULL],
+		    1);
 		span_free(sp);
 		return -ENOSPC;
 	}
@@ -173,7 +176,7 @@ size_t span_exporter__queued(struct span_exporter *x)
 
 uint64_t span_exporter__errors(struct span_exporter *x)
 {
-	return __atomic_load_n(&x->errors, __ATOMIC_RELAXED);
+	return __atomic_load_n(x->errors, __ATOMIC_RELAXED);
 }
 
 /* With the lock held: waits until deadline (0: no deadline) or a signal. */
@@ -264,7 +267,7 @@ static void export_otlp(struct span_exporter *x, struct span **spans, size_t n)
 				     timeout, &x->stop_deadline, &res);
 		if (res.outcome == EXPORT_OK)
 			break;
-		add(&x->errors, 1);
+		add(x->errors, 1);
 		x->failures_in_row++;
 		/* The final flush has a budget to keep: what fails then is not retried. */
 		if (res.outcome == EXPORT_FAIL || stopping(x)) {
@@ -319,7 +322,7 @@ static void export_otlp(struct span_exporter *x, struct span **spans, size_t n)
 		log_msg("tracing: the receiver at %s warns: %s", dest(x), res.msg);
 	}
 	for (size_t i = 0; i < n; i++)
-		add(&x->stats[spans[i]->service].exported, 1);
+		add(&x->stats[spans[i]->service]->exported, 1);
 }
 
 static void export_batch(struct span_exporter *x, struct span **spans, size_t n)
@@ -350,14 +353,14 @@ static void export_batch(struct span_exporter *x, struct span **spans, size_t n)
 		break;
 	}
 	if (e) {
-		add(&x->errors, 1);
+		add(x->errors, 1);
 		count_dropped(x, spans, n, DROP_EXPORT_FAILED);
 		log_failure(x, n, "dropped",
 			    e == -ENOMEM ? "out of memory" : errno_text(e, et, sizeof(et)));
 		return;
 	}
 	for (size_t i = 0; i < n; i++)
-		add(&x->stats[spans[i]->service].exported, 1);
+		add(&x->stats[spans[i]->service]->exported, 1);
 }
 
 static void *export_main(void *arg)
@@ -431,7 +434,7 @@ void span_exporter__shutdown(struct span_exporter *x, long timeout_ms)
 	x->len = 0;
 	pthread_mutex_unlock(&x->lock);
 	for (struct span *sp = rest; sp; sp = sp->next) {
-		add(&x->stats[sp->service].dropped[DROP_SHUTDOWN], 1);
+		add(&x->stats[sp->service]->dropped[DROP_SHUTDOWN], 1);
 		x->shutdown_dropped++;
 		if (!x->shutdown_msg[0])
 			snprintf(x->shutdown_msg, sizeof(x->shutdown_msg),

@@ -34,12 +34,14 @@ struct span_exporter;
 
 /*
  * Creates the processor for conf (borrowed) and services[0..n) (service.name by index,
- * borrowed; stats has n entries, borrowed, written atomically). No thread yet. Returns 0 and
- * *out, or a negative errno with a message.
+ * borrowed; stats has n pointers, borrowed, the counters written atomically). Failed export
+ * attempts are added atomically to *errors (borrowed; NULL: a counter of the processor's own).
+ * The counters may be shared with other processors. No thread yet. Returns 0 and *out, or a
+ * negative errno with a message.
  */
 int span_exporter__new(const struct otel_conf *conf, const char *const *services, size_t n,
-		       struct service_stats *stats, struct span_exporter **out, char *err,
-		       size_t errlen);
+		       struct service_stats *const *stats, uint64_t *errors,
+		       struct span_exporter **out, char *err, size_t errlen);
 
 /* Starts the exporter thread. Returns 0 or a negative errno. */
 int span_exporter__start(struct span_exporter *x);
@@ -53,7 +55,7 @@ int span_exporter__push(struct span_exporter *x, struct span *sp);
 /* Spans waiting in the queue. */
 size_t span_exporter__queued(struct span_exporter *x);
 
-/* Failed export attempts (each try of each batch). */
+/* Failed export attempts (each try of each batch), as *errors counts them. */
 uint64_t span_exporter__errors(struct span_exporter *x);
 
 /*

@@ -21,6 +21,7 @@
 #include "util/buf.h"
 #include "util/errno_text.h"
 #include "util/log.h"
+#include "tracing/counts.h"
 #include "tracing/exporter.h"
 #include "tracing/extract.h"
 #include "tracing/internal.h"
@@ -57,11 +58,11 @@ struct tracing {
 	struct otel_conf conf;
 	struct config **cfgs;
 	size_t n_cfgs;
-	char **services; /* [0] is OTEL_SERVICE_NAME */
-	size_t n_services, services_cap;
-	struct service_stats *svc_stats;
-	uint64_t *received; /* per config */
-	uint64_t *decoder_errors; /* per config */
+	/* per config and per service, shared with the tracings before and after a reload */
+	struct span_counts *counts;
+	const char **services; /* counts' service names; [0] is OTEL_SERVICE_NAME */
+	struct service_stats **svc_stats; /* counts' service counters */
+	size_t n_services;
 	struct span_entry *entries;
 	size_t n_entries;
 	struct ring *rings;
@@ -120,7 +121,7 @@ static void record_error(struct span_entry *e, const char *msg)
 	struct tracing *t = e->t;
 	time_t now = time(NULL);
 
-	add(&t->decoder_errors[e->cfg_idx], 1);
+	add(&t->counts->cfgs[e->cfg_idx]->decoder_errors, 1);
 	/* upstream logs every one; a flood of bad records must not flood the log */
 	if (e->last_log && now - e->last_log < ERROR_LOG_INTERVAL)
 		return;
@@ -135,7 +136,7 @@ static void handle_record(struct span_entry *e, const uint8_t *data, size_t size
 	struct span *sp = NULL;
 	int rc;
 
-	add(&t->received[e->cfg_idx], 1);
+	add(&t->counts->cfgs[e->cfg_idx]->received, 1);
 	buf_reset(&t->decoded);
 	t->err[0] = '\0';
 	rc = label_set__decode_record(e->ls, data, size, &t->decoded, e->values, t->err,
@@ -211,25 +212,6 @@ static void *event_main(void *arg)
 
 /* ---- set-up ---- */
 
-static int service_index(struct tracing *t, const char *name, uint32_t *out)
-{
-	size_t i;
-
-	for (i = 0; i < t->n_services; i++)
-		if (strcmp(t->services[i], name) == 0) {
-			*out = (uint32_t)i;
-			return 0;
-		}
-	if (array_grow((void **)&t->services, &t->services_cap, t->n_services + 1,
-		       sizeof(*t->services)))
-		return -ENOMEM;
-	t->services[t->n_services] = strdup(name);
-	if (!t->services[t->n_services])
-		return -ENOMEM;
-	*out = (uint32_t)t->n_services++;
-	return 0;
-}
-
 static int add_to_ring(struct tracing *t, struct span_entry *e, int fd)
 {
 	struct ring *r = NULL;
@@ -248,8 +230,9 @@ static int add_to_ring(struct tracing *t, struct span_entry *e, int fd)
 	return 0;
 }
 
-static int setup_entry(struct tracing *t, struct span_entry *e, size_t ci, size_t si,
-		       struct bpf_object *obj, struct decoder_env *env, char *err, size_t errlen)
+static int setup_entry(struct tracing *t, const struct span_counts *prev, struct span_entry *e,
+		       size_t ci, size_t si, struct bpf_object *obj, struct decoder_env *env,
+		       char *err, size_t errlen)
 {
 	const struct config *cfg = t->cfgs[ci];
 	const struct span_conf *sc = &cfg->spans[si];
@@ -302,7 +285,9 @@ static int setup_entry(struct tracing *t, struct span_entry *e, size_t ci, size_
 	e->opts.config_name = cfg->name;
 	e->opts.attr_count_limit = t->conf.attr_count_limit;
 	e->opts.attr_value_limit = t->conf.attr_value_limit;
-	rc = service_index(t, *sc->service ? sc->service : t->conf.service_name, &e->opts.service);
+	rc = span_counts__service(t->counts, prev,
+				  *sc->service ? sc->service : t->conf.service_name,
+				  &e->opts.service);
 	if (rc)
 		return rc;
 	return add_to_ring(t, e, bpf_map__fd(map));
@@ -370,8 +355,10 @@ bool tracing_requested(void)
 }
 
 int tracing__new(struct config **cfgs, struct bpf_object *const *objs, size_t n,
-		 struct decoder_env *env, struct tracing **out, char *err, size_t errlen)
+		 struct decoder_env *env, const struct tracing *prev, struct tracing **out,
+		 char *err, size_t errlen)
 {
+	const struct span_counts *pc = prev ? prev->counts : NULL;
 	char et[128];
 	struct tracing *t;
 	char cerr[1024];
@@ -406,20 +393,27 @@ int tracing__new(struct config **cfgs, struct bpf_object *const *objs, size_t n,
 		free(t);
 		return 0;
 	}
+	rc = span_counts__new(pc, &t->counts);
+	if (rc)
+		goto fail;
+	/* every config, spans or not: its decoder errors go on if a later one has spans again */
+	for (i = 0; i < n; i++) {
+		rc = span_counts__add_config(t->counts, pc, cfgs[i]->name);
+		if (rc)
+			goto fail;
+	}
 	rc = -ENOMEM;
-	t->received = calloc(n ? n : 1, sizeof(*t->received));
-	t->decoder_errors = calloc(n ? n : 1, sizeof(*t->decoder_errors));
 	t->entries = calloc(total ? total : 1, sizeof(*t->entries));
 	t->rings = calloc(total ? total : 1, sizeof(*t->rings));
-	if (!t->received || !t->decoder_errors || !t->entries || !t->rings)
+	if (!t->entries || !t->rings)
 		goto fail;
-	rc = service_index(t, t->conf.service_name, &svc0);
+	rc = span_counts__service(t->counts, pc, t->conf.service_name, &svc0);
 	if (rc)
 		goto fail;
 	for (i = 0; i < n; i++) {
 		for (j = 0; j < cfgs[i]->n_spans; j++) {
-			rc = setup_entry(t, &t->entries[k++], i, j, objs ? objs[i] : NULL, env, err,
-					 errlen);
+			rc = setup_entry(t, pc, &t->entries[k++], i, j, objs ? objs[i] : NULL, env,
+					 err, errlen);
 			t->n_entries = k;
 			if (rc)
 				goto fail;
@@ -429,11 +423,17 @@ int tracing__new(struct config **cfgs, struct bpf_object *const *objs, size_t n,
 	if (rc)
 		goto fail;
 	rc = -ENOMEM;
+	t->n_services = t->counts->n_svcs;
+	t->services = calloc(t->n_services, sizeof(*t->services));
 	t->svc_stats = calloc(t->n_services, sizeof(*t->svc_stats));
-	if (!t->svc_stats)
+	if (!t->services || !t->svc_stats)
 		goto fail;
-	rc = span_exporter__new(&t->conf, (const char *const *)t->services, t->n_services,
-				t->svc_stats, &t->x, cerr, sizeof(cerr));
+	for (i = 0; i < t->n_services; i++) {
+		t->services[i] = t->counts->svcs[i]->name;
+		t->svc_stats[i] = &t->counts->svcs[i]->st;
+	}
+	rc = span_exporter__new(&t->conf, t->services, t->n_services, t->svc_stats,
+				&t->counts->errors->n, &t->x, cerr, sizeof(cerr));
 	if (rc) {
 		snprintf(err, errlen, "Error creating tracing processor: %s", cerr);
 		goto fail;
@@ -513,14 +513,11 @@ void tracing__free(struct tracing *t)
 	}
 	for (i = 0; t->rings && i < t->n_rings; i++)
 		free(t->rings[i].entries);
-	for (i = 0; i < t->n_services; i++)
-		free(t->services[i]);
 	free(t->services);
 	free(t->svc_stats);
+	span_counts__free(t->counts);
 	free(t->entries);
 	free(t->rings);
-	free(t->received);
-	free(t->decoder_errors);
 	free(t->samples);
 	free(t->vals);
 	buf_free(&t->decoded);
@@ -532,7 +529,7 @@ uint64_t tracing__decoder_errors(const struct tracing *t, size_t cfg_idx)
 {
 	if (!t || cfg_idx >= t->n_cfgs)
 		return 0;
-	return get(&t->decoder_errors[cfg_idx]);
+	return get(&t->counts->cfgs[cfg_idx]->decoder_errors);
 }
 
 /* ---- metrics ---- */
@@ -567,7 +564,7 @@ int tracing__collect(struct tracing *t, struct family *fams, size_t max)
 			continue;
 		t->vals[v] = t->cfgs[i]->name;
 		t->samples[s].values = &t->vals[v++];
-		t->samples[s++].value = (double)get(&t->received[i]);
+		t->samples[s++].value = (double)get(&t->counts->cfgs[i]->received);
 		start->n_samples++;
 	}
 
@@ -578,7 +575,7 @@ int tracing__collect(struct tracing *t, struct family *fams, size_t max)
 	for (i = 0; i < t->n_services; i++) {
 		t->vals[v] = t->services[i];
 		t->samples[s].values = &t->vals[v++];
-		t->samples[s++].value = (double)get(&t->svc_stats[i].exported);
+		t->samples[s++].value = (double)get(&t->svc_stats[i]->exported);
 		start->n_samples++;
 	}
 
@@ -592,7 +589,7 @@ int tracing__collect(struct tracing *t, struct family *fams, size_t max)
 			t->vals[v + 1] = t->services[i];
 			t->samples[s].values = &t->vals[v];
 			v += 2;
-			t->samples[s++].value = (double)get(&t->svc_stats[i].dropped[r]);
+			t->samples[s++].value = (double)get(&t->svc_stats[i]->dropped[r]);
 			start->n_samples++;
 		}
 	}
@@ -601,7 +598,7 @@ int tracing__collect(struct tracing *t, struct family *fams, size_t max)
 			    "Failed attempts to export a batch of spans, retries included.",
 			    FAMILY_COUNTER, NULL, 0);
 	start->samples = &t->samples[s];
-	t->samples[s++].value = t->x ? (double)span_exporter__errors(t->x) : 0;
+	t->samples[s++].value = (double)get(&t->counts->errors->n);
 	start->n_samples = 1;
 
 	start = family_init(f + 4, "ebpf_exporter_spans_queued",

@@ -30,6 +30,11 @@ struct tracing;
  * compiles its labels, creates the ring buffers (before the capability drop) and
  * reads the OTEL_* environment. Starts no thread. cfgs, objs and env are borrowed and must
  * outlive the tracing; objs[i] is the loaded BPF object of cfgs[i].
+ * prev (NULL: none) is the tracing this one replaces: the new one counts into prev's counters
+ * of the configs and services (by name) both have, and into its export error counter, so
+ * ebpf_exporter_span*_total and the tracing share of ebpf_exporter_decoder_errors_total go on
+ * across a reload, whatever prev still counts while it shuts down. prev may be freed before or
+ * after the new one; both must be built and freed on the same thread.
  * Returns 0 with *out set, or 0 with *out NULL when there is nothing to do: no config has
  * spans, and the environment asks for no exporter (tracing_requested()) or for none
  * (OTEL_TRACES_EXPORTER=none). The OTEL_* variables are checked either way. On failure returns a negative errno and err holds the
@@ -38,7 +43,8 @@ struct tracing;
  * "http/xml" is not supported (grpc, http/protobuf or http/json)`.
  */
 int tracing__new(struct config **cfgs, struct bpf_object *const *objs, size_t n,
-		 struct decoder_env *env, struct tracing **out, char *err, size_t errlen);
+		 struct decoder_env *env, const struct tracing *prev, struct tracing **out,
+		 char *err, size_t errlen);
 
 /* Starts the exporter thread and, when there are ring buffers, the event thread. */
 int tracing__start(struct tracing *t, char *err, size_t errlen);

@@ -74,7 +74,7 @@ static void record_lifecycle(void *arg)
 	lifecycle__end(lc, cfg); /* twice: nothing more */
 	lifecycle__end(lc, configs);
 
-	if (tracing__new(NULL, NULL, 0, NULL, &t, err, sizeof(err)))
+	if (tracing__new(NULL, NULL, 0, NULL, NULL, &t, err, sizeof(err)))
 		fail_msg("%s", err);
 	assert_non_null(t);
 	assert_int_equal(tracing__start(t, err, sizeof(err)), 0);
@@ -142,7 +142,7 @@ static void sampled_out(void *arg)
 	char err[1024];
 
 	(void)arg;
-	if (tracing__new(NULL, NULL, 0, NULL, &t, err, sizeof(err)))
+	if (tracing__new(NULL, NULL, 0, NULL, NULL, &t, err, sizeof(err)))
 		fail_msg("%s", err);
 	assert_int_equal(tracing__start(t, err, sizeof(err)), 0);
 	tracing__adopt_lifecycle(t, lc);
@@ -172,7 +172,7 @@ static void test_none_and_errors(void **state)
 	(void)state;
 	/* nothing to do: no tracing at all, and every call accepts NULL */
 	setenv("OTEL_TRACES_EXPORTER", "none", 1);
-	assert_int_equal(tracing__new(NULL, NULL, 0, NULL, &t, err, sizeof(err)), 0);
+	assert_int_equal(tracing__new(NULL, NULL, 0, NULL, NULL, &t, err, sizeof(err)), 0);
 	assert_null(t);
 	assert_int_equal(tracing__start(NULL, err, sizeof(err)), 0);
 	assert_int_equal(tracing__collect(NULL, NULL, 0), 0);
@@ -189,16 +189,16 @@ static void test_none_and_errors(void **state)
 	unsetenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
 	t = (struct tracing *)1;
 	assert_false(tracing_requested());
-	assert_int_equal(tracing__new(NULL, NULL, 0, NULL, &t, err, sizeof(err)), 0);
+	assert_int_equal(tracing__new(NULL, NULL, 0, NULL, NULL, &t, err, sizeof(err)), 0);
 	assert_null(t);
 	/* an empty variable asks for nothing either */
 	setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "", 1);
 	assert_false(tracing_requested());
-	assert_int_equal(tracing__new(NULL, NULL, 0, NULL, &t, err, sizeof(err)), 0);
+	assert_int_equal(tracing__new(NULL, NULL, 0, NULL, NULL, &t, err, sizeof(err)), 0);
 	assert_null(t);
 	/* bad values are errors even then */
 	setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/xml", 1);
-	assert_int_equal(tracing__new(NULL, NULL, 0, NULL, &t, err, sizeof(err)), -EINVAL);
+	assert_int_equal(tracing__new(NULL, NULL, 0, NULL, NULL, &t, err, sizeof(err)), -EINVAL);
 	unsetenv("OTEL_EXPORTER_OTLP_PROTOCOL");
 	/* each of the three variables asks for the exporter's own trace */
 	{
@@ -211,8 +211,8 @@ static void test_none_and_errors(void **state)
 		for (size_t i = 0; i < 3; i++) {
 			setenv(vars[i][0], vars[i][1], 1);
 			assert_true(tracing_requested());
-			assert_int_equal(tracing__new(NULL, NULL, 0, NULL, &t, err, sizeof(err)),
-					 0);
+			assert_int_equal(
+				tracing__new(NULL, NULL, 0, NULL, NULL, &t, err, sizeof(err)), 0);
 			assert_non_null(t);
 			tracing__free(t);
 			unsetenv(vars[i][0]);
@@ -220,7 +220,7 @@ static void test_none_and_errors(void **state)
 	}
 
 	setenv("OTEL_TRACES_EXPORTER", "jaeger", 1);
-	assert_int_equal(tracing__new(NULL, NULL, 0, NULL, &t, err, sizeof(err)), -EINVAL);
+	assert_int_equal(tracing__new(NULL, NULL, 0, NULL, NULL, &t, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "Error creating tracing processor: OTEL_TRACES_EXPORTER "
 				 "\"jaeger\" is not supported (otlp, console or none)");
 	unsetenv("OTEL_TRACES_EXPORTER");
@@ -236,7 +236,7 @@ static void test_collect(void **state)
 	(void)state;
 	setenv("OTEL_TRACES_EXPORTER", "console", 1);
 	setenv("OTEL_SERVICE_NAME", "svc", 1);
-	assert_int_equal(tracing__new(NULL, NULL, 0, NULL, &t, err, sizeof(err)), 0);
+	assert_int_equal(tracing__new(NULL, NULL, 0, NULL, NULL, &t, err, sizeof(err)), 0);
 	assert_int_equal(tracing__collect(t, fams, 2), -ENOSPC);
 	n = tracing__collect(t, fams, TRACING_FAMILIES);
 	assert_int_equal(n, TRACING_FAMILIES);

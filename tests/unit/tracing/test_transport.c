@@ -308,6 +308,7 @@ static void test_exporter_retries(void **state)
 {
 	static const char *const services[] = { "a", "b" };
 	struct service_stats stats[2] = { 0 };
+	struct service_stats *const sp[] = { &stats[0], &stats[1] };
 	struct canned c = { .n_answers = 3 };
 	struct span_exporter *x = NULL;
 	struct otel_conf conf;
@@ -321,7 +322,7 @@ static void test_exporter_retries(void **state)
 	c.answers[2] = ok_empty;
 	canned_start(&c);
 	conf_for(&conf, c.port, OTEL_PROTO_HTTP_PROTOBUF, false);
-	assert_int_equal(span_exporter__new(&conf, services, 2, stats, &x, err, sizeof(err)), 0);
+	assert_int_equal(span_exporter__new(&conf, services, 2, sp, NULL, &x, err, sizeof(err)), 0);
 	/* not started: the queue (2) fills, the rest is dropped and counted */
 	for (i = 0; i < 5; i++)
 		span_exporter__push(x, small_span((uint32_t)(i % 2)));
@@ -347,6 +348,7 @@ static void test_exporter_shutdown_bounded(void **state)
 {
 	static const char *const services[] = { "a" };
 	struct service_stats stats[1] = { 0 };
+	struct service_stats *const sp[] = { &stats[0] };
 	struct span_exporter *x = NULL;
 	struct otel_conf conf;
 	char err[256];
@@ -357,7 +359,7 @@ static void test_exporter_shutdown_bounded(void **state)
 	conf.bsp_schedule_delay_ms = 60000;
 	conf.bsp_max_queue = 10;
 	conf.bsp_max_batch = 1;
-	assert_int_equal(span_exporter__new(&conf, services, 1, stats, &x, err, sizeof(err)), 0);
+	assert_int_equal(span_exporter__new(&conf, services, 1, sp, NULL, &x, err, sizeof(err)), 0);
 	assert_int_equal(span_exporter__start(x), 0);
 	span_exporter__push(x, small_span(0));
 	span_exporter__push(x, small_span(0));
