@@ -5,7 +5,8 @@
 # the file and line logged), fixed again, a config added and one removed through a glob of
 # --config.names, the lifecycle flag (403/405/200), a config dir that vanished, a pattern that
 # matches nothing at start and at reload, sd_notify RELOADING=1/READY=1; a scraper at 20
-# scrapes a second through a dozen reloads sees only complete, non-decreasing answers.
+# scrapes a second through a dozen reloads sees only complete, non-decreasing answers; the
+# span counters go on across reloads that change a config, with or without spans.
 # Reload times are printed.
 #
 # Sourced by run.sh, which calls suite_reload; uses its globals and lib.sh's helpers.
@@ -516,11 +517,179 @@ rl_strict()
 	stop_exporter TERM
 }
 
+# rl_tr_wait_ge SERIES MIN: scrapes into $WORK/rl-tr.prom until SERIES is at least MIN (10 s).
+rl_tr_wait_ge()
+{
+	local i v
+
+	for ((i = 0; i < 100; i++)); do
+		scrape "$WORK/rl-tr.prom" >/dev/null
+		v=$(sample_value "$WORK/rl-tr.prom" "$1")
+		[ -n "$v" ] && awk -v v="$v" -v m="$2" 'BEGIN { exit !(v >= m) }' && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# rl_tr_round WHAT FILE: changes FILE (a comment appended) and reloads, with spans queued but
+# not yet sent: every span counter after the reload is at least what it was before, then they
+# all go on counting (spans read and exported, failed exports and their drops).
+rl_tr_round()
+{
+	local what=$1 file=$2 mode=$WORK/rl-tr.mode s=$WORK/rl-tr.prom i
+	local -a series=('ebpf_exporter_spans_received_total{config="rl_spans"}'
+		'ebpf_exporter_spans_exported_total{service="e2e-spans"}'
+		'ebpf_exporter_spans_dropped_total{reason="export_failed",service="e2e-spans"}'
+		'ebpf_exporter_span_export_errors_total')
+	local -a before after
+
+	scrape "$s" >/dev/null
+	for i in 0 1 2 3; do
+		before[i]=$(sample_value_or0 "$s" "${series[i]}")
+	done
+	# two spans queued (OTEL_BSP_SCHEDULE_DELAY): the old tracing sends them after the swap
+	trigger "$CPU_A" 80:2:0x7e10:0 || return
+	echo "# changed $(date +%s%N)" >>"$file"
+	rl_hup || return
+	check_log "reload: spans, $what: one config loaded" "$EXP_LOG" \
+		'1 configs unchanged, 1 loaded, 0 removed'
+	scrape "$s" >/dev/null
+	for i in 0 1 2 3; do
+		after[i]=$(sample_value "$s" "${series[i]}")
+		check "reload: spans, $what: ${series[i]} after the reload (${after[i]:-absent}) >= before (${before[i]})" \
+			awk -v a="${after[i]:-x}" -v b="${before[i]}" 'BEGIN { exit !(a != "x" && a >= b) }'
+	done
+	trigger "$CPU_A" 80:2:0x7e11:0 || return
+	check "reload: spans, $what: spans read go on (>= ${before[0]} + 4)" \
+		rl_tr_wait_ge "${series[0]}" $((before[0] + 4))
+	check "reload: spans, $what: spans exported go on, the old tracing's last ones too (>= ${before[1]} + 4)" \
+		rl_tr_wait_ge "${series[1]}" $((before[1] + 4))
+	echo 400 >"$mode"
+	trigger "$CPU_A" 80:1:0x7e12:0 || return
+	check "reload: spans, $what: export errors go on (> ${before[3]})" \
+		rl_tr_wait_ge "${series[3]}" $((before[3] + 1))
+	check "reload: spans, $what: dropped spans go on (> ${before[2]})" \
+		rl_tr_wait_ge "${series[2]}" $((before[2] + 1))
+	: >"$mode"
+}
+
+# The span counters across reloads that change a config: one without spans, then the one with
+# spans; a scraper throughout sees them never go back. A removed config's series goes.
+rl_tracing()
+{
+	local dir=$WORK/reload-tracing s=$WORK/rl-tr.prom mode=$WORK/rl-tr.mode
+	local out=$WORK/rl-tr-scrapes.txt stop=$WORK/rl-tr-scrapes.stop rport rpid spid n
+
+	section "reload: the span counters go on across reloads"
+	rm -rf "$dir" "$out" "$stop"
+	mkdir -p "$dir"
+	cp "$HERE/counters.yaml" "$dir/rl_counters.yaml"
+	cp "$HERE/counters.bpf.o" "$dir/rl_counters.bpf.o"
+	cp "$HERE/spans.yaml" "$dir/rl_spans.yaml"
+	cp "$HERE/spans.bpf.o" "$dir/rl_spans.bpf.o"
+	pick_port || return
+	rport=$EXP_PORT
+	# An OTLP/HTTP receiver answering the status in $mode (empty: 200) and ignoring the body.
+	: >"$mode"
+	python3 - "$rport" "$mode" <<'EOF' &
+import http.server, sys
+port, mode = int(sys.argv[1]), sys.argv[2]
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        try:
+            status = int(open(mode).read().strip() or 200)
+        except (OSError, ValueError):
+            status = 200
+        self.send_response(status)
+        self.send_header("Content-Type", "application/x-protobuf")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+    def log_message(self, *a):
+        pass
+http.server.ThreadingHTTPServer(("127.0.0.1", port), H).serve_forever()
+EOF
+	rpid=$!
+	for ((n = 0; n < 100; n++)); do
+		curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$rport/" && break
+		sleep 0.05
+	done
+	otel_env_clear
+	unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
+	EBPF_EXPORTER_TRACE_LIFECYCLE=0 OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$rport \
+		OTEL_BSP_SCHEDULE_DELAY=300 OTEL_BSP_EXPORT_TIMEOUT=1000 \
+		start_exporter reload-tracing --config.dir="$dir" --config.names='rl_*' || {
+		kill "$rpid"
+		wait "$rpid" 2>/dev/null
+		return
+	}
+	RL_N=0
+	# some of each counter before the first reload
+	echo 400 >"$mode"
+	trigger "$CPU_A" 80:3:0x7e00:0
+	check "reload: spans: failed exports are counted before any reload" \
+		rl_tr_wait_ge 'ebpf_exporter_spans_dropped_total{reason="export_failed",service="e2e-spans"}' 3
+	: >"$mode"
+	trigger "$CPU_A" 80:2:0x7e01:0
+	check "reload: spans: exported spans are counted before any reload" \
+		rl_tr_wait_ge 'ebpf_exporter_spans_exported_total{service="e2e-spans"}' 2
+
+	python3 - "http://127.0.0.1:$EXP_PORT/metrics" "$stop" "$out" <<'EOF' &
+import os, sys, time, urllib.request
+url, stop, out = sys.argv[1:4]
+watch = ['ebpf_exporter_spans_received_total{config="rl_spans"}',
+         'ebpf_exporter_spans_exported_total{service="e2e-spans"}',
+         'ebpf_exporter_spans_dropped_total{reason="export_failed",service="e2e-spans"}',
+         'ebpf_exporter_span_export_errors_total']
+with open(out, "w") as f:
+    while not os.path.exists(stop):
+        try:
+            with urllib.request.urlopen(url, timeout=5) as r:
+                body = r.read().decode()
+        except Exception as e:
+            f.write("ERROR %s\n" % e)
+            f.flush()
+            continue
+        vals = {}
+        for l in body.splitlines():
+            for w in watch:
+                if l.startswith(w + " "):
+                    vals[w] = float(l.split()[-1])
+        f.write(" ".join(str(vals.get(w, -1)) for w in watch) + "\n")
+        f.flush()
+        time.sleep(0.02)
+EOF
+	spid=$!
+	rl_tr_round "the tracing config unchanged" "$dir/rl_counters.yaml"
+	rl_tr_round "the tracing config changed" "$dir/rl_spans.yaml"
+	touch "$stop"
+	wait "$spid"
+	n=$(wc -l <"$out")
+	check "reload: spans: the scraper ran throughout (got $n scrapes)" [ "$n" -ge 20 ]
+	check "reload: spans: every scrape had the span counters, and none went back" \
+		awk '$1 == "ERROR" { bad = 1 }
+			{ for (i = 1; i <= NF; i++) { if ($i < 0 || $i < prev[i]) bad = 1; prev[i] = $i } }
+			END { exit bad }' "$out"
+
+	mv "$dir/rl_spans.yaml" "$dir/rl_spans.yaml.gone"
+	rl_hup
+	scrape "$s" >/dev/null
+	check "reload: spans: a removed config's spans_received series is gone" \
+		not_grep 'ebpf_exporter_spans_received_total{config="rl_spans"}' "$s"
+	check_line "reload: spans: ... the kept config is still served" "$s" \
+		'ebpf_exporter_enabled_configs{name="rl_counters"} 1'
+	stop_exporter TERM
+	check_exit "reload: spans: the exporter exits 0" 0
+	kill "$rpid"
+	wait "$rpid" 2>/dev/null
+}
+
 suite_reload()
 {
 	rl_lifecycle
 	rl_notify
 	rl_basics
+	rl_tracing
 	rl_term_during_reload
 	rl_strict
 }
