@@ -533,35 +533,40 @@ rl_tr_wait_ge()
 
 # rl_tr_round WHAT FILE: changes FILE (a comment appended) and reloads, with spans queued but
 # not yet sent: every span counter after the reload is at least what it was before, then they
-# all go on counting (spans read and exported, failed exports and their drops).
+# all go on counting (spans read and exported, failed exports and their drops, records that
+# fail to decode).
 rl_tr_round()
 {
 	local what=$1 file=$2 mode=$WORK/rl-tr.mode s=$WORK/rl-tr.prom i
 	local -a series=('ebpf_exporter_spans_received_total{config="rl_spans"}'
 		'ebpf_exporter_spans_exported_total{service="e2e-spans"}'
 		'ebpf_exporter_spans_dropped_total{reason="export_failed",service="e2e-spans"}'
-		'ebpf_exporter_span_export_errors_total')
+		'ebpf_exporter_span_export_errors_total'
+		'ebpf_exporter_decoder_errors_total{config="rl_spans"}')
 	local -a before after
 
 	scrape "$s" >/dev/null
-	for i in 0 1 2 3; do
+	for i in 0 1 2 3 4; do
 		before[i]=$(sample_value_or0 "$s" "${series[i]}")
 	done
-	# two spans queued (OTEL_BSP_SCHEDULE_DELAY): the old tracing sends them after the swap
-	trigger "$CPU_A" 80:2:0x7e10:0 || return
+	# two spans queued (OTEL_BSP_SCHEDULE_DELAY): the old tracing sends them after the swap;
+	# a record that does not decode
+	trigger "$CPU_A" 80:2:0x7e10:0 82:1:1:1 || return
 	echo "# changed $(date +%s%N)" >>"$file"
 	rl_hup || return
 	check_log "reload: spans, $what: one config loaded" "$EXP_LOG" \
 		'1 configs unchanged, 1 loaded, 0 removed'
 	scrape "$s" >/dev/null
-	for i in 0 1 2 3; do
+	for i in 0 1 2 3 4; do
 		after[i]=$(sample_value "$s" "${series[i]}")
 		check "reload: spans, $what: ${series[i]} after the reload (${after[i]:-absent}) >= before (${before[i]})" \
 			awk -v a="${after[i]:-x}" -v b="${before[i]}" 'BEGIN { exit !(a != "x" && a >= b) }'
 	done
-	trigger "$CPU_A" 80:2:0x7e11:0 || return
-	check "reload: spans, $what: spans read go on (>= ${before[0]} + 4)" \
-		rl_tr_wait_ge "${series[0]}" $((before[0] + 4))
+	trigger "$CPU_A" 80:2:0x7e11:0 82:1:1:1 || return
+	check "reload: spans, $what: spans read go on (>= ${before[0]} + 6)" \
+		rl_tr_wait_ge "${series[0]}" $((before[0] + 6))
+	check "reload: spans, $what: decoder errors of span records go on (>= ${before[4]} + 2)" \
+		rl_tr_wait_ge "${series[4]}" $((before[4] + 2))
 	check "reload: spans, $what: spans exported go on, the old tracing's last ones too (>= ${before[1]} + 4)" \
 		rl_tr_wait_ge "${series[1]}" $((before[1] + 4))
 	echo 400 >"$mode"
@@ -640,7 +645,8 @@ url, stop, out = sys.argv[1:4]
 watch = ['ebpf_exporter_spans_received_total{config="rl_spans"}',
          'ebpf_exporter_spans_exported_total{service="e2e-spans"}',
          'ebpf_exporter_spans_dropped_total{reason="export_failed",service="e2e-spans"}',
-         'ebpf_exporter_span_export_errors_total']
+         'ebpf_exporter_span_export_errors_total',
+         'ebpf_exporter_decoder_errors_total{config="rl_spans"}']
 with open(out, "w") as f:
     while not os.path.exists(stop):
         try:
