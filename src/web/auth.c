@@ -40,11 +40,12 @@ struct web_auth {
 	char unknown_hash[BCRYPT_LEN + 1]; /* for unknown users: no password matches it */
 	unsigned char salt[DIGEST_LEN]; /* of the cache keys, per process */
 
+	/* the cache's own lock, never held while bcrypt runs */
 	pthread_mutex_t cache_mu;
 	struct cache_entry cache[AUTH_CACHE_SIZE];
 	size_t n_cache;
 
-	pthread_mutex_t bcrypt_mu;
+	pthread_mutex_t bcrypt_mu; /* one bcrypt run at a time */
 	struct crypt_data *crypt; /* under bcrypt_mu */
 };
 
@@ -379,60 +380,129 @@ static bool bcrypt_matches(struct web_auth *a, const char *pass, const char *has
 	return ok;
 }
 
-bool web_auth__check(struct web_auth *a, const char *authorization)
+/* Credentials of an Authorization header, parsed; the user's hash and the cache key set. */
+struct creds {
+	gnutls_datum_t dec; /* the decoded user:password */
+	const struct auth_user *u; /* NULL: an unknown user */
+	const char *hash; /* u's, or the fixed one of unknown users */
+	const char *pass; /* into dec, plen bytes */
+	size_t plen;
+	unsigned char key[DIGEST_LEN];
+};
+
+static void creds_clear(struct creds *c)
+{
+	explicit_bzero(c->key, sizeof(c->key));
+	if (c->dec.data) {
+		explicit_bzero(c->dec.data, c->dec.size);
+		gnutls_free(c->dec.data);
+	}
+	memset(c, 0, sizeof(*c));
+}
+
+/*
+ * Parses an Authorization header value as Go's Request.BasicAuth does. Returns 0 with *c
+ * filled (creds_clear() it), or -EINVAL when the value is no usable credentials (then *c
+ * needs nothing) or another negative errno.
+ */
+static int creds_parse(const struct web_auth *a, const char *authorization, struct creds *c)
 {
 	static const char prefix[] = "basic ";
-	gnutls_datum_t dec = { 0 };
-	const struct auth_user *u = NULL;
-	unsigned char key[DIGEST_LEN];
-	const char *user, *pass, *colon, *hash;
-	size_t ulen, plen, i;
-	bool ok = false, cached;
+	const char *user, *colon;
+	size_t ulen, i;
+	int e;
+
+	memset(c, 0, sizeof(*c));
+	if (!authorization || strlen(authorization) < sizeof(prefix) - 1 ||
+	    strncasecmp(authorization, prefix, sizeof(prefix) - 1))
+		return -EINVAL;
+	e = decode_b64(authorization + sizeof(prefix) - 1, &c->dec);
+	if (e)
+		return e;
+	user = (const char *)c->dec.data;
+	colon = memchr(user, ':', c->dec.size);
+	if (!colon) {
+		e = -EINVAL;
+		goto fail;
+	}
+	ulen = (size_t)(colon - user);
+	c->pass = colon + 1;
+	c->plen = c->dec.size - ulen - 1;
+	/* libcrypt takes a C string: a password with NUL in it could only be checked in part. */
+	if (memchr(c->pass, 0, c->plen)) {
+		e = -EINVAL;
+		goto fail;
+	}
+	for (i = 0; i < a->n_users; i++)
+		if (a->users[i].name_len == ulen && !memcmp(a->users[i].name, user, ulen)) {
+			c->u = &a->users[i];
+			break;
+		}
+	c->hash = c->u ? c->u->hash : a->unknown_hash;
+	e = cache_key(a, user, ulen, c->hash, c->pass, c->plen, c->key);
+	if (e)
+		goto fail;
+	return 0;
+fail:
+	creds_clear(c);
+	return e;
+}
+
+enum web_auth_outcome web_auth__lookup(struct web_auth *a, const char *authorization)
+{
+	enum web_auth_outcome out = WEB_AUTH_DENY;
+	struct creds c;
+	bool ok;
+
+	if (!web_auth__enabled(a))
+		return WEB_AUTH_ALLOW;
+	if (creds_parse(a, authorization, &c))
+		return WEB_AUTH_DENY;
+	if (!cache_get(a, c.key, &ok))
+		out = WEB_AUTH_UNKNOWN;
+	else if (ok && c.u)
+		out = WEB_AUTH_ALLOW;
+	creds_clear(&c);
+	return out;
+}
+
+bool web_auth__verify(struct web_auth *a, const char *authorization)
+{
+	struct creds c;
+	bool ok = false;
+	char *p;
 
 	if (!web_auth__enabled(a))
 		return true;
-	if (!authorization || strlen(authorization) < sizeof(prefix) - 1 ||
-	    strncasecmp(authorization, prefix, sizeof(prefix) - 1))
+	if (creds_parse(a, authorization, &c))
 		return false;
-	if (decode_b64(authorization + sizeof(prefix) - 1, &dec))
-		return false;
-	user = (const char *)dec.data;
-	colon = memchr(user, ':', dec.size);
-	if (!colon)
-		goto out;
-	ulen = (size_t)(colon - user);
-	pass = colon + 1;
-	plen = dec.size - ulen - 1;
-	/* libcrypt takes a C string: a password with NUL in it could only be checked in part. */
-	if (memchr(pass, 0, plen))
-		goto out;
-	for (i = 0; i < a->n_users; i++)
-		if (a->users[i].name_len == ulen && !memcmp(a->users[i].name, user, ulen)) {
-			u = &a->users[i];
-			break;
-		}
-	hash = u ? u->hash : a->unknown_hash;
-	if (cache_key(a, user, ulen, hash, pass, plen, key))
-		goto out;
-	cached = cache_get(a, key, &ok);
-	if (!cached) {
-		char *p = strndup(pass, plen);
-
+	/* another request with the same credentials may have been verified in the meantime */
+	if (!cache_get(a, c.key, &ok)) {
+		p = strndup(c.pass, c.plen);
 		if (!p)
 			goto out;
-		ok = bcrypt_matches(a, p, hash) && u;
-		explicit_bzero(p, plen);
+		ok = bcrypt_matches(a, p, c.hash) && c.u;
+		explicit_bzero(p, c.plen);
 		free(p);
-		cache_set(a, key, ok);
+		cache_set(a, c.key, ok);
 	}
-	ok = ok && u;
+	ok = ok && c.u;
 out:
-	explicit_bzero(key, sizeof(key));
-	if (dec.data) {
-		explicit_bzero(dec.data, dec.size);
-		gnutls_free(dec.data);
-	}
+	creds_clear(&c);
 	return ok;
+}
+
+bool web_auth__check(struct web_auth *a, const char *authorization)
+{
+	switch (web_auth__lookup(a, authorization)) {
+	case WEB_AUTH_ALLOW:
+		return true;
+	case WEB_AUTH_UNKNOWN:
+		return web_auth__verify(a, authorization);
+	case WEB_AUTH_DENY:
+	default:
+		return false;
+	}
 }
 
 /* ---- rate limit ---- */

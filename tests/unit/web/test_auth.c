@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <gnutls/gnutls.h>
@@ -242,6 +243,140 @@ static void test_cache(void **state)
 	free_users(&us);
 }
 
+static enum web_auth_outcome lookup(struct web_auth *a, const char *userpass)
+{
+	char *h = basic("Basic ", userpass, strlen(userpass));
+	enum web_auth_outcome o = web_auth__lookup(a, h);
+
+	free(h);
+	return o;
+}
+
+static bool verify(struct web_auth *a, const char *userpass)
+{
+	char *h = basic("Basic ", userpass, strlen(userpass));
+	bool ok = web_auth__verify(a, h);
+
+	free(h);
+	return ok;
+}
+
+/* The fast lookup answers from the cache alone; verify runs bcrypt and fills the cache. */
+static void test_lookup_verify(void **state)
+{
+	struct web_config none = { .path = "/w.yml" };
+	struct users us = { 0 };
+	struct web_auth *a;
+	uint64_t runs;
+
+	(void)state;
+	assert_int_equal(web_auth__new(&none, &a, NULL, 0), 0);
+	assert_int_equal(web_auth__lookup(a, NULL), WEB_AUTH_ALLOW);
+	assert_true(web_auth__verify(a, NULL));
+	web_auth__free(a);
+	assert_int_equal(web_auth__lookup(NULL, "Basic !!"), WEB_AUTH_ALLOW);
+
+	us.u[0] = (struct web_user){ "alice", bcrypt_hash("$2b$", "secret") };
+	us.cfg.n_users = 1;
+	a = auth_of(&us);
+	runs = web_auth__bcrypt_runs();
+
+	/* no usable credentials: denied at once, nothing to verify */
+	assert_int_equal(web_auth__lookup(a, NULL), WEB_AUTH_DENY);
+	assert_int_equal(web_auth__lookup(a, "Bearer x"), WEB_AUTH_DENY);
+	assert_int_equal(web_auth__lookup(a, "Basic !!!!"), WEB_AUTH_DENY);
+	assert_int_equal(lookup(a, "alice"), WEB_AUTH_DENY);
+	assert_false(web_auth__verify(a, NULL));
+	assert_false(verify(a, "alice"));
+	assert_int_equal(web_auth__bcrypt_runs(), runs);
+
+	/* not verified yet: unknown, however often asked, and no bcrypt run */
+	assert_int_equal(lookup(a, "alice:secret"), WEB_AUTH_UNKNOWN);
+	assert_int_equal(lookup(a, "alice:secret"), WEB_AUTH_UNKNOWN);
+	assert_int_equal(lookup(a, "alice:wrong"), WEB_AUTH_UNKNOWN);
+	assert_int_equal(lookup(a, "mallory:secret"), WEB_AUTH_UNKNOWN);
+	assert_int_equal(web_auth__bcrypt_runs(), runs);
+
+	/* verify runs bcrypt once per credentials; lookup then knows the outcome */
+	assert_true(verify(a, "alice:secret"));
+	assert_int_equal(web_auth__bcrypt_runs(), runs + 1);
+	assert_int_equal(lookup(a, "alice:secret"), WEB_AUTH_ALLOW);
+	assert_false(verify(a, "alice:wrong"));
+	assert_int_equal(lookup(a, "alice:wrong"), WEB_AUTH_DENY);
+	assert_false(verify(a, "mallory:secret"));
+	assert_int_equal(lookup(a, "mallory:secret"), WEB_AUTH_DENY);
+	assert_int_equal(web_auth__bcrypt_runs(), runs + 3);
+	/* a second verify of known credentials (a queued duplicate) runs nothing */
+	assert_true(verify(a, "alice:secret"));
+	assert_false(verify(a, "mallory:secret"));
+	assert_int_equal(web_auth__bcrypt_runs(), runs + 3);
+	/* check is both halves */
+	assert_true(check(a, "alice:secret"));
+	assert_false(check(a, "alice:other"));
+	assert_int_equal(web_auth__bcrypt_runs(), runs + 4);
+	assert_int_equal(lookup(a, "alice:other"), WEB_AUTH_DENY);
+
+	web_auth__free(a);
+	free_users(&us);
+}
+
+struct slow {
+	struct web_auth *a;
+	volatile int done;
+};
+
+static void *slow_verify(void *arg)
+{
+	struct slow *sl = arg;
+	char *h = basic("Basic ", "eve:guess", 9);
+
+	assert_false(web_auth__verify(sl->a, h));
+	free(h);
+	sl->done = 1;
+	return NULL;
+}
+
+/* A lookup does not wait for a bcrypt run in progress: they have separate locks. */
+static void test_lookup_during_bcrypt(void **state)
+{
+	struct users us = { 0 };
+	char setting[CRYPT_GENSALT_OUTPUT_SIZE];
+	static const char rnd[16] = "fedcba9876543210";
+	struct crypt_data data;
+	struct slow sl = { 0 };
+	uint64_t runs;
+	pthread_t th;
+	int i, during = 0;
+
+	(void)state;
+	/* cost 12: one run takes about a quarter of a second */
+	assert_non_null(crypt_gensalt_rn("$2b$", 12, rnd, sizeof(rnd), setting, sizeof(setting)));
+	memset(&data, 0, sizeof(data));
+	us.u[0] = (struct web_user){ "alice", bcrypt_hash("$2b$", "secret") };
+	us.u[1] = (struct web_user){ "slow", strdup(crypt_rn("x", setting, &data, sizeof(data))) };
+	assert_non_null(us.u[1].hash);
+	us.cfg.n_users = 2;
+	sl.a = auth_of(&us);
+	assert_true(check(sl.a, "alice:secret"));
+	runs = web_auth__bcrypt_runs();
+	/* the unknown user eve is checked against a cost-12 hash */
+	assert_int_equal(pthread_create(&th, NULL, slow_verify, &sl), 0);
+	for (i = 0; i < 200 && !sl.done; i++) {
+		assert_int_equal(lookup(sl.a, "alice:secret"), WEB_AUTH_ALLOW);
+		assert_int_equal(lookup(sl.a, "eve:guess"),
+				 sl.done ? WEB_AUTH_DENY : WEB_AUTH_UNKNOWN);
+		during += !sl.done;
+		usleep(1000);
+	}
+	assert_int_equal(pthread_join(th, NULL), 0);
+	/* lookups were answered while the run was going on */
+	assert_true(during > 10);
+	assert_int_equal(web_auth__bcrypt_runs(), runs + 1);
+	assert_int_equal(lookup(sl.a, "eve:guess"), WEB_AUTH_DENY);
+	web_auth__free(sl.a);
+	free_users(&us);
+}
+
 struct worker {
 	struct web_auth *a;
 	int good, bad;
@@ -385,9 +520,14 @@ static void test_rate(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_no_users), cmocka_unit_test(test_check),
-		cmocka_unit_test(test_cache),	 cmocka_unit_test(test_threads),
-		cmocka_unit_test(test_rate_off), cmocka_unit_test(test_rate),
+		cmocka_unit_test(test_no_users),
+		cmocka_unit_test(test_check),
+		cmocka_unit_test(test_cache),
+		cmocka_unit_test(test_lookup_verify),
+		cmocka_unit_test(test_lookup_during_bcrypt),
+		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_rate_off),
+		cmocka_unit_test(test_rate),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
