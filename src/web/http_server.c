@@ -56,6 +56,8 @@
 /* Bytes a scrape response is copied out in. */
 #define HTTP_RESPONSE_BLOCK (64 * 1024)
 
+struct auth_verifier;
+
 struct http_server {
 	struct MHD_Daemon **daemons; /* one per socket */
 	int *fds;
@@ -68,6 +70,7 @@ struct http_server {
 	bool tls; /* as at start */
 	/* the settings the daemons started with (their certificate and key) */
 	const struct web_snapshot *start;
+	struct auth_verifier *verifier; /* bcrypt runs off the request threads */
 	pthread_mutex_t error_lock;
 	char mhd_error[1024]; /* libmicrohttpd's last message */
 };
@@ -618,6 +621,7 @@ struct conn_ctx {
 	bool counted; /* in s->open */
 	bool refused; /* shut down when it opened: answered nothing */
 	bool checked; /* web_tls__check_session() passed */
+	struct auth_job *job; /* the request is suspended for a bcrypt run, or back from one */
 };
 
 static const struct web_snapshot no_settings;
@@ -631,6 +635,217 @@ static void settings_put(struct http_server *s, const struct web_snapshot *snap)
 {
 	if (s->opts.settings)
 		web_snapshot__put(snap);
+}
+
+/* ---- credentials verified off the request threads --------------------------------------- */
+
+/*
+ * A request whose credentials the cache does not know yet is not verified on its HTTP thread:
+ * web_auth__verify() takes one bcrypt run (about 50 ms at cost 10, one at a time), and a
+ * flood of unknown users would hold all HTTP_THREADS threads while scrapes with cached
+ * credentials wait behind them. Instead the handler suspends the connection
+ * (MHD_suspend_connection(), from the handler as libmicrohttpd requires) and queues a job for
+ * the verifier thread, which runs the bcrypt, stores the outcome in the job and resumes the
+ * connection (MHD_resume_connection() may be called from any thread: it flags the connection
+ * under the daemon's lock and wakes the connection's worker through its ITC). The worker then
+ * calls the handler again, which finds the job in the connection's context and answers 401
+ * or goes on to the routes with the outcome, without taking another rate-limit token.
+ *
+ * There is at most one job per connection, as a connection has one request at a time and is
+ * suspended while its job waits: the queue is bounded by the connection limit. bcrypt runs one
+ * at a time, as in the exporter toolkit.
+ *
+ * Ownership and races:
+ * - The handler makes the job, suspends the connection and queues the job, all under the
+ *   verifier's lock, so that the job is queued only if the verifier still takes jobs, and is
+ *   never resumed before it is suspended.
+ * - The job is the connection context's (ctx->job). The verifier reads it (the credentials,
+ *   the snapshot's web_auth) and writes the outcome until it calls MHD_resume_connection();
+ *   from that call on it never touches the job or the connection again. Only the worker
+ *   thread of the connection frees the job: in the handler, when it takes the outcome, or in
+ *   on_completed()/NOTIFY_CLOSED when the connection goes first.
+ * - A suspended connection cannot be closed: libmicrohttpd leaves it alone (no reads, no
+ *   timeouts) and MHD_stop_daemon() refuses to run with one. So the connection and the job
+ *   both live until the verifier resumes it; a client that went away meanwhile is noticed
+ *   after the resume, when the answer cannot be written, and the connection is closed and its
+ *   context (with the job) freed as any other.
+ * - The outcome is written before MHD_resume_connection(), which takes the daemon's lock that
+ *   the worker takes before it handles the connection again: the worker sees it.
+ * - The job holds the snapshot reference the request took, so the web_auth it was checked
+ *   against (and the headers of its answer) stay alive even if the file is reloaded.
+ * - On shutdown (verifier_stop()), before the daemons are stopped: no more jobs are taken
+ *   (the handler then closes the connection), the thread finishes the run it is in and exits,
+ *   and every job still queued is marked cancelled and its connection resumed; the handler
+ *   then closes those connections, or MHD_stop_daemon() does. No connection stays suspended.
+ */
+
+enum auth_job_state {
+	JOB_QUEUED,
+	JOB_ALLOWED,
+	JOB_DENIED,
+	JOB_CANCELLED, /* shutting down: the connection is closed unanswered */
+};
+
+struct auth_job {
+	struct auth_job *next; /* in the verifier's queue */
+	struct MHD_Connection *conn;
+	char *authorization; /* a copy of the header value, cleared when freed */
+	const struct web_snapshot *snap; /* the request's reference */
+	atomic_int state; /* enum auth_job_state */
+};
+
+struct auth_verifier {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct auth_job *head, *tail; /* under lock */
+	bool stopping; /* under lock: no more jobs taken */
+};
+
+static void auth_job_free(struct http_server *s, struct auth_job *job)
+{
+	if (!job)
+		return;
+	if (job->authorization) {
+		explicit_bzero(job->authorization, strlen(job->authorization));
+		free(job->authorization);
+	}
+	settings_put(s, job->snap);
+	free(job);
+}
+
+static void *verifier_main(void *arg)
+{
+	struct auth_verifier *v = arg;
+	struct auth_job *job;
+	struct MHD_Connection *conn;
+	bool ok;
+
+	pthread_mutex_lock(&v->lock);
+	for (;;) {
+		while (!v->stopping && !v->head)
+			pthread_cond_wait(&v->wake, &v->lock);
+		if (v->stopping)
+			break;
+		job = v->head;
+		v->head = job->next;
+		if (!v->head)
+			v->tail = NULL;
+		pthread_mutex_unlock(&v->lock);
+
+		ok = web_auth__verify(job->snap->auth, job->authorization);
+		explicit_bzero(job->authorization, strlen(job->authorization));
+		conn = job->conn;
+		atomic_store(&job->state, ok ? JOB_ALLOWED : JOB_DENIED);
+		/* from here on the job is the connection's worker's: not touched again */
+		MHD_resume_connection(conn);
+
+		pthread_mutex_lock(&v->lock);
+	}
+	pthread_mutex_unlock(&v->lock);
+	return NULL;
+}
+
+static int verifier_start(struct http_server *s)
+{
+	struct auth_verifier *v = calloc(1, sizeof(*v));
+	int e;
+
+	if (!v)
+		return -ENOMEM;
+	e = pthread_mutex_init(&v->lock, NULL);
+	if (e) {
+		free(v);
+		return -e;
+	}
+	e = pthread_cond_init(&v->wake, NULL);
+	if (e) {
+		pthread_mutex_destroy(&v->lock);
+		free(v);
+		return -e;
+	}
+	e = pthread_create(&v->thread, NULL, verifier_main, v);
+	if (e) {
+		pthread_cond_destroy(&v->wake);
+		pthread_mutex_destroy(&v->lock);
+		free(v);
+		return -e;
+	}
+	s->verifier = v;
+	return 0;
+}
+
+/*
+ * Suspends conn and queues its credentials with the request's snapshot reference (taken over
+ * on success). Returns 0, -ESHUTDOWN when the verifier takes no more jobs, or -ENOMEM.
+ */
+static int verifier_queue(struct http_server *s, struct MHD_Connection *conn, struct conn_ctx *ctx,
+			  const char *authorization, const struct web_snapshot *snap)
+{
+	struct auth_verifier *v = s->verifier;
+	struct auth_job *job;
+
+	job = calloc(1, sizeof(*job));
+	if (!job)
+		return -ENOMEM;
+	job->authorization = strdup(authorization ? authorization : "");
+	if (!job->authorization) {
+		free(job);
+		return -ENOMEM;
+	}
+	job->conn = conn;
+	atomic_init(&job->state, JOB_QUEUED);
+	pthread_mutex_lock(&v->lock);
+	if (v->stopping) {
+		pthread_mutex_unlock(&v->lock);
+		auth_job_free(s, job);
+		return -ESHUTDOWN;
+	}
+	job->snap = snap;
+	ctx->job = job;
+	MHD_suspend_connection(conn);
+	if (v->tail)
+		v->tail->next = job;
+	else
+		v->head = job;
+	v->tail = job;
+	pthread_cond_signal(&v->wake);
+	pthread_mutex_unlock(&v->lock);
+	return 0;
+}
+
+/*
+ * Stops the verifier thread and resumes, cancelled, the connections of the jobs it did not
+ * get to. To be called before the daemons stop. NULL-tolerant.
+ */
+static void verifier_stop(struct http_server *s)
+{
+	struct auth_verifier *v = s->verifier;
+	struct auth_job *job, *next;
+	int e;
+
+	if (!v)
+		return;
+	pthread_mutex_lock(&v->lock);
+	v->stopping = true;
+	pthread_cond_signal(&v->wake);
+	pthread_mutex_unlock(&v->lock);
+	e = pthread_join(v->thread, NULL);
+	if (e)
+		log_msg("http: cannot join the credentials thread: %s", strerror(e));
+	/* the thread is gone and no job is queued any more: the list is this thread's */
+	for (job = v->head; job; job = next) {
+		struct MHD_Connection *conn = job->conn;
+
+		next = job->next;
+		atomic_store(&job->state, JOB_CANCELLED);
+		MHD_resume_connection(conn);
+	}
+	v->head = v->tail = NULL;
+	pthread_cond_destroy(&v->wake);
+	pthread_mutex_destroy(&v->lock);
+	free(v);
+	s->verifier = NULL;
 }
 
 static struct conn_ctx *conn_ctx(struct MHD_Connection *conn)
@@ -712,6 +927,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 		/* MHD has freed the TLS session by now: its TLS state may go */
 		http_guard__closed(s->guard, ctx->guard);
 		web_tls__unref(ctx->tls);
+		auth_job_free(s, ctx->job);
 		if (ctx->counted)
 			atomic_fetch_sub(&s->open, 1);
 		free(ctx);
@@ -723,12 +939,15 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
 	struct http_server *s = cls;
-	struct conn_ctx *ctx;
+	struct conn_ctx *ctx = conn_ctx(conn);
 
-	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK) {
-		ctx = conn_ctx(conn);
-		http_guard__response_done(s->guard, ctx ? ctx->guard : NULL);
+	/* a request that ends before the handler took its verified outcome: the job goes */
+	if (ctx && ctx->job) {
+		auth_job_free(s, ctx->job);
+		ctx->job = NULL;
 	}
+	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		http_guard__response_done(s->guard, ctx ? ctx->guard : NULL);
 }
 
 /*
@@ -783,20 +1002,11 @@ static enum MHD_Result serve_reload(struct http_server *s, struct MHD_Connection
 		       MHD_RESPMEM_MUST_FREE);
 }
 
-/* A whole request: rate limit, authentication, then the routes. */
-static enum MHD_Result serve(struct http_server *s, struct MHD_Connection *conn, const char *url,
+/* A request that passed the rate limit and authentication: the routes. */
+static enum MHD_Result route(struct http_server *s, struct MHD_Connection *conn, const char *url,
 			     const char *method, const struct web_snapshot *snap)
 {
 	char clean[4096];
-
-	if (snap->rate && !web_rate_limit__allow(snap->rate, clock_mono_ns()))
-		return http_error(conn, snap, MHD_HTTP_TOO_MANY_REQUESTS, "Too Many Requests\n",
-				  false);
-	if (snap->auth && web_auth__enabled(snap->auth) &&
-	    !web_auth__check(snap->auth,
-			     MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-							 MHD_HTTP_HEADER_AUTHORIZATION)))
-		return http_error(conn, snap, MHD_HTTP_UNAUTHORIZED, "Unauthorized\n", true);
 
 	if (strlen(url) >= sizeof(clean) - 2)
 		return respond(conn, snap, MHD_HTTP_URI_TOO_LONG, "text/plain; charset=utf-8", NULL,
@@ -818,6 +1028,72 @@ static enum MHD_Result serve(struct http_server *s, struct MHD_Connection *conn,
 	return serve_status(s, conn, snap);
 }
 
+/*
+ * A whole request: rate limit, authentication, then the routes. Credentials the cache does
+ * not know suspend the connection for the verifier: *queued is then set and the snapshot
+ * reference has gone with the job.
+ */
+static enum MHD_Result serve(struct http_server *s, struct MHD_Connection *conn,
+			     struct conn_ctx *ctx, const char *url, const char *method,
+			     const struct web_snapshot *snap, bool *queued)
+{
+	const char *authorization;
+	int e;
+
+	*queued = false;
+	if (snap->rate && !web_rate_limit__allow(snap->rate, clock_mono_ns()))
+		return http_error(conn, snap, MHD_HTTP_TOO_MANY_REQUESTS, "Too Many Requests\n",
+				  false);
+	if (snap->auth && web_auth__enabled(snap->auth)) {
+		authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+							    MHD_HTTP_HEADER_AUTHORIZATION);
+		switch (web_auth__lookup(snap->auth, authorization)) {
+		case WEB_AUTH_ALLOW:
+			break;
+		case WEB_AUTH_UNKNOWN:
+			if (!ctx)
+				return MHD_NO;
+			e = verifier_queue(s, conn, ctx, authorization, snap);
+			if (e) {
+				if (e != -ESHUTDOWN)
+					log_msg("http: cannot queue credentials: %s", strerror(-e));
+				return MHD_NO;
+			}
+			*queued = true;
+			return MHD_YES;
+		case WEB_AUTH_DENY:
+		default:
+			return http_error(conn, snap, MHD_HTTP_UNAUTHORIZED, "Unauthorized\n",
+					  true);
+		}
+	}
+	return route(s, conn, url, method, snap);
+}
+
+/* The handler again, after the verifier resumed the connection: the outcome decides. */
+static enum MHD_Result serve_verified(struct http_server *s, struct MHD_Connection *conn,
+				      struct conn_ctx *ctx, const char *url, const char *method)
+{
+	struct auth_job *job = ctx->job;
+	enum MHD_Result ret;
+
+	ctx->job = NULL;
+	switch (atomic_load(&job->state)) {
+	case JOB_ALLOWED:
+		ret = route(s, conn, url, method, job->snap);
+		break;
+	case JOB_DENIED:
+		ret = http_error(conn, job->snap, MHD_HTTP_UNAUTHORIZED, "Unauthorized\n", true);
+		break;
+	case JOB_QUEUED: /* cannot happen: resumed by the verifier only */
+	case JOB_CANCELLED:
+	default:
+		ret = MHD_NO;
+	}
+	auth_job_free(s, job);
+	return ret;
+}
+
 static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const char *url,
 			       const char *method, const char *version, const char *upload_data,
 			       size_t *upload_data_size, void **con_cls)
@@ -826,6 +1102,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 	const struct web_snapshot *snap;
 	struct conn_ctx *ctx = conn_ctx(conn);
 	enum MHD_Result ret;
+	bool queued;
 
 	if (*con_cls == NULL) {
 		if (!ctx || ctx->refused)
@@ -840,10 +1117,13 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	if (ctx && ctx->job)
+		return serve_verified(s, conn, ctx, url, method);
 	http_guard__request_read(s->guard, ctx ? ctx->guard : NULL);
 	snap = settings_get(s);
-	ret = serve(s, conn, url, method, snap);
-	settings_put(s, snap);
+	ret = serve(s, conn, ctx, url, method, snap, &queued);
+	if (!queued)
+		settings_put(s, snap);
 	return ret;
 }
 
@@ -1099,7 +1379,9 @@ static int start_daemon(struct http_server *s, size_t i, unsigned int idle_s,
 			const struct web_snapshot *snap, char *err, size_t errlen)
 {
 	struct MHD_OptionItem ops[16];
-	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	/* suspend and resume: credentials are verified by another thread (verifier_queue()) */
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+			     MHD_ALLOW_SUSPEND_RESUME;
 	char name[256];
 	int n = 0;
 
@@ -1208,6 +1490,12 @@ int http_server__start(const struct http_opts *opts, const int *fds, size_t n,
 			 errno_text(e, et, sizeof(et)));
 		goto fail;
 	}
+	e = verifier_start(s);
+	if (e) {
+		snprintf(err, errlen, "failed to start the credentials thread: %s",
+			 errno_text(e, et, sizeof(et)));
+		goto fail;
+	}
 	for (i = 0; i < n; i++) {
 		e = start_daemon(s, i, idle_s, s->start, err, errlen);
 		if (e) {
@@ -1221,6 +1509,7 @@ int http_server__start(const struct http_opts *opts, const int *fds, size_t n,
 	*out = s;
 	return 0;
 fail:
+	verifier_stop(s);
 	/* the daemons started close their sockets; those not tried are closed here */
 	for (size_t j = 0; j < n; j++) {
 		if (s->daemons[j])
@@ -1236,6 +1525,8 @@ void http_server__stop(struct http_server *s)
 {
 	if (!s)
 		return;
+	/* no connection may stay suspended when the daemons stop */
+	verifier_stop(s);
 	/* MHD_stop_daemon() closes the listening socket too */
 	for (size_t i = 0; i < s->n; i++)
 		MHD_stop_daemon(s->daemons[i]);
