@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
+#include <crypt.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,11 +10,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <gnutls/gnutls.h>
+
 #include "web/http_server.h"
+#include "web/web_settings.h"
 
 static void test_clean_path(void **state)
 {
@@ -290,6 +297,158 @@ static void test_content_type(void **state)
 			 -ENOSPC);
 }
 
+/* ---- credentials verified off the request threads ---- */
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	assert_int_equal(clock_gettime(CLOCK_MONOTONIC, &ts), 0);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static char *bcrypt_of(const char *pass, unsigned long cost)
+{
+	static const char rnd[16] = "0123456789abcdef";
+	char setting[CRYPT_GENSALT_OUTPUT_SIZE];
+	struct crypt_data data;
+	const char *h;
+
+	assert_non_null(crypt_gensalt_rn("$2b$", cost, rnd, sizeof(rnd), setting, sizeof(setting)));
+	memset(&data, 0, sizeof(data));
+	h = crypt_rn(pass, setting, &data, sizeof(data));
+	assert_non_null(h);
+	return strdup(h);
+}
+
+/* A connection to port with a GET of / with Basic credentials user:pass sent. */
+static int send_get(int port, const char *userpass)
+{
+	gnutls_datum_t in = { (unsigned char *)userpass, (unsigned int)strlen(userpass) };
+	gnutls_datum_t b64 = { 0 };
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	struct timeval tv = { .tv_sec = 5 };
+	char req[512];
+	int fd, n;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(gnutls_base64_encode2(&in, &b64), 0);
+	n = snprintf(req, sizeof(req),
+		     "GET / HTTP/1.1\r\nHost: x\r\nAuthorization: Basic %.*s\r\n\r\n",
+		     (int)b64.size, (const char *)b64.data);
+	gnutls_free(b64.data);
+	assert_int_equal(write(fd, req, (size_t)n), n);
+	return fd;
+}
+
+/* The status of the answer on fd; 0 when it was closed unanswered, -1 on a timeout. */
+static int read_status(int fd)
+{
+	char buf[64] = { 0 };
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+
+	if (n < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK ? -1 : 0;
+	if (n < 12 || strncmp(buf, "HTTP/1.1 ", 9))
+		return 0;
+	return atoi(buf + 9);
+}
+
+#define FLOOD 8
+
+/*
+ * Unknown users (checked against a cost-12 hash, about 0.25 s a run) wait for the verifier
+ * thread; cached credentials are answered meanwhile; a client that leaves while its
+ * connection is suspended does no harm; stopping the server does not wait for the queue.
+ */
+static void test_auth_queue(void **state)
+{
+	char dir[] = "/tmp/test-http-auth-XXXXXX", path[64], err[256];
+	char nobody[32];
+	char *fast = bcrypt_of("secret", 4), *slow = bcrypt_of("x", 12);
+	struct web_settings *ws = NULL;
+	struct http_server *srv = NULL;
+	struct http_opts opts = { .telemetry_path = "/metrics",
+				  .request_timeout_ns = 10000000000LL,
+				  .idle_timeout_ns = 10000000000LL };
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof(sa);
+	int fd, port, flood[FLOOD], gone, c, i, n401 = 0, nclosed = 0;
+	double t;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(fast);
+	assert_non_null(slow);
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/web.yml", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "basic_auth_users:\n  alice: \"%s\"\n  slow: \"%s\"\n", fast, slow);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(web_settings__new(path, &ws, err, sizeof(err)), 0);
+	opts.settings = ws;
+	assert_int_equal(http_listen("127.0.0.1:0", &fd, err, sizeof(err)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	port = ntohs(sa.sin_port);
+	assert_int_equal(http_server__start(&opts, &fd, 1, &srv, err, sizeof(err)), 0);
+
+	/* verified once through the queue, then from the cache */
+	c = send_get(port, "alice:secret");
+	assert_int_equal(read_status(c), 200);
+	close(c);
+
+	/* each unknown user its own: one bcrypt run each */
+	for (i = 0; i < FLOOD; i++) {
+		snprintf(nobody, sizeof(nobody), "nobody%d:secret", i);
+		flood[i] = send_get(port, nobody);
+	}
+	/* this client goes away while its request waits for its bcrypt run */
+	gone = send_get(port, "gone:secret");
+	usleep(50 * 1000);
+	close(gone);
+
+	/* cached credentials are answered while the queue is busy for about 2 s */
+	for (i = 0; i < 4; i++) {
+		t = now_s();
+		c = send_get(port, "alice:secret");
+		assert_int_equal(read_status(c), 200);
+		close(c);
+		assert_true(now_s() - t < 0.2);
+	}
+	/* the first unknown user's run (and one more) are done: its 401 arrived */
+	usleep(400 * 1000);
+
+	/* stopping finishes the run in progress, not the queue: well under the 2 s left */
+	t = now_s();
+	http_server__stop(srv);
+	t = now_s() - t;
+	assert_true(t < 1.0);
+
+	for (i = 0; i < FLOOD; i++) {
+		int st = read_status(flood[i]);
+
+		/* answered before the stop, or closed by it: never left hanging */
+		assert_true(st == 401 || st == 0);
+		n401 += st == 401;
+		nclosed += st == 0;
+		close(flood[i]);
+	}
+	print_message("stop took %.3f s; of %d unknown users %d got 401, %d were closed\n", t,
+		      FLOOD, n401, nclosed);
+	assert_true(n401 >= 1);
+	assert_true(nclosed >= 1);
+	web_settings__free(ws);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(dir), 0);
+	free(fast);
+	free(slow);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -301,6 +460,7 @@ int main(void)
 		cmocka_unit_test(test_negotiate_many_clauses),
 		cmocka_unit_test(test_negotiate_escaping),
 		cmocka_unit_test(test_content_type),
+		cmocka_unit_test(test_auth_queue),
 	};
 
 	return cmocka_run_group_tests_name("http", tests, NULL, NULL);
