@@ -17,6 +17,7 @@
 #include "util/buf.h"
 #include "util/file.h"
 #include "util/gostr.h"
+#include "util/goyaml.h"
 
 #define CONFIG_MAX_FILE_SIZE ((size_t)64 << 20)
 #define MERGE_MAX_DEPTH 16
@@ -181,7 +182,7 @@ int config_collect(struct config_parser *p, const yaml_node_t *map, const struct
 
 		if (k->type != YAML_SCALAR_NODE) {
 			err = config_fail(p, node_line(k), c, "mapping key is not a scalar");
-		} else if (is_plain(k) && text_is(k, "<<")) {
+		} else if (is_plain(k) && goyaml_text_is(k, "<<")) {
 			err = merge(p, v, c, &merged, depth);
 		} else if ((prev = pairs_find(own, k))) {
 			err = config_fail(p, node_line(k), c,
@@ -207,7 +208,7 @@ static const char *peek_name(struct config_parser *p, const yaml_node_t *n)
 	for (it = n->data.mapping.pairs.start; it < n->data.mapping.pairs.top; it++) {
 		const yaml_node_t *k = node_at(p, it->key), *v = node_at(p, it->value);
 
-		if (text_is(k, "name") && v->type == YAML_SCALAR_NODE && !config_is_null(v))
+		if (goyaml_text_is(k, "name") && v->type == YAML_SCALAR_NODE && !config_is_null(v))
 			return sval(v);
 	}
 	return NULL;
@@ -235,7 +236,7 @@ int config_parse_object(struct config_parser *p, const yaml_node_t *n, const cha
 	err = config_collect(p, n, c, &ps, 0);
 	for (i = 0; name && !err && i < ps.n; i++) {
 		name_key = ps.v[i].key;
-		if (text_is(name_key, "name")) {
+		if (goyaml_text_is(name_key, "name")) {
 			np = &ps.v[i];
 			err = config_get_str(p, np->val, "name", name);
 			c->name = *name;
@@ -408,26 +409,11 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 static void syntax_error(struct config_parser *p, const yaml_parser_t *yp, const char *text,
 			 size_t len)
 {
-	const char *problem = yp->problem ? yp->problem : "unknown error";
-	size_t i, line = 1;
-	int err;
-
-	if (yp->error == YAML_MEMORY_ERROR) {
+	if (goyaml_syntax_error(&p->msg, yp, text, len)) {
 		config_oom(p);
 		return;
 	}
-	if (yp->error == YAML_READER_ERROR) {
-		for (i = 0; i < len && i < yp->problem_offset; i++)
-			line += text[i] == '\n';
-		err = buf_printf(&p->msg, "line %zu: %s", line, problem);
-	} else {
-		err = buf_printf(&p->msg, "line %zu column %zu: %s", yp->problem_mark.line + 1,
-				 yp->problem_mark.column + 1, problem);
-		if (!err && yp->context)
-			err = buf_printf(&p->msg, " (%s at line %zu column %zu)", yp->context,
-					 yp->context_mark.line + 1, yp->context_mark.column + 1);
-	}
-	p->err = err ? -ENOMEM : -EINVAL;
+	p->err = -EINVAL;
 }
 
 static int parse_text(const char *text, size_t len, char *yaml_path, char *obj_path,

@@ -17,6 +17,7 @@
 
 #include "config/config.h"
 #include "util/buf.h"
+#include "util/goyaml.h"
 
 /* field callbacks return this for a key they do not know */
 #define CONFIG_KEY_UNKNOWN 1
@@ -51,14 +52,6 @@ static inline size_t slen(const yaml_node_t *n)
 static inline bool is_plain(const yaml_node_t *n)
 {
 	return n->type == YAML_SCALAR_NODE && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-}
-
-/* n is a scalar whose text is s */
-static inline bool text_is(const yaml_node_t *n, const char *s)
-{
-	size_t len = strlen(s);
-
-	return n->type == YAML_SCALAR_NODE && slen(n) == len && !memcmp(sval(n), s, len);
 }
 
 /* 1-based line of n */

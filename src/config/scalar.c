@@ -10,25 +10,12 @@
 #include <string.h>
 
 #include "config/internal.h"
+#include "util/goyaml.h"
 #include "util/gostr.h"
-
-static bool text_in(const yaml_node_t *n, const char *const *set)
-{
-	for (; *set; set++)
-		if (text_is(n, *set))
-			return true;
-	return false;
-}
-
-static const char *const null_forms[] = { "", "~", "null", "Null", "NULL", NULL };
-static const char *const true_forms[] = { "true", "True", "TRUE", "y",	"Y",  "yes",
-					  "Yes",  "YES",  "on",	  "On", "ON", NULL };
-static const char *const false_forms[] = { "false", "False", "FALSE", "n",   "N",   "no",
-					   "No",    "NO",    "off",   "Off", "OFF", NULL };
 
 bool config_is_null(const yaml_node_t *n)
 {
-	return is_plain(n) && text_in(n, null_forms);
+	return goyaml_is_null(n);
 }
 
 static bool is_digit(char c)
@@ -136,18 +123,19 @@ static void resolve(const yaml_node_t *n, struct rval *r)
 	r->kind = R_STR;
 	if (!is_plain(n))
 		return;
-	if (text_in(n, null_forms)) {
+	if (goyaml_is_null(n)) {
 		r->kind = R_NULL;
 		return;
 	}
-	if (text_in(n, true_forms) || text_in(n, false_forms)) {
+	if (goyaml_bool(n, &r->b)) {
 		r->kind = R_BOOL;
-		r->b = text_in(n, true_forms);
 		return;
 	}
-	if (text_in(n, inf) || text_in(n, ninf) || text_in(n, nan_forms)) {
+	if (goyaml_text_in(n, inf) || goyaml_text_in(n, ninf) || goyaml_text_in(n, nan_forms)) {
 		r->kind = R_FLOAT;
-		r->f = text_in(n, nan_forms) ? NAN : text_in(n, inf) ? INFINITY : -INFINITY;
+		r->f = goyaml_text_in(n, nan_forms) ? NAN :
+		       goyaml_text_in(n, inf)	    ? INFINITY :
+						      -INFINITY;
 		return;
 	}
 	if (slen(n) >= sizeof(plain) || memchr(sval(n), 0, slen(n)))

@@ -53,11 +53,11 @@ static int decoder_field(struct config_parser *p, const yaml_node_t *k, const ya
 {
 	struct decoder_conf *d = obj;
 
-	if (text_is(k, "static_map"))
+	if (goyaml_text_is(k, "static_map"))
 		return get_static_map(p, v, c, d);
-	if (text_is(k, "allow_unknown"))
+	if (goyaml_text_is(k, "allow_unknown"))
 		return config_get_bool(p, v, "allow_unknown", &d->allow_unknown);
-	if (text_is(k, "regexps"))
+	if (goyaml_text_is(k, "regexps"))
 		return config_get_str_list(p, v, "regexps", &d->regexps, &d->regexp_lines,
 					   &d->n_regexps, &d->regexps_set);
 	return CONFIG_KEY_UNKNOWN;
@@ -82,11 +82,11 @@ static int label_field(struct config_parser *p, const yaml_node_t *k, const yaml
 	void *arr = NULL;
 	int err;
 
-	if (text_is(k, "size"))
+	if (goyaml_text_is(k, "size"))
 		return config_get_uint(p, v, "size", &l->size);
-	if (text_is(k, "padding"))
+	if (goyaml_text_is(k, "padding"))
 		return config_get_uint(p, v, "padding", &l->padding);
-	if (text_is(k, "decoders")) {
+	if (goyaml_text_is(k, "decoders")) {
 		err = config_get_list(p, v, "decoders", c, sizeof(*l->decoders), parse_decoder,
 				      &arr, &l->n_decoders, NULL);
 		l->decoders = arr;
@@ -123,13 +123,13 @@ static int counter_field(struct config_parser *p, const yaml_node_t *k, const ya
 {
 	struct counter_conf *m = obj;
 
-	if (text_is(k, "help"))
+	if (goyaml_text_is(k, "help"))
 		return config_get_str(p, v, "help", &m->help);
-	if (text_is(k, "perf_event_array"))
+	if (goyaml_text_is(k, "perf_event_array"))
 		return config_get_bool(p, v, "perf_event_array", &m->perf_event_array);
-	if (text_is(k, "flush_interval"))
+	if (goyaml_text_is(k, "flush_interval"))
 		return config_get_duration(p, v, "flush_interval", &m->flush_interval_ns);
-	if (text_is(k, "labels"))
+	if (goyaml_text_is(k, "labels"))
 		return get_labels(p, v, c, &m->labels, &m->n_labels);
 	return CONFIG_KEY_UNKNOWN;
 }
@@ -156,30 +156,30 @@ static int histogram_field(struct config_parser *p, const yaml_node_t *k, const 
 	struct histogram_conf *h = obj;
 	int err;
 
-	if (text_is(k, "help"))
+	if (goyaml_text_is(k, "help"))
 		return config_get_str(p, v, "help", &h->help);
-	if (text_is(k, "bucket_type")) {
+	if (goyaml_text_is(k, "bucket_type")) {
 		h->bucket_type_line = node_line(k);
 		err = config_get_str(p, v, "bucket_type", &h->bucket_type_name);
 		h->bucket_type = config_bucket_type(h->bucket_type_name);
 		return err;
 	}
-	if (text_is(k, "bucket_multiplier"))
+	if (goyaml_text_is(k, "bucket_multiplier"))
 		return config_get_float(p, v, "bucket_multiplier", &h->bucket_multiplier);
-	if (text_is(k, "bucket_min")) {
+	if (goyaml_text_is(k, "bucket_min")) {
 		h->bucket_min_line = node_line(k);
 		return config_get_int(p, v, "bucket_min", &h->bucket_min);
 	}
-	if (text_is(k, "bucket_max")) {
+	if (goyaml_text_is(k, "bucket_max")) {
 		h->bucket_max_line = node_line(k);
 		return config_get_int(p, v, "bucket_max", &h->bucket_max);
 	}
-	if (text_is(k, "bucket_keys")) {
+	if (goyaml_text_is(k, "bucket_keys")) {
 		h->bucket_keys_line = node_line(k);
 		return config_get_float_list(p, v, "bucket_keys", &h->bucket_keys,
 					     &h->bucket_key_lines, &h->n_bucket_keys);
 	}
-	if (text_is(k, "labels"))
+	if (goyaml_text_is(k, "labels"))
 		return get_labels(p, v, c, &h->labels, &h->n_labels);
 	return CONFIG_KEY_UNKNOWN;
 }
@@ -203,11 +203,11 @@ static int span_field(struct config_parser *p, const yaml_node_t *k, const yaml_
 {
 	struct span_conf *s = obj;
 
-	if (text_is(k, "ringbuf"))
+	if (goyaml_text_is(k, "ringbuf"))
 		return config_get_str(p, v, "ringbuf", &s->ringbuf);
-	if (text_is(k, "service"))
+	if (goyaml_text_is(k, "service"))
 		return config_get_str(p, v, "service", &s->service);
-	if (text_is(k, "labels"))
+	if (goyaml_text_is(k, "labels"))
 		return get_labels(p, v, c, &s->labels, &s->n_labels);
 	return CONFIG_KEY_UNKNOWN;
 }
@@ -237,13 +237,13 @@ static int metrics_field(struct config_parser *p, const yaml_node_t *k, const ya
 	void *arr = NULL;
 	int err;
 
-	if (text_is(k, "counters")) {
+	if (goyaml_text_is(k, "counters")) {
 		err = config_get_list(p, v, "counters", c->parent, sizeof(*cfg->counters),
 				      parse_counter, &arr, &cfg->n_counters, &cfg->counters_set);
 		cfg->counters = arr;
 		return err;
 	}
-	if (text_is(k, "histograms")) {
+	if (goyaml_text_is(k, "histograms")) {
 		err = config_get_list(p, v, "histograms", c->parent, sizeof(*cfg->histograms),
 				      parse_histogram, &arr, &cfg->n_histograms,
 				      &cfg->histograms_set);
@@ -260,7 +260,7 @@ static int tracing_field(struct config_parser *p, const yaml_node_t *k, const ya
 	void *arr = NULL;
 	int err;
 
-	if (text_is(k, "spans")) {
+	if (goyaml_text_is(k, "spans")) {
 		err = config_get_list(p, v, "spans", c->parent, sizeof(*cfg->spans), parse_span,
 				      &arr, &cfg->n_spans, &cfg->spans_set);
 		cfg->spans = arr;
@@ -274,9 +274,9 @@ static int cgroup_id_map_field(struct config_parser *p, const yaml_node_t *k, co
 {
 	struct cgroup_id_map_conf *m = obj;
 
-	if (text_is(k, "type"))
+	if (goyaml_text_is(k, "type"))
 		return config_get_str(p, v, "type", &m->type);
-	if (text_is(k, "regexps"))
+	if (goyaml_text_is(k, "regexps"))
 		return config_get_str_list(p, v, "regexps", &m->regexps, &m->regexp_lines,
 					   &m->n_regexps, NULL);
 	return CONFIG_KEY_UNKNOWN;
@@ -290,24 +290,24 @@ static int top_field(struct config_parser *p, const yaml_node_t *k, const yaml_n
 	char *ignored = NULL;
 	int err;
 
-	if (text_is(k, "name")) {
+	if (goyaml_text_is(k, "name")) {
 		/* accepted, then overwritten by the file name as upstream does */
 		err = config_get_str(p, v, "name", &ignored);
 		free(ignored);
 		return err;
 	}
-	if (text_is(k, "metrics")) {
+	if (goyaml_text_is(k, "metrics")) {
 		sub.kind = "metrics";
 		return config_parse_object(p, v, "metrics", &sub, NULL, cfg, metrics_field);
 	}
-	if (text_is(k, "tracing")) {
+	if (goyaml_text_is(k, "tracing")) {
 		sub.kind = "tracing";
 		return config_parse_object(p, v, "tracing", &sub, NULL, cfg, tracing_field);
 	}
-	if (text_is(k, "kaddrs"))
+	if (goyaml_text_is(k, "kaddrs"))
 		return config_get_str_list(p, v, "kaddrs", &cfg->kaddrs, &cfg->kaddr_lines,
 					   &cfg->n_kaddrs, NULL);
-	if (text_is(k, "cgroup_id_map")) {
+	if (goyaml_text_is(k, "cgroup_id_map")) {
 		sub.kind = "cgroup_id_map";
 		cfg->cgroup_id_map.line = node_line(k);
 		return config_parse_object(p, v, "cgroup_id_map", &sub, &cfg->cgroup_id_map.name,

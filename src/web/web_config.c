@@ -21,6 +21,7 @@
 #include "util/file.h"
 #include "util/gofmt.h"
 #include "util/gostr.h"
+#include "util/goyaml.h"
 
 /* A web configuration is small: anything this big is not one. */
 #define WEB_CONFIG_MAX_SIZE ((size_t)4 << 20)
@@ -147,31 +148,10 @@ static bool is_plain(const yaml_node_t *n)
 	return n->type == YAML_SCALAR_NODE && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 }
 
-static bool text_is(const yaml_node_t *n, const char *s)
-{
-	size_t len = strlen(s);
-
-	return n->type == YAML_SCALAR_NODE && slen(n) == len && !memcmp(sval(n), s, len);
-}
-
-static bool text_in(const yaml_node_t *n, const char *const *set)
-{
-	for (; *set; set++)
-		if (text_is(n, *set))
-			return true;
-	return false;
-}
-
-static const char *const null_forms[] = { "", "~", "null", "Null", "NULL", NULL };
-static const char *const true_forms[] = { "true", "True", "TRUE", "y",	"Y",  "yes",
-					  "Yes",  "YES",  "on",	  "On", "ON", NULL };
-static const char *const false_forms[] = { "false", "False", "FALSE", "n",   "N",   "no",
-					   "No",    "NO",    "off",   "Off", "OFF", NULL };
-
 /* A plain null scalar (or an empty value): the Go decoder leaves the zero value. */
 static bool is_null(const yaml_node_t *n)
 {
-	return is_plain(n) && text_in(n, null_forms);
+	return goyaml_is_null(n);
 }
 
 static int oom(struct parser *p)
@@ -294,14 +274,8 @@ static int get_bool(struct parser *p, const yaml_node_t *n, const char *key, boo
 		*out = false;
 		return 0;
 	}
-	if (is_plain(n) && text_in(n, true_forms)) {
-		*out = true;
+	if (goyaml_bool(n, out))
 		return 0;
-	}
-	if (is_plain(n) && text_in(n, false_forms)) {
-		*out = false;
-		return 0;
-	}
 	return type_error(p, n, key, "true or false");
 }
 
@@ -517,7 +491,7 @@ static int walk_map(struct parser *p, const yaml_node_t *map, const char *parent
 		if (!fields)
 			continue;
 		for (i = 0; i < n_fields; i++)
-			if (text_is(k, fields[i].name))
+			if (goyaml_text_is(k, fields[i].name))
 				break;
 		if (i == n_fields) {
 			q = quoted(k);
@@ -713,18 +687,25 @@ static int cipher_item(struct parser *p, const yaml_node_t *e, const char *key, 
 	return unknown_value(p, e, key, "cipher suite", names, N_CIPHER_SUITES, ", ");
 }
 
+/* A list of names mapped to 16-bit ids by item into *ids (one per element). */
+static int id_list(struct parser *p, const yaml_node_t *v, const char *key, uint16_t **ids,
+		   size_t *n_ids, struct tls_ctx *t, item_fn item)
+{
+	if (v->type == YAML_SEQUENCE_NODE) {
+		size_t n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+
+		*ids = calloc(n ? n : 1, sizeof(uint16_t));
+		if (!*ids)
+			return oom(p);
+	}
+	return walk_list(p, v, key, n_ids, NULL, item, t->cfg);
+}
+
 static int f_cipher_suites(struct parser *p, const yaml_node_t *v, const char *key, void *ctx)
 {
 	struct tls_ctx *t = ctx;
 
-	if (v->type == YAML_SEQUENCE_NODE) {
-		size_t n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
-
-		t->cfg->cipher_suites = calloc(n ? n : 1, sizeof(uint16_t));
-		if (!t->cfg->cipher_suites)
-			return oom(p);
-	}
-	return walk_list(p, v, key, &t->cfg->n_cipher_suites, NULL, cipher_item, t->cfg);
+	return id_list(p, v, key, &t->cfg->cipher_suites, &t->cfg->n_cipher_suites, t, cipher_item);
 }
 
 static int curve_item(struct parser *p, const yaml_node_t *e, const char *key, size_t i, void *ctx)
@@ -735,7 +716,7 @@ static int curve_item(struct parser *p, const yaml_node_t *e, const char *key, s
 
 	for (j = 0; j < sizeof(curves) / sizeof(curves[0]); j++) {
 		names[j] = curves[j].name;
-		if (text_is(e, curves[j].name)) {
+		if (goyaml_text_is(e, curves[j].name)) {
 			cfg->curves[i] = curves[j].id;
 			return 0;
 		}
@@ -747,14 +728,7 @@ static int f_curve_preferences(struct parser *p, const yaml_node_t *v, const cha
 {
 	struct tls_ctx *t = ctx;
 
-	if (v->type == YAML_SEQUENCE_NODE) {
-		size_t n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
-
-		t->cfg->curves = calloc(n ? n : 1, sizeof(uint16_t));
-		if (!t->cfg->curves)
-			return oom(p);
-	}
-	return walk_list(p, v, key, &t->cfg->n_curves, NULL, curve_item, t->cfg);
+	return id_list(p, v, key, &t->cfg->curves, &t->cfg->n_curves, t, curve_item);
 }
 
 /* Null keeps the default: Go's zero version means the library's default, the same one. */
@@ -770,7 +744,7 @@ static int get_version(struct parser *p, const yaml_node_t *v, const char *key,
 		return type_error(p, v, key, "a TLS version");
 	for (i = 0; i < 4; i++) {
 		names[i] = tls_versions[i].name;
-		if (text_is(v, tls_versions[i].name)) {
+		if (goyaml_text_is(v, tls_versions[i].name)) {
 			*out = tls_versions[i].v;
 			*set = true;
 			return 0;
@@ -876,7 +850,7 @@ static int check_header(struct parser *p, const yaml_node_t *k, const yaml_node_
 
 	for (i = 0; i < sizeof(header_allow) / sizeof(header_allow[0]); i++) {
 		names[i] = header_allow[i].name;
-		if (text_is(k, header_allow[i].name))
+		if (goyaml_text_is(k, header_allow[i].name))
 			break;
 	}
 	if (i == sizeof(header_allow) / sizeof(header_allow[0])) {
@@ -1154,26 +1128,11 @@ static int join_dir(const char *config_path, char **path)
 
 static void syntax_error(struct parser *p, const yaml_parser_t *yp, const char *text, size_t len)
 {
-	const char *problem = yp->problem ? yp->problem : "unknown error";
-	size_t i, line = 1;
-	int err;
-
-	if (yp->error == YAML_MEMORY_ERROR) {
+	if (goyaml_syntax_error(&p->msg, yp, text, len)) {
 		oom(p);
 		return;
 	}
-	if (yp->error == YAML_READER_ERROR) {
-		for (i = 0; i < len && i < yp->problem_offset; i++)
-			line += text[i] == '\n';
-		err = buf_printf(&p->msg, "line %zu: %s", line, problem);
-	} else {
-		err = buf_printf(&p->msg, "line %zu column %zu: %s", yp->problem_mark.line + 1,
-				 yp->problem_mark.column + 1, problem);
-		if (!err && yp->context)
-			err = buf_printf(&p->msg, " (%s at line %zu column %zu)", yp->context,
-					 yp->context_mark.line + 1, yp->context_mark.column + 1);
-	}
-	p->err = err ? -ENOMEM : -EINVAL;
+	p->err = -EINVAL;
 }
 
 static void set_err(char *err, size_t errlen, const char *path, const char *msg)
