@@ -79,6 +79,11 @@ struct family {
 	 * values in sample.key: the sort key as the writer builds it, used in place.
 	 */
 	bool contiguous_keys;
+	/*
+	 * Counters and histograms: when their series began counting (their maps were created),
+	 * in seconds since the epoch; 0 when unknown (then no created timestamp is written).
+	 */
+	double created;
 };
 
 /* Clears f and sets what every producer sets; returns f. */
