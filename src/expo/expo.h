@@ -35,6 +35,15 @@ struct histogram_value {
 	const uint64_t *cumulative; /* cumulative counts, one per bucket */
 	uint64_t count; /* also printed as the +Inf bucket */
 	double sum;
+	/*
+	 * Set when the buckets are also native (schema 0) buckets, written beside the classic
+	 * ones in protobuf: bucket native_zero + j (j >= 0) is native bucket native_first + j,
+	 * and when native_zero is 1 bucket 0 (le = 0) is the zero bucket (threshold 0). The text
+	 * formats do not read these.
+	 */
+	bool native;
+	bool native_zero;
+	int32_t native_first;
 };
 
 /*

@@ -2,6 +2,8 @@
 #include "expo/protobuf.h"
 
 #include <errno.h>
+#include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,13 +43,26 @@ enum {
 #define T_LABEL_VALUE TAG(2, WT_LEN)
 /* Counter, Gauge, Untyped */
 #define T_VALUE TAG(1, WT_FIXED64)
+#define T_COUNTER_CREATED TAG(3, WT_LEN)
 /* Histogram */
 #define T_HIST_COUNT TAG(1, WT_VARINT)
 #define T_HIST_SUM TAG(2, WT_FIXED64)
 #define T_HIST_BUCKET TAG(3, WT_LEN)
+#define T_HIST_SCHEMA TAG(5, WT_VARINT)
+#define T_HIST_ZERO_THRESHOLD TAG(6, WT_FIXED64)
+#define T_HIST_ZERO_COUNT TAG(7, WT_VARINT)
+#define T_HIST_POSITIVE_SPAN TAG(12, WT_LEN)
+#define T_HIST_POSITIVE_DELTA TAG(13, WT_VARINT)
+#define T_HIST_CREATED TAG(15, WT_LEN)
 /* Bucket */
 #define T_BUCKET_COUNT TAG(1, WT_VARINT)
 #define T_BUCKET_BOUND TAG(2, WT_FIXED64)
+/* BucketSpan */
+#define T_SPAN_OFFSET TAG(1, WT_VARINT)
+#define T_SPAN_LENGTH TAG(2, WT_VARINT)
+/* google.protobuf.Timestamp */
+#define T_TS_SECONDS TAG(1, WT_VARINT)
+#define T_TS_NANOS TAG(2, WT_VARINT)
 
 /* MetricType values. */
 enum {
@@ -57,8 +72,6 @@ enum {
 	PB_HISTOGRAM = 4,
 };
 
-/* A Counter, Gauge or Untyped message with its value: tag, length 9, tag, 8 bytes. */
-#define SCALAR_FIELD_SIZE 11
 /* Label orders up to this many labels live on the stack. */
 #define STACK_LABELS 32
 
@@ -100,11 +113,60 @@ static size_t len_field_size(size_t len)
 	return 1 + varint_size(len) + len;
 }
 
+/* sint32/sint64 encoding. */
+static uint64_t zigzag(int64_t v)
+{
+	return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+}
+
+/* A google.protobuf.Timestamp of t seconds since the epoch; zero fields are left out. */
+struct pb_time {
+	int64_t seconds;
+	int32_t nanos;
+	size_t size; /* of the message */
+};
+
+static struct pb_time pb_time_of(double t)
+{
+	struct pb_time ts = { 0 };
+	double sec = floor(t);
+	long ns = lround((t - sec) * 1e9);
+
+	if (ns >= 1000000000L) {
+		sec += 1;
+		ns = 0;
+	}
+	ts.seconds = (int64_t)sec;
+	ts.nanos = (int32_t)ns;
+	if (ts.seconds)
+		ts.size += 1 + varint_size((uint64_t)ts.seconds);
+	if (ts.nanos)
+		ts.size += 1 + varint_size((uint64_t)ts.nanos);
+	return ts;
+}
+
+static char *put_time(char *p, char tag, const struct pb_time *ts)
+{
+	*p++ = tag;
+	p = put_varint(p, ts->size);
+	if (ts->seconds) {
+		*p++ = T_TS_SECONDS;
+		p = put_varint(p, (uint64_t)ts->seconds);
+	}
+	if (ts->nanos) {
+		*p++ = T_TS_NANOS;
+		p = put_varint(p, (uint64_t)ts->nanos);
+	}
+	return p;
+}
+
 /* One merged family being written. */
 struct pb_group {
 	const struct expo_group *g;
 	int type; /* MetricType */
 	char value_tag; /* Metric field of a scalar value */
+	bool created; /* counters and histograms with a created time: ts */
+	struct pb_time ts;
 	const char **names; /* label names in name order */
 	size_t *name_lens;
 };
@@ -121,13 +183,109 @@ static size_t bucket_size(uint64_t cumulative)
 	return 1 + varint_size(cumulative) + 9;
 }
 
-static size_t histogram_size(const struct histogram_value *h)
+/* Observations in bucket i alone. */
+static uint64_t bucket_count(const struct histogram_value *h, size_t i)
+{
+	return h->cumulative[i] - (i ? h->cumulative[i - 1] : 0);
+}
+
+static size_t span_size(int32_t offset, uint32_t length)
+{
+	return 1 + varint_size(zigzag(offset)) + 1 + varint_size(length);
+}
+
+static char *put_span(char *p, int32_t offset, uint32_t length)
+{
+	*p++ = T_HIST_POSITIVE_SPAN;
+	p = put_varint(p, span_size(offset, length));
+	*p++ = T_SPAN_OFFSET;
+	p = put_varint(p, zigzag(offset));
+	*p++ = T_SPAN_LENGTH;
+	return put_varint(p, length);
+}
+
+/*
+ * The native part of h (h->native set): schema 0, zero threshold 0, the zero count, then
+ * one positive span per run of consecutive non-empty buckets (the first span's offset is its
+ * bucket index, the others' the number of empty buckets before them) and one delta per
+ * bucket in the spans (its count minus the previous bucket's, the first one's count).
+ * Nothing is written but the size returned when p is NULL; otherwise writes it at p and
+ * returns its size. With no observations at all, a span of length 0 marks the histogram as
+ * native, as client_golang does.
+ */
+static char *put_tag_varint(char *p, char tag, uint64_t v)
+{
+	*p++ = tag;
+	return put_varint(p, v);
+}
+
+static size_t put_native(char *p, const struct histogram_value *h)
+{
+	size_t n = 0, z = h->native_zero ? 1 : 0;
+	uint64_t zero = z && h->n_buckets ? h->cumulative[0] : 0, prev = 0;
+	int64_t next = 0; /* native index just past the last span */
+	bool any = false;
+
+/* Counts sz bytes and, when writing, writes them with the expression w (the new p). */
+#define EMIT(sz, w)              \
+	do {                     \
+		n += (sz);       \
+		if (p)           \
+			p = (w); \
+	} while (0)
+	EMIT(2, put_tag_varint(p, T_HIST_SCHEMA, 0));
+	EMIT(9, (*p++ = T_HIST_ZERO_THRESHOLD, put_double(p, 0)));
+	EMIT(1 + varint_size(zero), put_tag_varint(p, T_HIST_ZERO_COUNT, zero));
+	for (size_t i = z; i < h->n_buckets;) {
+		size_t j = i;
+		int64_t idx = (int64_t)h->native_first + (int64_t)(i - z);
+		int32_t offset;
+
+		if (!bucket_count(h, i)) {
+			i++;
+			continue;
+		}
+		while (j < h->n_buckets && bucket_count(h, j))
+			j++;
+		offset = (int32_t)(any ? idx - next : idx);
+		EMIT(len_field_size(span_size(offset, (uint32_t)(j - i))),
+		     put_span(p, offset, (uint32_t)(j - i)));
+		next = idx + (int64_t)(j - i);
+		any = true;
+		i = j;
+	}
+	if (!any && !zero)
+		EMIT(len_field_size(span_size(0, 0)), put_span(p, 0, 0));
+	for (size_t i = z; i < h->n_buckets; i++) {
+		uint64_t c = bucket_count(h, i), d;
+
+		if (!c)
+			continue;
+		d = zigzag((int64_t)(c - prev));
+		EMIT(1 + varint_size(d), put_tag_varint(p, T_HIST_POSITIVE_DELTA, d));
+		prev = c;
+	}
+#undef EMIT
+	return n;
+}
+
+static size_t histogram_size(const struct pb_group *pg, const struct histogram_value *h)
 {
 	size_t n = 1 + varint_size(h->count) + 9;
 
 	for (size_t i = 0; i < h->n_buckets; i++)
 		n += len_field_size(bucket_size(h->cumulative[i]));
+	if (h->native)
+		n += put_native(NULL, h);
+	if (pg->created)
+		n += len_field_size(pg->ts.size);
 	return n;
+}
+
+/* Size of a Counter, Gauge or Untyped message. */
+static size_t scalar_size(const struct pb_group *pg)
+{
+	return 9 + (pg->created ? len_field_size(pg->ts.size) : 0);
 }
 
 /* Size of the LabelPair message of label k with a value of repaired length vlen. */
@@ -163,8 +321,8 @@ static size_t metric_size(const struct pb_group *pg, const struct sample *s, con
 		key += raw + 1;
 	}
 	if (pg->type == PB_HISTOGRAM)
-		return n + len_field_size(histogram_size(hist_of(s)));
-	return n + SCALAR_FIELD_SIZE;
+		return n + len_field_size(histogram_size(pg, hist_of(s)));
+	return n + len_field_size(scalar_size(pg));
 }
 
 static char *put_bytes(char *p, char tag, const char *s, size_t len)
@@ -200,7 +358,7 @@ static char *put_metric(char *p, const struct pb_group *pg, const struct sample 
 		const struct histogram_value *h = hist_of(s);
 
 		*p++ = T_METRIC_HISTOGRAM;
-		p = put_varint(p, histogram_size(h));
+		p = put_varint(p, histogram_size(pg, h));
 		*p++ = T_HIST_COUNT;
 		p = put_varint(p, h->count);
 		*p++ = T_HIST_SUM;
@@ -213,12 +371,19 @@ static char *put_metric(char *p, const struct pb_group *pg, const struct sample 
 			*p++ = T_BUCKET_BOUND;
 			p = put_double(p, h->le[i]);
 		}
+		if (h->native)
+			p += put_native(p, h);
+		if (pg->created)
+			p = put_time(p, T_HIST_CREATED, &pg->ts);
 		return p;
 	}
 	*p++ = pg->value_tag;
-	*p++ = 9;
+	p = put_varint(p, scalar_size(pg));
 	*p++ = T_VALUE;
-	return put_double(p, s->value);
+	p = put_double(p, s->value);
+	if (pg->created)
+		p = put_time(p, T_COUNTER_CREATED, &pg->ts);
+	return p;
 }
 
 static int write_group(struct buf *b, const struct expo_group *g, void *arg)
@@ -247,6 +412,10 @@ static int write_group(struct buf *b, const struct expo_group *g, void *arg)
 	default:
 		pg.type = PB_UNTYPED;
 		pg.value_tag = T_METRIC_UNTYPED;
+	}
+	if ((f->type == FAMILY_COUNTER || f->type == FAMILY_HISTOGRAM) && f->created != 0) {
+		pg.created = true;
+		pg.ts = pb_time_of(f->created);
 	}
 	if (f->n_labels > STACK_LABELS) {
 		pg.names = calloc(f->n_labels, sizeof(*pg.names));

@@ -2,6 +2,7 @@
 #include "scrape/histogram.h"
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdbool.h>
 
@@ -45,6 +46,37 @@ int histogram_bounds(const struct histogram_conf *h, double *le)
 		}
 	}
 	return 0;
+}
+
+bool histogram_native(const struct histogram_conf *h, bool *zero, int32_t *first)
+{
+	double m = histogram_multiplier(h);
+	int e;
+	/* Bucket indexes of the first and last bound that is a power of two. */
+	int64_t lo = h->bucket_min, hi = h->bucket_max;
+
+	if (h->bucket_type != BUCKET_EXP2 && h->bucket_type != BUCKET_EXP2ZERO)
+		return false;
+	/* 2^i itself (before the multiplier) must be exact: a subnormal or normal double. */
+	if (hi < lo || lo < -1074 || hi > DBL_MAX_EXP - 1 || !isfinite(m) || frexp(m, &e) != 0.5)
+		return false;
+	e -= 1; /* m == 2^e */
+	*zero = false;
+	if (h->bucket_type == BUCKET_EXP2ZERO) {
+		/* Bucket 0 is le = 0, bucket i > 0 is 2^(i-1)·m: bounds only grow from 0 up. */
+		if (lo < 0)
+			return false;
+		*zero = lo == 0;
+		if (lo == 0)
+			lo = 1;
+		lo--;
+		hi--;
+	}
+	/* Normal doubles only: the bounds are then exact powers of two. */
+	if (hi >= lo && (lo + e < DBL_MIN_EXP - 1 || hi + e > DBL_MAX_EXP - 1))
+		return false;
+	*first = (int32_t)(lo + e);
+	return true;
 }
 
 long histogram_slot(const struct histogram_conf *h, uint64_t idx)

@@ -2,6 +2,7 @@
 #ifndef EBPF_EXPORTER_HISTOGRAM_H
 #define EBPF_EXPORTER_HISTOGRAM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +26,14 @@ size_t histogram_bucket_count(const struct histogram_conf *h);
  * Returns 0 or -EINVAL for an unknown bucket type.
  */
 int histogram_bounds(const struct histogram_conf *h, double *le);
+
+/*
+ * Whether the buckets are also schema 0 native buckets: exp2 and exp2zero (bucket_min >= 0)
+ * with a multiplier 2^e (1 or absent included) and every bound a finite, normal power of two.
+ * When they are, sets *zero (exp2zero with bucket_min 0: bucket 0, le = 0, is the zero
+ * bucket) and *first, the native index of the first bucket after it: bound 2^k is index k.
+ */
+bool histogram_native(const struct histogram_conf *h, bool *zero, int32_t *first);
 
 /*
  * Where bucket index idx counts: 0..n-1 for a bucket, n (the bucket count) for the sum key,

@@ -242,6 +242,7 @@ static void hist_finish_series(struct metric_state *ms, size_t ng)
 	hv->n_buckets = ms->n_buckets;
 	hv->le = ms->le;
 	hv->cumulative = cum;
+	hv->native = histogram_native(ms->hist, &hv->native_zero, &hv->native_first);
 }
 
 /*

@@ -286,8 +286,12 @@ static void test_histogram(void **state)
 	const double le[] = { 1e-6, 2e-6, 4e-6, 8e-6 };
 	const uint64_t cum1[] = { 2, 2, 5, 5 };
 	const uint64_t cum2[] = { 0, 1234567, 1234567, 1234567 };
-	struct histogram_value h1 = { 4, le, cum1, 5, 1000 * 1e-6 };
-	struct histogram_value h2 = { 4, le, cum2, 1234567, 1824 * 1e-6 };
+	struct histogram_value h1 = {
+		.n_buckets = 4, .le = le, .cumulative = cum1, .count = 5, .sum = 1000 * 1e-6
+	};
+	struct histogram_value h2 = {
+		.n_buckets = 4, .le = le, .cumulative = cum2, .count = 1234567, .sum = 1824 * 1e-6
+	};
 	const char *v1[] = { "sdb", "write" }, *v2[] = { "sda", "write" };
 	const char *names[] = { "device", "op" };
 	struct sample s[] = { { .values = v1, .hist = &h1 }, { .values = v2, .hist = &h2 } };
@@ -326,7 +330,9 @@ static void test_histogram_bounds_per_sample(void **state)
 {
 	const double le1[] = { 1, 2 }, le2[] = { 0.5, 1, 1.5 };
 	const uint64_t cum1[] = { 1, 2 }, cum2[] = { 1, 1, 3 };
-	struct histogram_value h1 = { 2, le1, cum1, 2, 3 }, h2 = { 3, le2, cum2, 3, 2 };
+	struct histogram_value
+		h1 = { .n_buckets = 2, .le = le1, .cumulative = cum1, .count = 2, .sum = 3 },
+		h2 = { .n_buckets = 3, .le = le2, .cumulative = cum2, .count = 3, .sum = 2 };
 	const char *v1[] = { "a" }, *v2[] = { "b" }, *v3[] = { "c" };
 	const char *names[] = { "k" };
 	struct sample s[] = {
@@ -360,7 +366,9 @@ static void test_histogram_no_labels_inf_bucket(void **state)
 	/* A stored +Inf bucket is not repeated; no labels gives braces with le only. */
 	const double le[] = { 0, 50, INFINITY };
 	const uint64_t cum[] = { 1, 3, 4 };
-	struct histogram_value h = { 3, le, cum, 4, 75 };
+	struct histogram_value h = {
+		.n_buckets = 3, .le = le, .cumulative = cum, .count = 4, .sum = 75
+	};
 	struct sample s = { .hist = &h };
 	struct family f = {
 		.name = "h",

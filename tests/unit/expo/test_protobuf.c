@@ -92,7 +92,9 @@ static void test_golden_histogram(void **state)
 	};
 	const double le[] = { 0.5 };
 	const uint64_t cum[] = { 3 };
-	struct histogram_value h = { 1, le, cum, 128, 2.5 };
+	struct histogram_value h = {
+		.n_buckets = 1, .le = le, .cumulative = cum, .count = 128, .sum = 2.5
+	};
 	struct sample s = { .hist = &h };
 	struct family f = {
 		.name = "h", .help = "", .type = FAMILY_HISTOGRAM, .samples = &s, .n_samples = 1
@@ -132,7 +134,9 @@ static void test_decoded_families(void **state)
 	const char *hv1[] = { "sdb" }, *hv2[] = { "bad\xff\xfe" };
 	const double le[] = { 1e-6, 2e-6, 4e-6 };
 	const uint64_t cum1[] = { 1, 2, 3 }, cum2[] = { 0, 0, 300 };
-	struct histogram_value h1 = { 3, le, cum1, 4, 0.001 }, h2 = { 3, le, cum2, 300, 1e300 };
+	struct histogram_value
+		h1 = { .n_buckets = 3, .le = le, .cumulative = cum1, .count = 4, .sum = 0.001 },
+		h2 = { .n_buckets = 3, .le = le, .cumulative = cum2, .count = 300, .sum = 1e300 };
 	struct sample hs[] = { { .values = hv1, .hist = &h1 }, { .values = hv2, .hist = &h2 } };
 	struct sample gs = { .value = INFINITY };
 	struct family fams[] = {
@@ -417,7 +421,11 @@ static void test_large_agrees_with_text(void **state)
 			c += (i * j) % 5;
 			cum[i * NB + j] = c;
 		}
-		hv[i] = (struct histogram_value){ NB, le, cum + i * NB, c + 1, (double)i * 0.1 };
+		hv[i] = (struct histogram_value){ .n_buckets = NB,
+						  .le = le,
+						  .cumulative = cum + i * NB,
+						  .count = c + 1,
+						  .sum = (double)i * 0.1 };
 		hs[i] = (struct sample){ .values = hvals + i, .hist = &hv[i] };
 	}
 
@@ -457,7 +465,9 @@ static void test_prototext(void **state)
 	struct sample s = { .values = v, .value = 1e6 };
 	const double le[] = { 0.5, INFINITY };
 	const uint64_t cum[] = { 1, 2 };
-	struct histogram_value h = { 2, le, cum, 2, NAN };
+	struct histogram_value h = {
+		.n_buckets = 2, .le = le, .cumulative = cum, .count = 2, .sum = NAN
+	};
 	struct sample hs = { .hist = &h };
 	struct family fams[] = {
 		{ .name = "c",
@@ -603,6 +613,230 @@ static void test_write_families_callback(void **state)
 	buf_free(&b);
 }
 
+/* ---- created timestamps and native histograms -------------------------------------------- */
+
+static void test_created_timestamps(void **state)
+{
+	const char *names[] = { "a" }, *v[] = { "x" };
+	const double le[] = { 1 };
+	const uint64_t cum[] = { 2 };
+	struct histogram_value hv = {
+		.n_buckets = 1, .le = le, .cumulative = cum, .count = 2, .sum = 0.5
+	};
+	struct sample c = { .values = v, .value = 3 }, g = { .values = v, .value = 4 };
+	struct sample hs = { .values = v, .hist = &hv };
+	struct family fams[] = {
+		{ .name = "c",
+		  .type = FAMILY_COUNTER,
+		  .label_names = names,
+		  .n_labels = 1,
+		  .samples = &c,
+		  .n_samples = 1,
+		  .created = 1700000000.25 },
+		{ .name = "g",
+		  .type = FAMILY_GAUGE,
+		  .label_names = names,
+		  .n_labels = 1,
+		  .samples = &g,
+		  .n_samples = 1,
+		  .created = 1700000000.25 },
+		{ .name = "h",
+		  .type = FAMILY_HISTOGRAM,
+		  .label_names = names,
+		  .n_labels = 1,
+		  .samples = &hs,
+		  .n_samples = 1,
+		  .created = 1600000000 },
+		{ .name = "z",
+		  .type = FAMILY_COUNTER,
+		  .label_names = names,
+		  .n_labels = 1,
+		  .samples = &c,
+		  .n_samples = 1 },
+	};
+	Io__Prometheus__Client__MetricFamily *out[4];
+	struct buf b = { 0 };
+
+	(void)state;
+	assert_int_equal(expo_write_protobuf(&b, fams, 4, NULL, 0), 0);
+	assert_int_equal(decode_all((const uint8_t *)b.data, b.len, out, 4), 4);
+	assert_non_null(out[0]->metric[0]->counter->created_timestamp);
+	assert_int_equal(out[0]->metric[0]->counter->created_timestamp->seconds, 1700000000);
+	assert_int_equal(out[0]->metric[0]->counter->created_timestamp->nanos, 250000000);
+	assert_true(out[0]->metric[0]->counter->value == 3);
+	/* Gauges never carry one; neither does a family whose time is unknown. */
+	assert_int_equal(out[1]->metric[0]->gauge->base.n_unknown_fields, 0);
+	assert_true(out[1]->metric[0]->gauge->value == 4);
+	assert_non_null(out[2]->metric[0]->histogram->created_timestamp);
+	assert_int_equal(out[2]->metric[0]->histogram->created_timestamp->seconds, 1600000000);
+	assert_int_equal(out[2]->metric[0]->histogram->created_timestamp->nanos, 0);
+	assert_int_equal(out[2]->metric[0]->histogram->sample_count, 2);
+	assert_null(out[3]->metric[0]->counter->created_timestamp);
+	free_all(out, 4);
+	buf_free(&b);
+}
+
+static void test_created_golden(void **state)
+{
+	/* The golden counter with created 1.5: Counter { value, created_timestamp { 1, 5e8 } }. */
+	static const uint8_t want[] = {
+		0x27, 0x0a, 0x01, 'm',	0x12, 0x01, 'h',  0x18, 0x00, 0x22, 0x1d, 0x0a, 0x06, 0x0a,
+		0x01, 'a',  0x12, 0x01, 'x',  0x1a, 0x13, 0x09, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0xf0, 0x3f, 0x1a, 0x08, 0x08, 0x01, 0x10, 0x80, 0xca, 0xb5, 0xee, 0x01,
+	};
+	const char *names[] = { "a" }, *v[] = { "x" };
+	struct sample s = { .values = v, .value = 1 };
+	struct family f = { .name = "m",
+			    .help = "h",
+			    .type = FAMILY_COUNTER,
+			    .label_names = names,
+			    .n_labels = 1,
+			    .samples = &s,
+			    .n_samples = 1,
+			    .created = 1.5 };
+	struct buf b = { 0 };
+
+	(void)state;
+	assert_int_equal(expo_write_protobuf(&b, &f, 1, NULL, 0), 0);
+	assert_int_equal(b.len, sizeof(want));
+	assert_memory_equal(b.data, want, sizeof(want));
+	buf_free(&b);
+}
+
+/* Decodes the single histogram family in b. */
+static Io__Prometheus__Client__MetricFamily *decode_one(struct buf *b)
+{
+	Io__Prometheus__Client__MetricFamily *out[1];
+
+	assert_int_equal(decode_all((const uint8_t *)b->data, b->len, out, 1), 1);
+	assert_int_equal(out[0]->n_metric, 1);
+	assert_non_null(out[0]->metric[0]->histogram);
+	return out[0];
+}
+
+static void test_native_exp2zero(void **state)
+{
+	/* Bucket counts: zero 3, le 1: 0, le 2: 2, le 4: 0, le 8: 0, le 16: 4, le 32: 1. */
+	const double le[] = { 0, 1, 2, 4, 8, 16, 32 };
+	const uint64_t cum[] = { 3, 3, 5, 5, 5, 9, 10 };
+	struct histogram_value hv = { .n_buckets = 7,
+				      .le = le,
+				      .cumulative = cum,
+				      .count = 10,
+				      .sum = 77,
+				      .native = true,
+				      .native_zero = true,
+				      .native_first = 0 };
+	struct sample s = { .hist = &hv };
+	struct family f = { .name = "h", .type = FAMILY_HISTOGRAM, .samples = &s, .n_samples = 1 };
+	struct buf b = { 0 };
+	Io__Prometheus__Client__MetricFamily *mf;
+	const Io__Prometheus__Client__Histogram *h;
+
+	(void)state;
+	assert_int_equal(expo_write_protobuf(&b, &f, 1, NULL, 0), 0);
+	mf = decode_one(&b);
+	h = mf->metric[0]->histogram;
+	/* The classic part as before. */
+	assert_int_equal(h->sample_count, 10);
+	assert_true(h->sample_sum == 77);
+	assert_int_equal(h->n_bucket, 7);
+	assert_int_equal(h->bucket[5]->cumulative_count, 9);
+	assert_true(h->bucket[5]->upper_bound == 16);
+	/* The native part. */
+	assert_true(h->has_schema);
+	assert_int_equal(h->schema, 0);
+	assert_true(h->has_zero_threshold);
+	assert_true(h->zero_threshold == 0);
+	assert_int_equal(h->zero_count, 3);
+	assert_int_equal(h->n_positive_span, 2);
+	assert_int_equal(h->positive_span[0]->offset, 1); /* le 2 = 2^1 */
+	assert_int_equal(h->positive_span[0]->length, 1);
+	assert_int_equal(h->positive_span[1]->offset, 2); /* le 16, two empty buckets later */
+	assert_int_equal(h->positive_span[1]->length, 2);
+	assert_int_equal(h->n_positive_delta, 3);
+	assert_int_equal(h->positive_delta[0], 2);
+	assert_int_equal(h->positive_delta[1], 2);
+	assert_int_equal(h->positive_delta[2], -3);
+	assert_int_equal(h->n_negative_span, 0);
+	io__prometheus__client__metric_family__free_unpacked(mf, NULL);
+	buf_free(&b);
+}
+
+static void test_native_exp2_shifted(void **state)
+{
+	/* exp2 from 2^-3 (a multiplier of 1/8 on bucket_min 0): native indexes from -3. */
+	const double le[] = { 0.125, 0.25, 0.5 };
+	const uint64_t cum[] = { 1, 4, 4 };
+	struct histogram_value hv = { .n_buckets = 3,
+				      .le = le,
+				      .cumulative = cum,
+				      .count = 4,
+				      .sum = 0.5,
+				      .native = true,
+				      .native_first = -3 };
+	struct sample s = { .hist = &hv };
+	struct family f = { .name = "h", .type = FAMILY_HISTOGRAM, .samples = &s, .n_samples = 1 };
+	struct buf b = { 0 };
+	Io__Prometheus__Client__MetricFamily *mf;
+	const Io__Prometheus__Client__Histogram *h;
+
+	(void)state;
+	assert_int_equal(expo_write_protobuf(&b, &f, 1, NULL, 0), 0);
+	mf = decode_one(&b);
+	h = mf->metric[0]->histogram;
+	assert_int_equal(h->zero_count, 0);
+	assert_int_equal(h->n_positive_span, 1);
+	assert_int_equal(h->positive_span[0]->offset, -3);
+	assert_int_equal(h->positive_span[0]->length, 2);
+	assert_int_equal(h->n_positive_delta, 2);
+	assert_int_equal(h->positive_delta[0], 1);
+	assert_int_equal(h->positive_delta[1], 2);
+	io__prometheus__client__metric_family__free_unpacked(mf, NULL);
+	buf_free(&b);
+}
+
+static void test_native_empty_and_classic(void **state)
+{
+	const double le[] = { 1, 2 };
+	const uint64_t zeros[] = { 0, 0 };
+	/* No observations: a span of length 0 says native (as client_golang writes it). */
+	struct histogram_value empty = {
+		.n_buckets = 2, .le = le, .cumulative = zeros, .native = true
+	};
+	/* Not native: no native field at all. */
+	struct histogram_value classic = { .n_buckets = 2, .le = le, .cumulative = zeros };
+	struct sample s = { .hist = &empty };
+	struct family f = { .name = "h", .type = FAMILY_HISTOGRAM, .samples = &s, .n_samples = 1 };
+	struct buf b = { 0 };
+	Io__Prometheus__Client__MetricFamily *mf;
+	const Io__Prometheus__Client__Histogram *h;
+
+	(void)state;
+	assert_int_equal(expo_write_protobuf(&b, &f, 1, NULL, 0), 0);
+	mf = decode_one(&b);
+	h = mf->metric[0]->histogram;
+	assert_true(h->has_schema);
+	assert_int_equal(h->n_positive_span, 1);
+	assert_int_equal(h->positive_span[0]->offset, 0);
+	assert_int_equal(h->positive_span[0]->length, 0);
+	assert_int_equal(h->n_positive_delta, 0);
+	io__prometheus__client__metric_family__free_unpacked(mf, NULL);
+	buf_free(&b);
+
+	s.hist = &classic;
+	assert_int_equal(expo_write_protobuf(&b, &f, 1, NULL, 0), 0);
+	mf = decode_one(&b);
+	h = mf->metric[0]->histogram;
+	assert_false(h->has_schema);
+	assert_false(h->has_zero_threshold);
+	assert_false(h->has_zero_count);
+	assert_int_equal(h->n_positive_span, 0);
+	assert_int_equal(h->n_bucket, 2);
+	io__prometheus__client__metric_family__free_unpacked(mf, NULL);
+	buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -616,6 +850,11 @@ int main(void)
 		cmocka_unit_test(test_prototext),
 		cmocka_unit_test(test_expo_write_dispatch),
 		cmocka_unit_test(test_write_families_callback),
+		cmocka_unit_test(test_created_timestamps),
+		cmocka_unit_test(test_created_golden),
+		cmocka_unit_test(test_native_exp2zero),
+		cmocka_unit_test(test_native_exp2_shifted),
+		cmocka_unit_test(test_native_empty_and_classic),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

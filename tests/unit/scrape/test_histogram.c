@@ -10,6 +10,7 @@
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -499,6 +500,62 @@ static void test_exposition(void **state)
 	buf_free(&b);
 }
 
+/* When native: every bound after the zero bucket is 2^(first + j); the zero bucket is le 0. */
+static void assert_native(const struct histogram_conf *h, bool want_zero, int32_t want_first)
+{
+	double le[MAX_BUCKETS];
+	bool zero = !want_zero;
+	int32_t first = want_first + 1;
+	size_t n = histogram_bucket_count(h), z = want_zero ? 1 : 0;
+
+	assert_true(n <= MAX_BUCKETS);
+	assert_true(histogram_native(h, &zero, &first));
+	assert_int_equal(zero, want_zero);
+	assert_int_equal(first, want_first);
+	assert_int_equal(histogram_bounds(h, le), 0);
+	if (want_zero)
+		assert_true(le[0] == 0);
+	for (size_t j = z; j < n; j++)
+		assert_true(le[j] == ldexp(1, first + (int)(j - z)));
+}
+
+static void test_native(void **state)
+{
+	struct histogram_conf exp2 = EXP2(0, 10, 0), one = EXP2(3, 5, 1),
+			      eighth = EXP2(0, 3, 0.125);
+	struct histogram_conf big = EXP2(2, 4, 1024), zero = EXP2ZERO(0, 6, 0);
+	struct histogram_conf zero_half = EXP2ZERO(0, 4, 0.5), no_zero = EXP2ZERO(2, 5, 4);
+	struct histogram_conf only_zero = EXP2ZERO(0, 0, 1);
+	struct histogram_conf micro = EXP2(0, 27, 1e-6), three = EXP2(0, 3, 3);
+	struct histogram_conf negative = EXP2(0, 3, -1), zero_micro = EXP2ZERO(0, 3, 1e-6);
+	struct histogram_conf linear = LINEAR(0, 3, 1), fixed = FIXED(0, 1, 2, 4);
+	struct histogram_conf inverted = EXP2(5, 3, 1), below_zero = EXP2ZERO(-1, 3, 1);
+	struct histogram_conf huge = EXP2(1000, 1030, 1), tiny = EXP2(-1100, -1090, 1);
+	bool z;
+	int32_t first;
+
+	(void)state;
+	assert_native(&exp2, false, 0);
+	assert_native(&one, false, 3);
+	assert_native(&eighth, false, -3);
+	assert_native(&big, false, 12);
+	assert_native(&zero, true, 0);
+	assert_native(&zero_half, true, -1);
+	assert_native(&no_zero, false, 3);
+	assert_native(&only_zero, true, 0);
+	/* Classic only: not a power of two, not exp2, or bounds that are not all powers of two. */
+	assert_false(histogram_native(&micro, &z, &first));
+	assert_false(histogram_native(&three, &z, &first));
+	assert_false(histogram_native(&negative, &z, &first));
+	assert_false(histogram_native(&zero_micro, &z, &first));
+	assert_false(histogram_native(&linear, &z, &first));
+	assert_false(histogram_native(&fixed, &z, &first));
+	assert_false(histogram_native(&inverted, &z, &first));
+	assert_false(histogram_native(&below_zero, &z, &first));
+	assert_false(histogram_native(&huge, &z, &first));
+	assert_false(histogram_native(&tiny, &z, &first));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -508,6 +565,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_type),
 		cmocka_unit_test(test_parse_index),
 		cmocka_unit_test(test_exposition),
+		cmocka_unit_test(test_native),
 	};
 
 	return cmocka_run_group_tests_name("histogram", tests, NULL, NULL);
