@@ -10,7 +10,7 @@ PKGS=(
 	libyaml-dev libmicrohttpd-dev libgnutls28-dev libcrypt-dev libpcre2-dev libcap-dev libsystemd-dev
 	libprotobuf-c-dev protobuf-c-compiler
 	libcurl4-openssl-dev systemtap-sdt-dev
-	protobuf-compiler python3-protobuf python3-grpcio openssl
+	protobuf-compiler python3-protobuf python3-grpcio python3-prometheus-client openssl
 	libpci-dev pci.ids libseccomp-dev
 	libcmocka-dev
 	prometheus curl iproute2 clang-format wrk chromium

@@ -648,6 +648,7 @@ int main(int argc, char **argv)
 	hopts.request_timeout_ns = x.opts.web_request_timeout_ns;
 	hopts.idle_timeout_ns = x.opts.web_idle_timeout_ns;
 	hopts.enable_lifecycle = x.opts.web_enable_lifecycle;
+	hopts.enable_openmetrics = x.opts.web_enable_openmetrics;
 	hopts.reload = request_reload;
 	hopts.reload_arg = &x;
 	/* the server takes the sockets over, also when it fails */

@@ -87,6 +87,9 @@ const struct flag_def cli_flags[] = {
 	  false, false, 0, FA_NONE, OPT(tracing_shutdown_timeout_ns) },
 	{ "web.enable-lifecycle", "Enable reload via HTTP request.", FT_BOOL, NULL, false, false, 0,
 	  FA_NONE, OPT(web_enable_lifecycle) },
+	{ "web.enable-openmetrics",
+	  "Serve OpenMetrics 1.0.0 text to scrapers that ask for it. Counters are then named <name>_total.",
+	  FT_BOOL, NULL, false, false, 0, FA_NONE, OPT(web_enable_openmetrics) },
 	{ "version", "Show application version.", FT_BOOL, NULL, false, false, 0, FA_VERSION, 0 },
 };
 

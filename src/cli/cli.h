@@ -29,6 +29,7 @@ struct cli_opts {
 	int64_t web_idle_timeout_ns; /* default 5m */
 	int64_t tracing_shutdown_timeout_ns; /* default 5s */
 	bool web_enable_lifecycle; /* POST /-/reload reloads, as Prometheus's flag */
+	bool web_enable_openmetrics; /* OpenMetrics 1.0.0 text is negotiated too */
 };
 
 enum cli_result {

@@ -50,7 +50,7 @@ struct flag_def {
 };
 
 /* keep in sync with the table in cli.c (checked there with _Static_assert) */
-#define CLI_N_FLAGS 25
+#define CLI_N_FLAGS 26
 
 /* Every flag, in kingpin's registration order, which is the order of --help. */
 extern const struct flag_def cli_flags[CLI_N_FLAGS];

@@ -20,6 +20,7 @@ enum expo_format {
 	EXPO_PROTOBUF, /* application/vnd.google.protobuf; ...; encoding=delimited */
 	EXPO_PROTOTEXT, /* the same MetricFamily messages, encoding=text */
 	EXPO_PROTOCOMPACT, /* the same, encoding=compact-text (one line per family) */
+	EXPO_OPENMETRICS, /* application/openmetrics-text; version=1.0.0 (or 0.0.1: same body) */
 	EXPO_FORMATS,
 };
 
@@ -208,5 +209,21 @@ int expo_write_families(struct buf *b, struct family *families, size_t n, expo_g
  * Returns 0, -EEXIST, -EINVAL or -ENOMEM.
  */
 int expo_write_text(struct buf *b, struct family *families, size_t n, char *err, size_t errlen);
+
+/*
+ * Appends the families in the OpenMetrics 1.0.0 text format, as client_golang's
+ * MetricFamilyToOpenMetrics writes them with created lines, then `# EOF`. Same order, merging
+ * and errors as expo_write_text (it goes through expo_write_families). Per family `# HELP`
+ * (backslash, double quote and LF escaped) and `# TYPE` (counter, gauge, histogram; unknown
+ * for any other type). A counter family drops a trailing `_total` from its name and writes
+ * `<name>_total` samples; counters and histograms with a created time write a
+ * `<name>_created` sample per series with it (seconds since the epoch). Histograms write
+ * `_bucket` (le last, always ending with le="+Inf"), `_count`, `_sum`, then `_created`.
+ * Floats as Go writes them for OpenMetrics: `1.0`, `0.0`, `-1.0`, `NaN`, `+Inf`, `-Inf`, else
+ * the shortest form with `.0` appended when it has neither a `.` nor an exponent; le values
+ * too. Bucket counts and `_count` are integers. On an error b is left as it was (no `# EOF`).
+ */
+int expo_write_openmetrics(struct buf *b, struct family *families, size_t n, char *err,
+			   size_t errlen);
 
 #endif

@@ -181,7 +181,10 @@ int collector__scrape(struct collector *c, enum expo_format fmt, struct buf *out
 			memcpy(all + n + b.n + np, tf, (size_t)nt * sizeof(*all));
 		if (nr)
 			memcpy(all + n + b.n + np + (size_t)nt, rf.fams, nr * sizeof(*all));
-		e = expo_write(out, fmt, all, n + b.n + np + (size_t)nt + nr, err, errlen);
+		size_t na = n + b.n + np + (size_t)nt + nr;
+
+		e = fmt == EXPO_OPENMETRICS ? expo_write_openmetrics(out, all, na, err, errlen) :
+					      expo_write(out, fmt, all, na, err, errlen);
 		free(all);
 	}
 out:

@@ -397,6 +397,9 @@ int metric_collect(struct collector *c, struct metric_state *ms, struct family *
 	f->help = ms->help;
 	f->label_names = ms->label_names;
 	f->n_samples = ms->n_out;
+	/* The series began counting when the config's maps were created: its module's load. */
+	f->created =
+		c->mods[ms->cfg_idx] ? (double)module__loaded_at_ns(c->mods[ms->cfg_idx]) / 1e9 : 0;
 	if (ms->hist) {
 		f->type = FAMILY_HISTOGRAM;
 		f->n_labels = ms->n_series_labels;

@@ -271,7 +271,15 @@ static bool clause_less(const struct accept_clause *a, const struct accept_claus
  * 12 clauses (which this reproduces exactly, the ordering above being no strict weak order);
  * longer headers may order ties differently.
  */
-static enum expo_format negotiate(const char *accept, const char **escaping)
+#define OM_TYPE "application/openmetrics-text"
+
+/*
+ * Runs expfmt.Negotiate on the header, or with openmetrics expfmt.NegotiateIncludingOpenMetrics
+ * (an `application/openmetrics-text` clause with version 1.0.0, 0.0.1 or none also decides;
+ * *om_version is then "1.0.0" for 1.0.0, else "0.0.1").
+ */
+static enum expo_format negotiate_om(const char *accept, bool openmetrics, const char **escaping,
+				     const char **om_version)
 {
 	struct accept_clause stack[ACCEPT_STACK_CLAUSES], *cl = stack;
 	enum expo_format fmt = EXPO_TEXT;
@@ -279,6 +287,7 @@ static enum expo_format negotiate(const char *accept, const char **escaping)
 	const char *p;
 
 	*escaping = "underscores";
+	*om_version = NULL;
 	if (!accept)
 		return fmt;
 	for (p = accept; *p; p++)
@@ -336,6 +345,15 @@ static enum expo_format negotiate(const char *accept, const char **escaping)
 		if (span_is(c->type, "text") && span_is(c->subtype, "plain") &&
 		    (span_is(c->version, "0.0.4") || !c->version.n))
 			break;
+		if (openmetrics && c->type.n + 1 + c->subtype.n == strlen(OM_TYPE) &&
+		    !memcmp(c->type.p, OM_TYPE, c->type.n) && OM_TYPE[c->type.n] == '/' &&
+		    !memcmp(c->subtype.p, OM_TYPE + c->type.n + 1, c->subtype.n) &&
+		    (span_is(c->version, "1.0.0") || span_is(c->version, "0.0.1") ||
+		     !c->version.n)) {
+			fmt = EXPO_OPENMETRICS;
+			*om_version = span_is(c->version, "1.0.0") ? "1.0.0" : "0.0.1";
+			break;
+		}
 	}
 	if (cl != stack)
 		free(cl);
@@ -344,17 +362,31 @@ static enum expo_format negotiate(const char *accept, const char **escaping)
 
 enum expo_format http_negotiate_format(const char *accept)
 {
-	const char *escaping;
+	const char *escaping, *om_version;
 
-	return negotiate(accept, &escaping);
+	return negotiate_om(accept, false, &escaping, &om_version);
 }
 
 const char *http_negotiate_escaping(const char *accept)
 {
-	const char *escaping;
+	const char *escaping, *om_version;
 
-	negotiate(accept, &escaping);
+	negotiate_om(accept, false, &escaping, &om_version);
 	return escaping;
+}
+
+int http_negotiate(const char *accept, bool openmetrics, enum expo_format *fmt, char *ctype,
+		   size_t len)
+{
+	const char *escaping, *om_version;
+	int n;
+
+	*fmt = negotiate_om(accept, openmetrics, &escaping, &om_version);
+	if (*fmt != EXPO_OPENMETRICS)
+		return http_content_type(*fmt, escaping, ctype, len);
+	n = snprintf(ctype, len, OM_TYPE "; version=%s; charset=utf-8; escaping=%s", om_version,
+		     escaping);
+	return n < 0 || (size_t)n >= len ? -ENOSPC : 0;
 }
 
 int http_content_type(enum expo_format fmt, const char *escaping, char *out, size_t len)
@@ -371,6 +403,9 @@ int http_content_type(enum expo_format fmt, const char *escaping, char *out, siz
 		break;
 	case EXPO_PROTOCOMPACT:
 		base = PROTO_TYPE "; proto=" PROTO_PROTOCOL "; encoding=compact-text";
+		break;
+	case EXPO_OPENMETRICS:
+		base = OM_TYPE "; version=1.0.0; charset=utf-8";
 		break;
 	case EXPO_TEXT:
 	default:
@@ -523,9 +558,10 @@ static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connectio
 	char ctype[160];
 
 	accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
-	fmt = http_negotiate_format(accept);
-	if (http_content_type(fmt, http_negotiate_escaping(accept), ctype, sizeof(ctype)))
-		snprintf(ctype, sizeof(ctype), "%s", TEXT_CONTENT_TYPE); /* cannot happen */
+	if (http_negotiate(accept, s->opts.enable_openmetrics, &fmt, ctype, sizeof(ctype))) {
+		fmt = EXPO_TEXT; /* cannot happen: every Content-Type fits */
+		snprintf(ctype, sizeof(ctype), "%s", TEXT_CONTENT_TYPE);
+	}
 	collector__in_flight(c, 1);
 	r = collector__scrape_shared(c, fmt);
 	if (r->err) {

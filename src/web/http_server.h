@@ -30,6 +30,11 @@ struct http_opts {
 	 * request's thread and may block until the reload is done.
 	 */
 	bool enable_lifecycle;
+	/*
+	 * --web.enable-openmetrics: scrapes are negotiated as http_negotiate does with
+	 * openmetrics set, so OpenMetrics 1.0.0 text may be served
+	 */
+	bool enable_openmetrics;
 	int (*reload)(void *arg, char *err, size_t errlen);
 	void *reload_arg;
 };
@@ -106,5 +111,18 @@ const char *http_negotiate_escaping(const char *accept);
  * encoding=delimited; escaping=underscores`. Returns 0, or -ENOSPC if it does not fit.
  */
 int http_content_type(enum expo_format fmt, const char *escaping, char *out, size_t len);
+
+/*
+ * Negotiates a scrape: *fmt and its Content-Type in ctype (len bytes). Without openmetrics
+ * exactly http_negotiate_format and http_content_type. With it, client_golang's
+ * expfmt.NegotiateIncludingOpenMetrics: the same clause order, and the first
+ * `application/openmetrics-text` clause with version 1.0.0, 0.0.1 or none that comes before
+ * any other deciding clause gives EXPO_OPENMETRICS, served as
+ * `application/openmetrics-text; version=<1.0.0, or 0.0.1 for 0.0.1 or none>;
+ * charset=utf-8; escaping=<scheme>` (the body is the same for both versions). Returns 0, or
+ * -ENOSPC if the Content-Type does not fit.
+ */
+int http_negotiate(const char *accept, bool openmetrics, enum expo_format *fmt, char *ctype,
+		   size_t len);
 
 #endif

@@ -699,6 +699,10 @@ static const char help_80[] =
 	"                                 spans when it stops.\n"
 	"      --[no-]web.enable-lifecycle  \n"
 	"                                 Enable reload via HTTP request.\n"
+	"      --[no-]web.enable-openmetrics  \n"
+	"                                 Serve OpenMetrics 1.0.0 text to scrapers\n"
+	"                                 that ask for it. Counters are then named\n"
+	"                                 <name>_total.\n"
 	"      --[no-]version             Show application version.\n"
 	"\n";
 
@@ -762,6 +766,11 @@ static const char help_60[] =
 	"      --[no-]web.enable-lifecycle  \n"
 	"                                 Enable reload via HTTP\n"
 	"                                 request.\n"
+	"      --[no-]web.enable-openmetrics  \n"
+	"                                 Serve OpenMetrics 1.0.0\n"
+	"                                 text to scrapers that ask\n"
+	"                                 for it. Counters are then\n"
+	"                                 named <name>_total.\n"
 	"      --[no-]version             Show application version.\n"
 	"\n";
 
@@ -858,7 +867,7 @@ static void test_hidden_flags(void **state)
 		       "--web.telemetry-path\n--capabilities.keep\n"
 		       "--btf.path\n--config.skip-cache-size\n--web.max-connections\n"
 		       "--web.request-timeout\n--web.idle-timeout\n--tracing.shutdown-timeout\n"
-		       "--web.enable-lifecycle\n--version");
+		       "--web.enable-lifecycle\n--web.enable-openmetrics\n--version");
 	run_free(&r);
 
 	run(&r, comp_exact);

@@ -158,6 +158,8 @@ static const char *format_name(enum expo_format f)
 		return "prototext";
 	case EXPO_PROTOCOMPACT:
 		return "protocompact";
+	case EXPO_OPENMETRICS:
+		return "openmetrics";
 	default:
 		return "?";
 	}
@@ -295,6 +297,70 @@ static void test_content_type(void **state)
 	}
 	assert_int_equal(http_content_type(EXPO_TEXT, "underscores", small, sizeof(small)),
 			 -ENOSPC);
+}
+
+#define OM_1 "application/openmetrics-text; version=1.0.0; charset=utf-8; escaping="
+#define OM_0 "application/openmetrics-text; version=0.0.1; charset=utf-8; escaping="
+#define TEXT_CT "text/plain; version=0.0.4; charset=utf-8; escaping="
+#define PB_CT                                                                        \
+	"application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; " \
+	"encoding=delimited; escaping="
+#define PROM3                                                                                 \
+	"application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6,"              \
+	"application/openmetrics-text;version=0.0.1;q=0.5,"                                   \
+	"text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4,text/plain;version=0.0.4;q=0.3," \
+	"*/*;q=0.2"
+#define PROM2                                                                      \
+	"application/openmetrics-text;version=1.0.0,application/openmetrics-text;" \
+	"version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"
+
+static void test_negotiate_openmetrics(void **state)
+{
+	static const struct {
+		const char *accept;
+		enum expo_format off, on; /* without and with the flag */
+		const char *ct_off, *ct_on;
+	} cases[] = {
+		{ PROM3, EXPO_TEXT, EXPO_OPENMETRICS, TEXT_CT "allow-utf-8", OM_1 "allow-utf-8" },
+		{ PROM2, EXPO_TEXT, EXPO_OPENMETRICS, TEXT_CT "underscores", OM_1 "underscores" },
+		{ "*/*", EXPO_TEXT, EXPO_TEXT, TEXT_CT "underscores", TEXT_CT "underscores" },
+		{ NULL, EXPO_TEXT, EXPO_TEXT, TEXT_CT "underscores", TEXT_CT "underscores" },
+		{ PB_MF ";encoding=delimited;q=0.7," PROM2, EXPO_PROTOBUF, EXPO_OPENMETRICS,
+		  PB_CT "underscores", OM_1 "underscores" },
+		{ PB_MF ";encoding=delimited," PROM3, EXPO_PROTOBUF, EXPO_PROTOBUF,
+		  PB_CT "underscores", PB_CT "underscores" },
+		/* 0.0.1 and no version are 0.0.1; other versions do not decide. */
+		{ "application/openmetrics-text;version=0.0.1", EXPO_TEXT, EXPO_OPENMETRICS,
+		  TEXT_CT "underscores", OM_0 "underscores" },
+		{ "application/openmetrics-text;escaping=dots", EXPO_TEXT, EXPO_OPENMETRICS,
+		  TEXT_CT "dots", OM_0 "dots" },
+		{ "application/openmetrics-text;version=2.0.0, " PB_MF ";encoding=delimited;q=0.1",
+		  EXPO_PROTOBUF, EXPO_PROTOBUF, PB_CT "underscores", PB_CT "underscores" },
+		/* q decides before the order in the header. */
+		{ "text/plain;q=0.9, application/openmetrics-text;version=1.0.0", EXPO_TEXT,
+		  EXPO_OPENMETRICS, TEXT_CT "underscores", OM_1 "underscores" },
+		{ "application/openmetrics-text;version=1.0.0;q=0.1, text/plain", EXPO_TEXT,
+		  EXPO_TEXT, TEXT_CT "underscores", TEXT_CT "underscores" },
+	};
+	char ct[160], small[40];
+	enum expo_format fmt;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *a = cases[i].accept ? cases[i].accept : "(null)";
+
+		assert_int_equal(http_negotiate(cases[i].accept, false, &fmt, ct, sizeof(ct)), 0);
+		if (fmt != cases[i].off || strcmp(ct, cases[i].ct_off))
+			fail_msg("off(\"%s\") = %s %s", a, format_name(fmt), ct);
+		/* Without the flag it is exactly the negotiation without OpenMetrics. */
+		assert_int_equal(fmt, http_negotiate_format(cases[i].accept));
+		assert_int_equal(http_negotiate(cases[i].accept, true, &fmt, ct, sizeof(ct)), 0);
+		if (fmt != cases[i].on || strcmp(ct, cases[i].ct_on))
+			fail_msg("on(\"%s\") = %s %s", a, format_name(fmt), ct);
+	}
+	assert_int_equal(http_negotiate(PROM3, true, &fmt, small, sizeof(small)), -ENOSPC);
+	assert_int_equal(http_content_type(EXPO_OPENMETRICS, "values", ct, sizeof(ct)), 0);
+	assert_string_equal(ct, OM_1 "values");
 }
 
 /* ---- credentials verified off the request threads ---- */
@@ -460,6 +526,7 @@ int main(void)
 		cmocka_unit_test(test_negotiate_many_clauses),
 		cmocka_unit_test(test_negotiate_escaping),
 		cmocka_unit_test(test_content_type),
+		cmocka_unit_test(test_negotiate_openmetrics),
 		cmocka_unit_test(test_auth_queue),
 	};
 

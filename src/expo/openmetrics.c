@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The OpenMetrics 1.0.0 text format, as client_golang's MetricFamilyToOpenMetrics writes it
+ * with created lines: counters named without `_total` and sampled as `<name>_total`,
+ * `_created` samples, OpenMetrics floats, `# EOF` at the end. Families come from the walker
+ * in expo.c, so order, merging and errors are those of the text format.
+ */
+#include "expo/expo.h"
+#include "expo/internal.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Room for an OpenMetrics float: Go's form plus `.0`. */
+#define OM_FLOAT_MAX (EXPO_FLOAT_MAX + 2)
+
+static const char *const type_names[] = {
+	[FAMILY_COUNTER] = "counter",
+	[FAMILY_GAUGE] = "gauge",
+	[FAMILY_HISTOGRAM] = "histogram",
+};
+
+static void put(struct buf *b, const char *s, size_t n)
+{
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+}
+
+/*
+ * Go's writeOpenMetricsFloat: the text format's form, with `.0` appended to a finite value
+ * that has neither a decimal point nor an exponent (`1.0`, `0.0`, `-1.0`, `12.0`).
+ * out has OM_FLOAT_MAX bytes; returns the length.
+ */
+static size_t om_float(double v, char *out)
+{
+	size_t n = expo_format_float(v, out);
+
+	if (isfinite(v) && !memchr(out, '.', n) && !memchr(out, 'e', n)) {
+		memcpy(out + n, ".0", 3);
+		n += 2;
+	}
+	return n;
+}
+
+static size_t om_uint(uint64_t v, char *out)
+{
+	char tmp[24];
+	size_t n = 0, len;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	len = n;
+	for (size_t i = 0; i < len; i++)
+		out[i] = tmp[len - 1 - i];
+	out[len] = '\0';
+	return len;
+}
+
+/* The family name a group is written under: a counter's without a trailing `_total`. */
+static size_t family_name_len(const struct family *f)
+{
+	size_t n = strlen(f->name);
+
+	if (f->type == FAMILY_COUNTER && n > 6 && !memcmp(f->name + n - 6, "_total", 6))
+		n -= 6;
+	return n;
+}
+
+static int write_header(struct buf *b, const struct family *f, size_t nlen)
+{
+	const char *help = f->help ? f->help : "";
+	const char *type = (unsigned)f->type < 3 ? type_names[f->type] : "unknown";
+	size_t hlen = strlen(help);
+	int err;
+
+	if (hlen > SIZE_MAX / 4)
+		return -ENOMEM;
+	err = buf_reserve(b, add_sat(2 * nlen + 32, 3 * hlen));
+	if (err)
+		return err;
+	put(b, "# HELP ", 7);
+	put(b, f->name, nlen);
+	put(b, " ", 1);
+	/* OpenMetrics escapes the double quote in HELP too, as label values do. */
+	b->len = (size_t)(expo_escape_raw(b->data + b->len, help, hlen, true) - b->data);
+	put(b, "\n# TYPE ", 8);
+	put(b, f->name, nlen);
+	put(b, " ", 1);
+	put(b, type, strlen(type));
+	put(b, "\n", 1);
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+/* Renders `l1="v1",l2="v2"` (no braces) into lab, replacing what it held. */
+static int render_labels(struct buf *lab, const struct family *f, const size_t *fo, const char *key,
+			 size_t key_len)
+{
+	size_t need = key_len;
+	int err;
+
+	buf_reset(lab);
+	if (key_len > SIZE_MAX / 4)
+		return -ENOMEM;
+	for (size_t k = 0; k < f->n_labels; k++)
+		need = add_sat(need, strlen(f->label_names[fo[k]]) + 4);
+	err = buf_reserve(lab, add_sat(need, 2 * key_len));
+	if (err)
+		return err;
+	for (size_t k = 0; k < f->n_labels; k++) {
+		const char *name = f->label_names[fo[k]];
+		size_t vlen = strlen(key);
+
+		if (k)
+			put(lab, ",", 1);
+		put(lab, name, strlen(name));
+		put(lab, "=\"", 2);
+		lab->len = (size_t)(expo_escape_raw(lab->data + lab->len, key, vlen, true) -
+				    lab->data);
+		put(lab, "\"", 1);
+		key += vlen + 1;
+	}
+	if (lab->data)
+		lab->data[lab->len] = '\0';
+	return 0;
+}
+
+/* One line: name, suffix, `{labels[,le="..."]}` when there are any, a space, the value. */
+static int write_line(struct buf *b, const char *name, size_t nlen, const char *suffix,
+		      const struct buf *lab, const char *le, const char *value)
+{
+	size_t slen = strlen(suffix), lelen = le ? strlen(le) : 0, vlen = strlen(value);
+	int err = buf_reserve(b, add_sat(nlen + slen + lelen + vlen + 16, lab->len));
+
+	if (err)
+		return err;
+	put(b, name, nlen);
+	put(b, suffix, slen);
+	if (lab->len || le) {
+		put(b, "{", 1);
+		if (lab->len)
+			put(b, lab->data, lab->len);
+		if (le) {
+			if (lab->len)
+				put(b, ",", 1);
+			put(b, "le=\"", 4);
+			put(b, le, lelen);
+			put(b, "\"", 1);
+		}
+		put(b, "}", 1);
+	}
+	put(b, " ", 1);
+	put(b, value, vlen);
+	put(b, "\n", 1);
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+static int write_sample(struct buf *b, const struct family *f, size_t nlen, const char *created,
+			const struct buf *lab, const struct sample *s)
+{
+	static const struct histogram_value empty_hist;
+	const struct histogram_value *h = &empty_hist;
+	char v[OM_FLOAT_MAX], le[OM_FLOAT_MAX];
+	bool inf_seen = false;
+	int err;
+
+	if (f->type != FAMILY_HISTOGRAM) {
+		om_float(s->value, v);
+		err = write_line(b, f->name, nlen, f->type == FAMILY_COUNTER ? "_total" : "", lab,
+				 NULL, v);
+		if (!err && created && f->type == FAMILY_COUNTER)
+			err = write_line(b, f->name, nlen, "_created", lab, NULL, created);
+		return err;
+	}
+	if (s->hist)
+		h = s->hist;
+	for (size_t i = 0; i < h->n_buckets; i++) {
+		om_float(h->le[i], le);
+		om_uint(h->cumulative[i], v);
+		err = write_line(b, f->name, nlen, "_bucket", lab, le, v);
+		if (err)
+			return err;
+		if (isinf(h->le[i]) && h->le[i] > 0)
+			inf_seen = true;
+	}
+	om_uint(h->count, v);
+	err = inf_seen ? 0 : write_line(b, f->name, nlen, "_bucket", lab, "+Inf", v);
+	if (!err)
+		err = write_line(b, f->name, nlen, "_count", lab, NULL, v);
+	if (!err) {
+		om_float(h->sum, v);
+		err = write_line(b, f->name, nlen, "_sum", lab, NULL, v);
+	}
+	if (!err && created)
+		err = write_line(b, f->name, nlen, "_created", lab, NULL, created);
+	return err;
+}
+
+static int write_om_group(struct buf *b, const struct expo_group *g, void *arg)
+{
+	const struct family *f = g->f;
+	size_t nlen = family_name_len(f);
+	char created[OM_FLOAT_MAX];
+	bool has_created = f->created > 0 && f->type != FAMILY_GAUGE;
+	struct buf lab = { 0 };
+	int ret;
+
+	(void)arg;
+	if (has_created)
+		om_float(f->created, created);
+	ret = write_header(b, f, nlen);
+	for (size_t i = 0; !ret && i < g->n_series; i++) {
+		const char *key;
+		size_t key_len;
+		const struct sample *s = expo_group_series(g, i, &key, &key_len);
+
+		ret = s ? render_labels(&lab, f, g->order, key, key_len) : -ENOMEM;
+		if (!ret)
+			ret = write_sample(b, f, nlen, has_created ? created : NULL, &lab, s);
+	}
+	buf_free(&lab);
+	return ret;
+}
+
+int expo_write_openmetrics(struct buf *b, struct family *families, size_t n, char *err,
+			   size_t errlen)
+{
+	size_t start = b->len;
+	int ret = expo_write_families(b, families, n, write_om_group, NULL, err, errlen);
+
+	if (!ret)
+		ret = buf_append(b, "# EOF\n", 6);
+	if (ret && b->data) {
+		b->len = start;
+		b->data[start] = '\0';
+	}
+	return ret;
+}
