@@ -220,6 +220,49 @@ om_run()
 	fi
 }
 
+# om_created FILE: the value of ebpf_exporter_e2e_nolabels_created in FILE, or empty.
+om_created()
+{
+	sed -n 's/^ebpf_exporter_e2e_nolabels_created \(.*\)$/\1/p' "$1"
+}
+
+# om_reload: `_created` stays across a reload that keeps the config's maps, and is the new
+# load time after one that loads the config anew.
+om_reload()
+{
+	local dir=$WORK/om-reload f=$WORK/om-reload.om c1 c2 c3 t0 t1
+
+	section "openmetrics: _created across reloads"
+	rm -rf "$dir" && mkdir -p "$dir" && cp "$HERE/counters.yaml" "$HERE/counters.bpf.o" "$dir/" ||
+		return
+	start_exporter om-reload --config.dir="$dir" --config.names=counters \
+		--web.enable-openmetrics --web.enable-lifecycle || return
+	scrape "$f" /metrics -H "Accept: $OM_PROM3" >/dev/null
+	c1=$(om_created "$f")
+	curl -sS --max-time 30 -o /dev/null -X POST "http://127.0.0.1:$EXP_PORT/-/reload"
+	scrape "$f" /metrics -H "Accept: $OM_PROM3" >/dev/null
+	c2=$(om_created "$f")
+	if [ -n "$c1" ] && [ "$c1" = "$c2" ]; then
+		pass "openmetrics: _created unchanged by a reload that keeps the maps ($c1)"
+	else
+		fail "openmetrics: _created unchanged by a reload that keeps the maps" "'$c1' '$c2'"
+	fi
+	echo '# changed: loaded anew' >>"$dir/counters.yaml"
+	t0=$(date +%s.%N)
+	curl -sS --max-time 30 -o /dev/null -X POST "http://127.0.0.1:$EXP_PORT/-/reload"
+	t1=$(date +%s.%N)
+	scrape "$f" /metrics -H "Accept: $OM_PROM3" >/dev/null
+	c3=$(om_created "$f")
+	if [ -n "$c3" ] && "$OM_PY" -c 'import sys; c, a, b = map(float, sys.argv[1:]); sys.exit(0 if a <= c <= b else 1)' \
+		"$c3" "$t0" "$t1"; then
+		pass "openmetrics: _created is the new load time after a reload that loads anew"
+	else
+		fail "openmetrics: _created is the new load time after a reload that loads anew" \
+			"'$c3' not in [$t0, $t1] (before: $c1)" "$(tail -n 5 "$EXP_LOG")"
+	fi
+	stop_exporter
+}
+
 suite_openmetrics()
 {
 	if ! "$OM_PY" -c 'import prometheus_client.openmetrics.parser' 2>/dev/null; then
@@ -245,4 +288,5 @@ suite_openmetrics()
 		om_prometheus
 		stop_exporter
 	fi
+	om_reload
 }
