@@ -126,9 +126,8 @@ struct pb_time {
 	size_t size; /* of the message */
 };
 
-static struct pb_time pb_time_of(double t)
+void expo_time_split(double t, int64_t *seconds, int32_t *nanos)
 {
-	struct pb_time ts = { 0 };
 	double sec = floor(t);
 	long ns = lround((t - sec) * 1e9);
 
@@ -136,8 +135,15 @@ static struct pb_time pb_time_of(double t)
 		sec += 1;
 		ns = 0;
 	}
-	ts.seconds = (int64_t)sec;
-	ts.nanos = (int32_t)ns;
+	*seconds = (int64_t)sec;
+	*nanos = (int32_t)ns;
+}
+
+static struct pb_time pb_time_of(double t)
+{
+	struct pb_time ts = { 0 };
+
+	expo_time_split(t, &ts.seconds, &ts.nanos);
 	if (ts.seconds)
 		ts.size += 1 + varint_size((uint64_t)ts.seconds);
 	if (ts.nanos)
@@ -183,10 +189,30 @@ static size_t bucket_size(uint64_t cumulative)
 	return 1 + varint_size(cumulative) + 9;
 }
 
-/* Observations in bucket i alone. */
-static uint64_t bucket_count(const struct histogram_value *h, size_t i)
+uint64_t expo_bucket_count(const struct histogram_value *h, size_t i)
 {
 	return h->cumulative[i] - (i ? h->cumulative[i - 1] : 0);
+}
+
+bool expo_native_next_span(const struct histogram_value *h, struct expo_span_iter *it,
+			   int32_t *offset, uint32_t *length)
+{
+	size_t z = h->native_zero ? 1 : 0, i = it->i < z ? z : it->i, j;
+	int64_t idx;
+
+	while (i < h->n_buckets && !expo_bucket_count(h, i))
+		i++;
+	if (i >= h->n_buckets)
+		return false;
+	for (j = i; j < h->n_buckets && expo_bucket_count(h, j);)
+		j++;
+	idx = (int64_t)h->native_first + (int64_t)(i - z);
+	*offset = (int32_t)(it->any ? idx - it->next : idx);
+	*length = (uint32_t)(j - i);
+	it->next = idx + (int64_t)(j - i);
+	it->any = true;
+	it->i = j;
+	return true;
 }
 
 static size_t span_size(int32_t offset, uint32_t length)
@@ -223,8 +249,9 @@ static size_t put_native(char *p, const struct histogram_value *h)
 {
 	size_t n = 0, z = h->native_zero ? 1 : 0;
 	uint64_t zero = z && h->n_buckets ? h->cumulative[0] : 0, prev = 0;
-	int64_t next = 0; /* native index just past the last span */
-	bool any = false;
+	struct expo_span_iter it = { 0 };
+	int32_t offset;
+	uint32_t length;
 
 /* Counts sz bytes and, when writing, writes them with the expression w (the new p). */
 #define EMIT(sz, w)              \
@@ -236,28 +263,12 @@ static size_t put_native(char *p, const struct histogram_value *h)
 	EMIT(2, put_tag_varint(p, T_HIST_SCHEMA, 0));
 	EMIT(9, (*p++ = T_HIST_ZERO_THRESHOLD, put_double(p, 0)));
 	EMIT(1 + varint_size(zero), put_tag_varint(p, T_HIST_ZERO_COUNT, zero));
-	for (size_t i = z; i < h->n_buckets;) {
-		size_t j = i;
-		int64_t idx = (int64_t)h->native_first + (int64_t)(i - z);
-		int32_t offset;
-
-		if (!bucket_count(h, i)) {
-			i++;
-			continue;
-		}
-		while (j < h->n_buckets && bucket_count(h, j))
-			j++;
-		offset = (int32_t)(any ? idx - next : idx);
-		EMIT(len_field_size(span_size(offset, (uint32_t)(j - i))),
-		     put_span(p, offset, (uint32_t)(j - i)));
-		next = idx + (int64_t)(j - i);
-		any = true;
-		i = j;
-	}
-	if (!any && !zero)
+	while (expo_native_next_span(h, &it, &offset, &length))
+		EMIT(len_field_size(span_size(offset, length)), put_span(p, offset, length));
+	if (!it.any && !zero)
 		EMIT(len_field_size(span_size(0, 0)), put_span(p, 0, 0));
 	for (size_t i = z; i < h->n_buckets; i++) {
-		uint64_t c = bucket_count(h, i), d;
+		uint64_t c = expo_bucket_count(h, i), d;
 
 		if (!c)
 			continue;

@@ -2,7 +2,9 @@
 #ifndef EBPF_EXPORTER_EXPO_PB_H
 #define EBPF_EXPORTER_EXPO_PB_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "expo/expo.h"
 #include "util/buf.h"
@@ -20,7 +22,10 @@
  * repaired as in text. Fields are written in field-number order as Go's marshaller does:
  * name, help, type (always, COUNTER too), then per series the labels, then `counter` or
  * `gauge` {value} (`untyped` for an unknown type), or `histogram` {sample_count, sample_sum,
- * bucket {cumulative_count, upper_bound} per bucket as given, no +Inf bucket added}.
+ * bucket {cumulative_count, upper_bound} per bucket as given, no +Inf bucket added}. A
+ * histogram whose buckets are native (histogram_value.native) also gets schema 0,
+ * zero_threshold 0, zero_count, positive_span and positive_delta (unpacked); counters and
+ * histograms of a family with a created time end with created_timestamp {seconds, nanos}.
  * Returns 0, -EEXIST, -EINVAL or -ENOMEM; on error b is left as it was.
  */
 int expo_write_protobuf(struct buf *b, struct family *families, size_t n, char *err, size_t errlen);
@@ -35,6 +40,27 @@ int expo_write_protobuf(struct buf *b, struct family *families, size_t n, char *
  */
 int expo_write_prototext(struct buf *b, struct family *families, size_t n, bool compact, char *err,
 			 size_t errlen);
+
+/* Observations in bucket i of h alone (not cumulative). */
+uint64_t expo_bucket_count(const struct histogram_value *h, size_t i);
+
+/* Walks the positive spans of a native histogram; zeroed to start. */
+struct expo_span_iter {
+	size_t i; /* bucket to look from */
+	int64_t next; /* native index just past the last span */
+	bool any; /* a span was returned */
+};
+
+/*
+ * The next run of consecutive non-empty native buckets of h (h->native set) as a BucketSpan:
+ * the first one's offset is its first bucket's native index, the others' the count of empty
+ * buckets since the previous one. Returns false after the last one.
+ */
+bool expo_native_next_span(const struct histogram_value *h, struct expo_span_iter *it,
+			   int32_t *offset, uint32_t *length);
+
+/* t seconds since the epoch as google.protobuf.Timestamp's seconds and nanos (0..999999999). */
+void expo_time_split(double t, int64_t *seconds, int32_t *nanos);
 
 /*
  * Writes the families in format fmt (text, delimited protobuf, protobuf text or compact

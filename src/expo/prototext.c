@@ -173,6 +173,67 @@ static void uint_field(struct pt *w, const char *name, uint64_t v)
 	end_field(w);
 }
 
+static void int_field(struct pt *w, const char *name, int64_t v)
+{
+	char num[24];
+	int n = snprintf(num, sizeof(num), "%" PRId64, v);
+
+	field(w, name);
+	put(w, num, (size_t)n);
+	end_field(w);
+}
+
+/* The native fields, as expo_write_protobuf writes them (its spans and deltas). */
+static void native_fields(struct pt *w, const struct histogram_value *h)
+{
+	size_t z = h->native_zero ? 1 : 0;
+	uint64_t zero = z && h->n_buckets ? h->cumulative[0] : 0, prev = 0;
+	struct expo_span_iter it = { 0 };
+	int32_t offset;
+	uint32_t length;
+
+	int_field(w, "schema", 0);
+	double_field(w, "zero_threshold", 0);
+	uint_field(w, "zero_count", zero);
+	while (expo_native_next_span(h, &it, &offset, &length)) {
+		open_msg(w, "positive_span");
+		int_field(w, "offset", offset);
+		uint_field(w, "length", length);
+		close_msg(w);
+	}
+	if (!it.any && !zero) {
+		open_msg(w, "positive_span");
+		int_field(w, "offset", 0);
+		uint_field(w, "length", 0);
+		close_msg(w);
+	}
+	for (size_t i = z; i < h->n_buckets; i++) {
+		uint64_t c = expo_bucket_count(h, i);
+
+		if (!c)
+			continue;
+		int_field(w, "positive_delta", (int64_t)(c - prev));
+		prev = c;
+	}
+}
+
+/* created_timestamp of a counter or histogram whose family has a created time. */
+static void created_field(struct pt *w, const struct expo_group *g)
+{
+	int64_t sec;
+	int32_t ns;
+
+	if (g->f->created == 0)
+		return;
+	expo_time_split(g->f->created, &sec, &ns);
+	open_msg(w, "created_timestamp");
+	if (sec)
+		int_field(w, "seconds", sec);
+	if (ns)
+		int_field(w, "nanos", ns);
+	close_msg(w);
+}
+
 /* Label values are UTF-8 repaired first, as in the other formats. */
 static void label_value(struct pt *w, const char *v, size_t raw)
 {
@@ -222,6 +283,9 @@ static void write_series(struct pt *w, const struct expo_group *g, const struct 
 			double_field(w, "upper_bound", h->le[i]);
 			close_msg(w);
 		}
+		if (h->native)
+			native_fields(w, h);
+		created_field(w, g);
 		close_msg(w);
 		break;
 	}
@@ -232,6 +296,8 @@ static void write_series(struct pt *w, const struct expo_group *g, const struct 
 			    f->type == FAMILY_GAUGE   ? "gauge" :
 							"untyped");
 		double_field(w, "value", s->value);
+		if (f->type == FAMILY_COUNTER)
+			created_field(w, g);
 		close_msg(w);
 	}
 	close_msg(w);

@@ -837,6 +837,49 @@ static void test_native_empty_and_classic(void **state)
 	buf_free(&b);
 }
 
+static void test_prototext_native_created(void **state)
+{
+	/* exp2zero: zero 1, le 1: 2, le 2: 0, le 4: 5; created 1.25 on both families. */
+	const double le[] = { 0, 1, 2, 4 };
+	const uint64_t cum[] = { 1, 3, 3, 8 };
+	struct histogram_value h = { .n_buckets = 4,
+				     .le = le,
+				     .cumulative = cum,
+				     .count = 8,
+				     .sum = 20,
+				     .native = true,
+				     .native_zero = true };
+	struct sample hs = { .hist = &h }, cs = { .value = 2 };
+	struct family fams[] = {
+		{ .name = "c",
+		  .type = FAMILY_COUNTER,
+		  .samples = &cs,
+		  .n_samples = 1,
+		  .created = 1.25 },
+		{ .name = "h",
+		  .type = FAMILY_HISTOGRAM,
+		  .samples = &hs,
+		  .n_samples = 1,
+		  .created = 1.25 },
+	};
+	struct buf b = { 0 };
+
+	(void)state;
+	assert_int_equal(expo_write_prototext(&b, fams, 2, true, NULL, 0), 0);
+	assert_string_equal(b.data,
+			    "name:\"c\" help:\"\" type:COUNTER metric:{counter:{value:2 "
+			    "created_timestamp:{seconds:1 nanos:250000000}}}\n"
+			    "name:\"h\" help:\"\" type:HISTOGRAM metric:{histogram:{sample_count:8 "
+			    "sample_sum:20 bucket:{cumulative_count:1 upper_bound:0} "
+			    "bucket:{cumulative_count:3 upper_bound:1} "
+			    "bucket:{cumulative_count:3 upper_bound:2} "
+			    "bucket:{cumulative_count:8 upper_bound:4} schema:0 zero_threshold:0 "
+			    "zero_count:1 positive_span:{offset:0 length:1} "
+			    "positive_span:{offset:1 length:1} positive_delta:2 positive_delta:3 "
+			    "created_timestamp:{seconds:1 nanos:250000000}}}\n");
+	buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -855,6 +898,7 @@ int main(void)
 		cmocka_unit_test(test_native_exp2zero),
 		cmocka_unit_test(test_native_exp2_shifted),
 		cmocka_unit_test(test_native_empty_and_classic),
+		cmocka_unit_test(test_prototext_native_created),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
