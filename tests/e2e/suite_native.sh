@@ -5,7 +5,8 @@
 # repository's proto/prometheus/metrics.proto (native_check.py): classic buckets, count and
 # sum equal the text ones; exp2 and exp2zero histograms with a power-of-two multiplier also
 # carry schema 0 native buckets equal to the classic ones bucket by bucket (exp2zero's le = 0
-# bucket as the zero bucket), the others (multiplier 1e-6, linear, fixed) none. The text
+# bucket as the zero bucket), the others (multiplier 1e-6, linear, fixed) none; every counter
+# and histogram has a created timestamp between the exporter's start and the scrape. The text
 # answer stays exactly suite_histograms' expectation. A real Prometheus with native histograms
 # enabled answers histogram_quantile from the native histogram.
 # Sourced by run.sh, which calls suite_native; uses its globals and lib.sh's helpers.
@@ -52,23 +53,26 @@ native_prometheus()
 suite_native()
 {
 	local s=$WORK/native.prom pb=$WORK/native.bin want=$WORK/native.want
-	local mod=$WORK/native-pb out
+	local mod=$WORK/native-pb start now out
 
-	section "native: protobuf with native histograms"
+	section "native: protobuf with native histograms and created timestamps"
 	mkdir -p "$mod"
 	if ! protoc -I "$ROOT/proto" --python_out="$mod" "$ROOT/proto/prometheus/metrics.proto"; then
 		fail "native: protoc --python_out of proto/prometheus/metrics.proto"
 		return
 	fi
+	start=$(date +%s)
 	if ! start_exporter native --config.dir="$HERE" --config.names=histograms; then
 		return
 	fi
 	if hist_trigger && [ "$(scrape "$s")" = 200 ] &&
 		[ "$(scrape "$pb" /metrics -H "Accept: $NATIVE_ACCEPT")" = 200 ]; then
+		now=$(date +%s)
 		hist_expect >"$want"
 		check_block "native: the text answer is unchanged" "$s" 'ebpf_exporter_e2e_[a-z0-9_]+' "$want"
-		if out=$("$NATIVE_PY" "$HERE/native_check.py" "$mod" "$pb" "$s" 2>&1); then
-			pass "native: native buckets equal the classic ones"
+		if out=$("$NATIVE_PY" "$HERE/native_check.py" "$mod" "$pb" "$s" "$((start - 1))" \
+			"$((now + 1))" 2>&1); then
+			pass "native: native buckets equal the classic ones, created timestamps in [start, scrape]"
 		else
 			fail "native: protobuf decoded with metrics.proto" "$out"
 		fi
