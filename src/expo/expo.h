@@ -221,7 +221,10 @@ int expo_write_text(struct buf *b, struct family *families, size_t n, char *err,
  * `_bucket` (le last, always ending with le="+Inf"), `_count`, `_sum`, then `_created`.
  * Floats as Go writes them for OpenMetrics: `1.0`, `0.0`, `-1.0`, `NaN`, `+Inf`, `-Inf`, else
  * the shortest form with `.0` appended when it has neither a `.` nor an exponent; le values
- * too. Bucket counts and `_count` are integers. On an error b is left as it was (no `# EOF`).
+ * too. Bucket counts and `_count` are integers. Two families that write the same name
+ * (counter `x_total` and histogram `x`, or a gauge `x_created` and counter `x`) give -EEXIST,
+ * err `two collected metrics are written as "x" in OpenMetrics` (the first such name).
+ * On an error b is left as it was (no `# EOF`).
  */
 int expo_write_openmetrics(struct buf *b, struct family *families, size_t n, char *err,
 			   size_t errlen);

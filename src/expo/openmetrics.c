@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -201,6 +202,55 @@ static int write_sample(struct buf *b, const struct family *f, size_t nlen, cons
 	return err;
 }
 
+/* A name the written families claim: a family name, or a family name and a suffix. */
+struct om_name {
+	const char *name;
+	size_t len;
+	const char *suffix;
+};
+
+/* Every name written, to find two families that write the same one. */
+struct om_names {
+	struct om_name *v;
+	size_t n, cap;
+};
+
+static const char *const counter_suffixes[] = { "", "_total", "_created", NULL };
+static const char *const histogram_suffixes[] = {
+	"", "_bucket", "_count", "_sum", "_created", NULL
+};
+static const char *const gauge_suffixes[] = { "", NULL };
+
+static int claim_names(struct om_names *names, const struct family *f, size_t nlen)
+{
+	const char *const *suf = f->type == FAMILY_COUNTER   ? counter_suffixes :
+				 f->type == FAMILY_HISTOGRAM ? histogram_suffixes :
+							       gauge_suffixes;
+
+	for (; *suf; suf++) {
+		if (array_grow((void **)&names->v, &names->cap, names->n + 1, sizeof(*names->v)))
+			return -ENOMEM;
+		names->v[names->n++] = (struct om_name){ f->name, nlen, *suf };
+	}
+	return 0;
+}
+
+/* Compares the full names (name then suffix) bytewise. */
+static int cmp_name(const void *pa, const void *pb)
+{
+	const struct om_name *a = pa, *b = pb;
+	size_t la = a->len + strlen(a->suffix), lb = b->len + strlen(b->suffix);
+
+	for (size_t i = 0; i < la && i < lb; i++) {
+		unsigned char ca = (unsigned char)(i < a->len ? a->name[i] : a->suffix[i - a->len]);
+		unsigned char cb = (unsigned char)(i < b->len ? b->name[i] : b->suffix[i - b->len]);
+
+		if (ca != cb)
+			return ca < cb ? -1 : 1;
+	}
+	return la < lb ? -1 : la > lb;
+}
+
 static int write_om_group(struct buf *b, const struct expo_group *g, void *arg)
 {
 	const struct family *f = g->f;
@@ -210,7 +260,9 @@ static int write_om_group(struct buf *b, const struct expo_group *g, void *arg)
 	struct buf lab = { 0 };
 	int ret;
 
-	(void)arg;
+	ret = claim_names(arg, f, nlen);
+	if (ret)
+		return ret;
 	if (has_created)
 		om_float(f->created, created);
 	ret = write_header(b, f, nlen);
@@ -230,9 +282,30 @@ static int write_om_group(struct buf *b, const struct expo_group *g, void *arg)
 int expo_write_openmetrics(struct buf *b, struct family *families, size_t n, char *err,
 			   size_t errlen)
 {
+	struct om_names names = { 0 };
 	size_t start = b->len;
-	int ret = expo_write_families(b, families, n, write_om_group, NULL, err, errlen);
+	int ret = expo_write_families(b, families, n, write_om_group, &names, err, errlen);
 
+	/*
+	 * Families distinct in text may not be in OpenMetrics (counter `x_total` and histogram
+	 * `x` are both family `x`; a gauge `x_created` is a counter x's created sample): the
+	 * first such name is an error, as parsers reject the exposition.
+	 */
+	if (!ret && names.n > 1) {
+		qsort(names.v, names.n, sizeof(*names.v), cmp_name);
+		for (size_t i = 1; i < names.n; i++) {
+			if (cmp_name(&names.v[i - 1], &names.v[i]))
+				continue;
+			if (err && errlen)
+				snprintf(
+					err, errlen,
+					"two collected metrics are written as \"%.*s%s\" in OpenMetrics",
+					(int)names.v[i].len, names.v[i].name, names.v[i].suffix);
+			ret = -EEXIST;
+			break;
+		}
+	}
+	free(names.v);
 	if (!ret)
 		ret = buf_append(b, "# EOF\n", 6);
 	if (ret && b->data) {

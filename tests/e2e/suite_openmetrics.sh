@@ -289,4 +289,20 @@ suite_openmetrics()
 		stop_exporter
 	fi
 	om_reload
+
+	section "openmetrics: names that only collide in OpenMetrics"
+	# counters' e2e_pcpu_cpu_total and histograms' e2e_pcpu_cpu are both family e2e_pcpu_cpu.
+	if start_exporter om-clash --config.dir="$HERE" --config.names=counters,histograms \
+		--web.enable-openmetrics; then
+		if hist_trigger && [ "$(scrape "$WORK/om-clash.om" /metrics -H "Accept: $OM_PROM3")" = 500 ] &&
+			grep -qF 'two collected metrics are written as "ebpf_exporter_e2e_pcpu_cpu" in OpenMetrics' \
+				"$WORK/om-clash.om" &&
+			[ "$(scrape "$WORK/om-clash.text" /metrics -H 'Accept: text/plain')" = 200 ]; then
+			pass "openmetrics: a name two families write answers 500, text goes on"
+		else
+			fail "openmetrics: a name two families write answers 500, text goes on" \
+				"$(head -c 300 "$WORK/om-clash.om")"
+		fi
+		stop_exporter
+	fi
 }

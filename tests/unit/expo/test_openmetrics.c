@@ -171,6 +171,35 @@ static void test_empty_and_errors(void **state)
 	assert_string_equal(b.data, "x");
 	assert_non_null(strstr(err, "was collected before with the same name and label values"));
 	buf_free(&b);
+
+	/* Distinct in text, one name in OpenMetrics: counter x_total and histogram x. */
+	{
+		struct sample cs = { .values = NULL, .value = 1 }, hs = { .values = NULL };
+		struct family two[2];
+
+		family_init(&two[0], "x_total", "c", FAMILY_COUNTER, NULL, 0);
+		two[0].samples = &cs;
+		two[0].n_samples = 1;
+		family_init(&two[1], "x", "h", FAMILY_HISTOGRAM, NULL, 0);
+		two[1].samples = &hs;
+		two[1].n_samples = 1;
+		assert_int_equal(buf_append(&b, "y", 1), 0);
+		assert_int_equal(expo_write_openmetrics(&b, two, 2, err, sizeof(err)), -EEXIST);
+		assert_string_equal(b.data, "y");
+		assert_string_equal(err,
+				    "two collected metrics are written as \"x\" in OpenMetrics");
+		/* a gauge x_created against counter x's created samples */
+		family_init(&two[1], "x_created", "g", FAMILY_GAUGE, NULL, 0);
+		two[1].samples = &cs;
+		two[1].n_samples = 1;
+		assert_int_equal(expo_write_openmetrics(&b, two, 2, err, sizeof(err)), -EEXIST);
+		assert_string_equal(
+			err, "two collected metrics are written as \"x_created\" in OpenMetrics");
+		/* the same families written apart are fine */
+		assert_int_equal(expo_write_openmetrics(&b, &two[1], 1, err, sizeof(err)), 0);
+		assert_string_equal(err, "");
+		buf_free(&b);
+	}
 }
 
 int main(void)
