@@ -1,13 +1,15 @@
 # SPDX-License-Identifier: MIT
 """Checks a delimited protobuf scrape of the histograms config against its text scrape.
 
-usage: native_check.py PB_MODULE_DIR SCRAPE.bin SCRAPE.prom [NOT_BEFORE NOT_AFTER]
+usage: native_check.py PB_MODULE_DIR SCRAPE.bin SCRAPE.prom [NOT_BEFORE NOT_AFTER [SCRAPE.om]]
 PB_MODULE_DIR holds prometheus/metrics_pb2.py (protoc --python_out of the repository's
 proto/prometheus/metrics.proto). For every ebpf_exporter_e2e_ histogram: the classic buckets,
 count and sum equal the text format's; the families named in NATIVE also carry a schema 0
 native histogram whose buckets equal the classic ones bucket by bucket (the le = 0 bucket of
 exp2zero as the zero bucket), the others carry none. Given NOT_BEFORE and NOT_AFTER (seconds
-since the epoch), every counter and histogram has a created timestamp in that range. Prints one line per problem
+since the epoch), every counter and histogram has a created timestamp in that range; given an
+OpenMetrics scrape SCRAPE.om too, every histogram's created timestamp equals its `_created`
+sample there (and every such sample has its series here). Prints one line per problem
 and exits 1 if there is any.
 """
 import math
@@ -125,6 +127,20 @@ def check_histogram(short, mf, m, text, created_range):
     check_created(where, h, created_range)
 
 
+# OpenMetrics `<series>_created` values by series (name and labels), when given.
+om_created = None
+
+
+def read_om_created(path):
+    out = {}
+    with open(path) as f:
+        for line in f:
+            m = re.match(r"(%se2e_[a-z0-9_]+)_created(\{[^}]*\})? (\S+)$" % PREFIX, line)
+            if m:
+                out[m.group(1) + (m.group(2) or "")] = float(m.group(3))
+    return out
+
+
 def check_created(where, msg, created_range):
     if created_range is None:
         return
@@ -132,6 +148,10 @@ def check_created(where, msg, created_range):
         problem("%s: no created_timestamp" % where)
         return
     t = msg.created_timestamp.seconds + msg.created_timestamp.nanos / 1e9
+    if om_created is not None:
+        om = om_created.pop(where, None)
+        if om is None or abs(om - t) > 1e-6:
+            problem("%s: created %.9f, OpenMetrics _created %r" % (where, t, om))
     if not created_range[0] <= t <= created_range[1]:
         problem("%s: created %.3f not in [%s, %s]" % ((where, t) + created_range))
 
@@ -140,7 +160,12 @@ def main():
     with open(sys.argv[2], "rb") as f:
         data = f.read()
     text = text_lines(sys.argv[3])
+    global om_created
     created_range = (float(sys.argv[4]), float(sys.argv[5])) if len(sys.argv) > 5 else None
+    if len(sys.argv) > 6:
+        om_created = read_om_created(sys.argv[6])
+        if not om_created:
+            problem("no _created sample in %s" % sys.argv[6])
     seen = set()
     for mf in families(data):
         if not mf.name.startswith(PREFIX + "e2e_"):
@@ -153,6 +178,8 @@ def main():
         elif mf.type == metrics_pb2.COUNTER:
             for m in mf.metric:
                 check_created(mf.name + labels_of(m), m.counter, created_range)
+    for series in sorted(om_created or {}):
+        problem("%s: _created in OpenMetrics, no such series in protobuf" % series)
     for short in sorted((NATIVE | CLASSIC) - seen):
         problem("%s%s: no histogram family" % (PREFIX, short))
     sys.exit(1 if problems else 0)

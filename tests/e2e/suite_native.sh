@@ -6,8 +6,9 @@
 # sum equal the text ones; exp2 and exp2zero histograms with a power-of-two multiplier also
 # carry schema 0 native buckets equal to the classic ones bucket by bucket (exp2zero's le = 0
 # bucket as the zero bucket), the others (multiplier 1e-6, linear, fixed) none; every counter
-# and histogram has a created timestamp between the exporter's start and the scrape. The text
-# answer stays exactly suite_histograms' expectation. A real Prometheus with native histograms
+# and histogram has a created timestamp between the exporter's start and the scrape, equal to
+# its OpenMetrics `_created` sample (the exporter runs with --web.enable-openmetrics). The text
+# answer (asked for explicitly) stays exactly suite_histograms' expectation. A real Prometheus with native histograms
 # enabled answers histogram_quantile from the native histogram.
 # Sourced by run.sh, which calls suite_native; uses its globals and lib.sh's helpers.
 # shellcheck shell=bash disable=SC2154
@@ -17,6 +18,8 @@
 . "$HERE/suite_histograms.sh"
 
 NATIVE_ACCEPT='application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited'
+NATIVE_OM='application/openmetrics-text;version=1.0.0'
+NATIVE_TEXT='text/plain;version=0.0.4'
 NATIVE_PY=/usr/bin/python3 # Debian's: python3 first on PATH may be a version-manager shim
 
 # With the exporter of the histograms config running (after hist_trigger).
@@ -52,7 +55,7 @@ native_prometheus()
 
 suite_native()
 {
-	local s=$WORK/native.prom pb=$WORK/native.bin want=$WORK/native.want
+	local s=$WORK/native.prom pb=$WORK/native.bin om=$WORK/native.om want=$WORK/native.want
 	local mod=$WORK/native-pb start now out
 
 	section "native: protobuf with native histograms and created timestamps"
@@ -62,17 +65,19 @@ suite_native()
 		return
 	fi
 	start=$(date +%s)
-	if ! start_exporter native --config.dir="$HERE" --config.names=histograms; then
+	if ! start_exporter native --config.dir="$HERE" --config.names=histograms \
+		--web.enable-openmetrics; then
 		return
 	fi
-	if hist_trigger && [ "$(scrape "$s")" = 200 ] &&
-		[ "$(scrape "$pb" /metrics -H "Accept: $NATIVE_ACCEPT")" = 200 ]; then
+	if hist_trigger && [ "$(scrape "$s" /metrics -H "Accept: $NATIVE_TEXT")" = 200 ] &&
+		[ "$(scrape "$pb" /metrics -H "Accept: $NATIVE_ACCEPT")" = 200 ] &&
+		[ "$(scrape "$om" /metrics -H "Accept: $NATIVE_OM")" = 200 ]; then
 		now=$(date +%s)
 		hist_expect >"$want"
 		check_block "native: the text answer is unchanged" "$s" 'ebpf_exporter_e2e_[a-z0-9_]+' "$want"
 		if out=$("$NATIVE_PY" "$HERE/native_check.py" "$mod" "$pb" "$s" "$((start - 1))" \
-			"$((now + 1))" 2>&1); then
-			pass "native: native buckets equal the classic ones, created timestamps in [start, scrape]"
+			"$((now + 1))" "$om" 2>&1); then
+			pass "native: native buckets equal the classic ones, created timestamps in [start, scrape] and equal to OpenMetrics' _created"
 		else
 			fail "native: protobuf decoded with metrics.proto" "$out"
 		fi
