@@ -48,6 +48,7 @@ AUTH_COST=10
 AUTH_USER=bench
 AUTH_PASSWORD=bench-password
 ACCEPT_PB='application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited'
+ACCEPT_OM='application/openmetrics-text;version=1.0.0'
 EXAMPLES=timers,percpu-softirq,raw-tracepoints
 
 # name map fill-kind count: the series are the map's keys (histograms: label sets). The
@@ -60,6 +61,7 @@ c100k:bench_c100k_total:counter:100000
 c1m:bench_c1m_total:counter:1000000
 pcpu100k:bench_pcpu_total:pcpu:100000
 hist10k:bench_hist_seconds:hist:10000
+histnative10k:bench_hist_seconds:hist:10000
 tls100k:bench_c100k_total:tls:100000
 auth1k:bench_c1k_total:auth:1000
 count100k:hash:count:100000
@@ -67,7 +69,7 @@ countpcpu100k:percpu_hash:count:100000
 countlru100k:lru_hash:count:100000
 count1m:hash:count:1000000
 idle100k:bench_c100k_total:idle:100000"
-CASES=${BENCH_CASES:-c1k c10k c100k c1m pcpu100k hist10k tls100k auth1k count100k countpcpu100k countlru100k count1m idle100k}
+CASES=${BENCH_CASES:-c1k c10k c100k c1m pcpu100k hist10k histnative10k tls100k auth1k count100k countpcpu100k countlru100k count1m idle100k}
 
 WORK=
 EXP_PID=
@@ -164,9 +166,12 @@ mib()
 # write_config NAME MAP KIND: NAME.yaml exporting MAP, NAME.bpf.o the benchmark object.
 write_config()
 {
-	local name=$1 map=$2 kind=$3
+	local name=$1 map=$2 kind=$3 mult=0.000001
 
 	cp "$HERE/scrape.bpf.o" "$WORK/cfg/$name.bpf.o"
+	# histnative*: a power-of-two multiplier (2^-20, about a microsecond), so protobuf also
+	# carries every series as a native histogram.
+	case $name in histnative*) mult=0.00000095367431640625 ;; esac
 	if [ "$kind" = hist ]; then
 		cat <<EOF
 metrics:
@@ -176,7 +181,7 @@ metrics:
       bucket_type: exp2
       bucket_min: 0
       bucket_max: 29
-      bucket_multiplier: 0.000001
+      bucket_multiplier: $mult
       labels:
         - {name: id, size: 4, decoders: [{name: uint}]}
         - {name: bucket, size: 4, decoders: [{name: uint}]}
@@ -269,7 +274,7 @@ idle_case()
 
 run_case()
 {
-	local name=$1 map=$2 kind=$3 n=$4 id text pb fl rss hwm series i r seq=
+	local name=$1 map=$2 kind=$3 n=$4 id text pb om fl rss hwm series i r seq=
 
 	if [ "$kind" = tls ] || [ "$kind" = auth ]; then
 		web_case "$@"
@@ -284,7 +289,8 @@ run_case()
 		return
 	fi
 	write_config "$name" "$map" "$kind"
-	start_exporter "$name" --config.dir="$WORK/cfg" --config.names="$name"
+	start_exporter "$name" --config.dir="$WORK/cfg" --config.names="$name" \
+		--web.enable-openmetrics
 	id=$("$FILL" fill "$EXP_PID" "$map" "$kind" "$n") || die "$name: filling $map failed"
 	curl -s --max-time 300 -o "$WORK/$name.prom" "http://127.0.0.1:$PORT/metrics" ||
 		die "$name: scrape failed"
@@ -293,6 +299,8 @@ run_case()
 	text=$("$SCRAPE" http 127.0.0.1 "$PORT" /metrics - "$REPS") || die "$name: text scrapes"
 	pb=$("$SCRAPE" http 127.0.0.1 "$PORT" /metrics "$ACCEPT_PB" "$REPS") ||
 		die "$name: protobuf scrapes"
+	om=$("$SCRAPE" http 127.0.0.1 "$PORT" /metrics "$ACCEPT_OM" "$REPS") ||
+		die "$name: OpenMetrics scrapes"
 	fl=$("$SCRAPE" floors "$id" "$REPS") || die "$name: map floors"
 	read -r rss hwm < <("$SCRAPE" rss "$EXP_PID")
 	if [ "$name" = c1m ]; then
@@ -307,7 +315,8 @@ run_case()
 	stop_exporter
 	node_exporter_ms "$name" "$n"
 	# name series text_ms text_bytes pb_ms pb_bytes batch_ms perkey_ms entries rss hwm ne_ms
-	echo "$name $n $text $pb $fl $rss $hwm $NE_MS" >>"$WORK/results"
+	# om_ms om_bytes
+	echo "$name $n $text $pb $fl $rss $hwm $NE_MS $om" >>"$WORK/results"
 }
 
 # The web cases' files: a CA and a server certificate for 127.0.0.1 (P-256, as the e2e
@@ -444,15 +453,16 @@ report()
 main_table()
 {
 	echo
-	echo "| case | series | text ms | protobuf ms | batch floor ms | text / batch | per-key floor ms | node_exporter ms | node_exporter / text | ns per series | RSS after MiB | peak RSS MiB |"
-	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+	echo "| case | series | text ms | protobuf ms | OpenMetrics ms | batch floor ms | text / batch | per-key floor ms | node_exporter ms | node_exporter / text | ns per series | RSS after MiB | peak RSS MiB |"
+	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 	awk '{
-		printf "| %s | %d | %.2f | %.2f | %.2f | %.2f | %.2f | %.1f | %.1f | %.0f | %.1f | %.1f |\n",
-			$1, $2, $3, $5, $7, $3 / $7, $8, $12, $12 / $3, $3 * 1e6 / $2,
+		printf "| %s | %d | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.1f | %.1f | %.0f | %.1f | %.1f |\n",
+			$1, $2, $3, $5, $13, $7, $3 / $7, $8, $12, $12 / $3, $3 * 1e6 / $2,
 			$10 / 1024, $11 / 1024
 	}' "$WORK/results"
 	echo
-	echo "Text and protobuf bodies: $(awk '{ printf "%s%s %.2f/%.2f MB", (NR > 1 ? ", " : ""), $1, $4 / 1e6, $6 / 1e6 }' "$WORK/results")."
+	echo "Text, protobuf and OpenMetrics bodies: $(awk '{ printf "%s%s %.2f/%.2f/%.2f MB", (NR > 1 ? ", " : ""), $1, $4 / 1e6, $6 / 1e6, $14 / 1e6 }' "$WORK/results")."
+	echo "histnative10k is hist10k with a power-of-two multiplier: its protobuf column is native protobuf (native buckets beside the classic ones)."
 }
 
 web_table()
