@@ -70,4 +70,18 @@ char *expo_escape_raw(char *dst, const char *s, size_t len, bool label);
 /* f's label order (expo_label_order()) in stack when it fits, else allocated; NULL on OOM. */
 size_t *expo_label_order_get(const struct family *f, size_t *stack);
 
+/*
+ * `# HELP name help` and `# TYPE name type` lines, the help escaped as the text format does
+ * (and its double quotes too with escape_quote, as OpenMetrics wants). Returns 0 or -ENOMEM.
+ */
+int expo_write_header(struct buf *b, const char *name, size_t nlen, const char *help,
+		      const char *type, bool escape_quote);
+
+/*
+ * Appends `l1="v1",l2="v2"` (no braces): names from f in the order fo, values from key (the
+ * label values in that order, each NUL-terminated). Returns 0 or -ENOMEM.
+ */
+int expo_write_labels(struct buf *b, const struct family *f, const size_t *fo, const char *key,
+		      size_t key_len);
+
 #endif

@@ -73,61 +73,16 @@ static size_t family_name_len(const struct family *f)
 
 static int write_header(struct buf *b, const struct family *f, size_t nlen)
 {
-	const char *help = f->help ? f->help : "";
-	const char *type = (unsigned)f->type < 3 ? type_names[f->type] : "unknown";
-	size_t hlen = strlen(help);
-	int err;
-
-	if (hlen > SIZE_MAX / 4)
-		return -ENOMEM;
-	err = buf_reserve(b, add_sat(2 * nlen + 32, 3 * hlen));
-	if (err)
-		return err;
-	put(b, "# HELP ", 7);
-	put(b, f->name, nlen);
-	put(b, " ", 1);
-	/* OpenMetrics escapes the double quote in HELP too, as label values do. */
-	b->len = (size_t)(expo_escape_raw(b->data + b->len, help, hlen, true) - b->data);
-	put(b, "\n# TYPE ", 8);
-	put(b, f->name, nlen);
-	put(b, " ", 1);
-	put(b, type, strlen(type));
-	put(b, "\n", 1);
-	b->data[b->len] = '\0';
-	return 0;
+	return expo_write_header(b, f->name, nlen, f->help ? f->help : "",
+				 (unsigned)f->type < 3 ? type_names[f->type] : "unknown", true);
 }
 
 /* Renders `l1="v1",l2="v2"` (no braces) into lab, replacing what it held. */
 static int render_labels(struct buf *lab, const struct family *f, const size_t *fo, const char *key,
 			 size_t key_len)
 {
-	size_t need = key_len;
-	int err;
-
 	buf_reset(lab);
-	if (key_len > SIZE_MAX / 4)
-		return -ENOMEM;
-	for (size_t k = 0; k < f->n_labels; k++)
-		need = add_sat(need, strlen(f->label_names[fo[k]]) + 4);
-	err = buf_reserve(lab, add_sat(need, 2 * key_len));
-	if (err)
-		return err;
-	for (size_t k = 0; k < f->n_labels; k++) {
-		const char *name = f->label_names[fo[k]];
-		size_t vlen = strlen(key);
-
-		if (k)
-			put(lab, ",", 1);
-		put(lab, name, strlen(name));
-		put(lab, "=\"", 2);
-		lab->len = (size_t)(expo_escape_raw(lab->data + lab->len, key, vlen, true) -
-				    lab->data);
-		put(lab, "\"", 1);
-		key += vlen + 1;
-	}
-	if (lab->data)
-		lab->data[lab->len] = '\0';
-	return 0;
+	return expo_write_labels(lab, f, fo, key, key_len);
 }
 
 /* One line: name, suffix, `{labels[,le="..."]}` when there are any, a space, the value. */

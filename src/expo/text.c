@@ -31,25 +31,23 @@ static void put_float(struct buf *b, double v)
 	b->len += expo_format_float(v, b->data + b->len);
 }
 
-static int write_header(struct buf *b, const struct family *f)
+int expo_write_header(struct buf *b, const char *name, size_t nlen, const char *help,
+		      const char *type, bool escape_quote)
 {
-	const char *help = f->help ? f->help : "";
-	const char *type = (unsigned)f->type < 3 ? type_names[f->type] : "untyped";
-	size_t nlen = strlen(f->name), hlen = strlen(help);
-	size_t need = add_sat(2 * nlen + 32, 2 * hlen);
+	size_t hlen = strlen(help);
 	int err;
 
 	if (hlen > SIZE_MAX / 4)
 		return -ENOMEM;
-	err = buf_reserve(b, need);
+	err = buf_reserve(b, add_sat(2 * nlen + 32 + strlen(type), 2 * hlen));
 	if (err)
 		return err;
 	put(b, "# HELP ", 7);
-	put(b, f->name, nlen);
+	put(b, name, nlen);
 	put(b, " ", 1);
-	b->len = (size_t)(expo_escape_raw(b->data + b->len, help, hlen, false) - b->data);
+	b->len = (size_t)(expo_escape_raw(b->data + b->len, help, hlen, escape_quote) - b->data);
 	put(b, "\n# TYPE ", 8);
-	put(b, f->name, nlen);
+	put(b, name, nlen);
 	put(b, " ", 1);
 	put(b, type, strlen(type));
 	put(b, "\n", 1);
@@ -57,12 +55,18 @@ static int write_header(struct buf *b, const struct family *f)
 	return 0;
 }
 
+static int write_header(struct buf *b, const struct family *f)
+{
+	return expo_write_header(b, f->name, strlen(f->name), f->help ? f->help : "",
+				 (unsigned)f->type < 3 ? type_names[f->type] : "untyped", false);
+}
+
 /*
  * Writes `l1="v1",l2="v2"` (no braces): names from f in the order fo, values from key (see
  * append_key). Returns 0 or -ENOMEM.
  */
-static int write_labels(struct buf *b, const struct family *f, const size_t *fo, const char *key,
-			size_t key_len)
+int expo_write_labels(struct buf *b, const struct family *f, const size_t *fo, const char *key,
+		      size_t key_len)
 {
 	size_t need = key_len;
 	int err;
@@ -86,7 +90,8 @@ static int write_labels(struct buf *b, const struct family *f, const size_t *fo,
 		put(b, "\"", 1);
 		key += vlen + 1;
 	}
-	b->data[b->len] = '\0';
+	if (b->data)
+		b->data[b->len] = '\0';
 	return 0;
 }
 
@@ -172,7 +177,7 @@ static int write_sample(struct buf *b, const struct family *f, const size_t *fo,
 		put(b, f->name, nlen);
 		if (f->n_labels) {
 			put(b, "{", 1);
-			err = write_labels(b, f, fo, key, key_len);
+			err = expo_write_labels(b, f, fo, key, key_len);
 			if (err)
 				return err;
 		}
@@ -201,7 +206,7 @@ static int write_sample(struct buf *b, const struct family *f, const size_t *fo,
 	if (err)
 		return err;
 	lab_off = b->len;
-	err = write_labels(b, f, fo, key, key_len);
+	err = expo_write_labels(b, f, fo, key, key_len);
 	if (err)
 		goto out;
 	lab_len = b->len - lab_off;
