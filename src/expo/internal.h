@@ -70,6 +70,28 @@ char *expo_escape_raw(char *dst, const char *s, size_t len, bool label);
 /* f's label order (expo_label_order()) in stack when it fits, else allocated; NULL on OOM. */
 size_t *expo_label_order_get(const struct family *f, size_t *stack);
 
+/* Appends n bytes at the end of b, which has room for them (reserved by the caller). */
+static inline void expo_put(struct buf *b, const char *s, size_t n)
+{
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+}
+
+/* The TYPE word of t: counter, gauge or histogram, else other. */
+static inline const char *expo_type_name(enum family_type t, const char *other)
+{
+	switch (t) {
+	case FAMILY_COUNTER:
+		return "counter";
+	case FAMILY_GAUGE:
+		return "gauge";
+	case FAMILY_HISTOGRAM:
+		return "histogram";
+	default:
+		return other;
+	}
+}
+
 /*
  * `# HELP name help` and `# TYPE name type` lines, the help escaped as the text format does
  * (and its double quotes too with escape_quote, as OpenMetrics wants). Returns 0 or -ENOMEM.

@@ -17,18 +17,6 @@
 /* Room for an OpenMetrics float: Go's form plus `.0`. */
 #define OM_FLOAT_MAX (EXPO_FLOAT_MAX + 2)
 
-static const char *const type_names[] = {
-	[FAMILY_COUNTER] = "counter",
-	[FAMILY_GAUGE] = "gauge",
-	[FAMILY_HISTOGRAM] = "histogram",
-};
-
-static void put(struct buf *b, const char *s, size_t n)
-{
-	memcpy(b->data + b->len, s, n);
-	b->len += n;
-}
-
 /*
  * Go's writeOpenMetricsFloat: the text format's form, with `.0` appended to a finite value
  * that has neither a decimal point nor an exponent (`1.0`, `0.0`, `-1.0`, `12.0`).
@@ -74,7 +62,7 @@ static size_t family_name_len(const struct family *f)
 static int write_header(struct buf *b, const struct family *f, size_t nlen)
 {
 	return expo_write_header(b, f->name, nlen, f->help ? f->help : "",
-				 (unsigned)f->type < 3 ? type_names[f->type] : "unknown", true);
+				 expo_type_name(f->type, "unknown"), true);
 }
 
 /* Renders `l1="v1",l2="v2"` (no braces) into lab, replacing what it held. */
@@ -94,24 +82,24 @@ static int write_line(struct buf *b, const char *name, size_t nlen, const char *
 
 	if (err)
 		return err;
-	put(b, name, nlen);
-	put(b, suffix, slen);
+	expo_put(b, name, nlen);
+	expo_put(b, suffix, slen);
 	if (lab->len || le) {
-		put(b, "{", 1);
+		expo_put(b, "{", 1);
 		if (lab->len)
-			put(b, lab->data, lab->len);
+			expo_put(b, lab->data, lab->len);
 		if (le) {
 			if (lab->len)
-				put(b, ",", 1);
-			put(b, "le=\"", 4);
-			put(b, le, lelen);
-			put(b, "\"", 1);
+				expo_put(b, ",", 1);
+			expo_put(b, "le=\"", 4);
+			expo_put(b, le, lelen);
+			expo_put(b, "\"", 1);
 		}
-		put(b, "}", 1);
+		expo_put(b, "}", 1);
 	}
-	put(b, " ", 1);
-	put(b, value, vlen);
-	put(b, "\n", 1);
+	expo_put(b, " ", 1);
+	expo_put(b, value, vlen);
+	expo_put(b, "\n", 1);
 	b->data[b->len] = '\0';
 	return 0;
 }

@@ -14,18 +14,6 @@
 
 /* ---- writing -------------------------------------------------------------------------- */
 
-static const char *const type_names[] = {
-	[FAMILY_COUNTER] = "counter",
-	[FAMILY_GAUGE] = "gauge",
-	[FAMILY_HISTOGRAM] = "histogram",
-};
-
-static void put(struct buf *b, const char *s, size_t n)
-{
-	memcpy(b->data + b->len, s, n);
-	b->len += n;
-}
-
 static void put_float(struct buf *b, double v)
 {
 	b->len += expo_format_float(v, b->data + b->len);
@@ -42,15 +30,15 @@ int expo_write_header(struct buf *b, const char *name, size_t nlen, const char *
 	err = buf_reserve(b, add_sat(2 * nlen + 32 + strlen(type), 2 * hlen));
 	if (err)
 		return err;
-	put(b, "# HELP ", 7);
-	put(b, name, nlen);
-	put(b, " ", 1);
+	expo_put(b, "# HELP ", 7);
+	expo_put(b, name, nlen);
+	expo_put(b, " ", 1);
 	b->len = (size_t)(expo_escape_raw(b->data + b->len, help, hlen, escape_quote) - b->data);
-	put(b, "\n# TYPE ", 8);
-	put(b, name, nlen);
-	put(b, " ", 1);
-	put(b, type, strlen(type));
-	put(b, "\n", 1);
+	expo_put(b, "\n# TYPE ", 8);
+	expo_put(b, name, nlen);
+	expo_put(b, " ", 1);
+	expo_put(b, type, strlen(type));
+	expo_put(b, "\n", 1);
 	b->data[b->len] = '\0';
 	return 0;
 }
@@ -58,7 +46,7 @@ int expo_write_header(struct buf *b, const char *name, size_t nlen, const char *
 static int write_header(struct buf *b, const struct family *f)
 {
 	return expo_write_header(b, f->name, strlen(f->name), f->help ? f->help : "",
-				 (unsigned)f->type < 3 ? type_names[f->type] : "untyped", false);
+				 expo_type_name(f->type, "untyped"), false);
 }
 
 /*
@@ -83,11 +71,11 @@ int expo_write_labels(struct buf *b, const struct family *f, const size_t *fo, c
 		size_t vlen = strlen(key);
 
 		if (k)
-			put(b, ",", 1);
-		put(b, name, strlen(name));
-		put(b, "=\"", 2);
+			expo_put(b, ",", 1);
+		expo_put(b, name, strlen(name));
+		expo_put(b, "=\"", 2);
 		b->len = (size_t)(expo_escape_raw(b->data + b->len, key, vlen, true) - b->data);
-		put(b, "\"", 1);
+		expo_put(b, "\"", 1);
 		key += vlen + 1;
 	}
 	if (b->data)
@@ -132,25 +120,25 @@ static int write_line(struct buf *b, const char *name, size_t nlen, const char *
 
 	if (err)
 		return err;
-	put(b, name, nlen);
-	put(b, suffix, slen);
+	expo_put(b, name, nlen);
+	expo_put(b, suffix, slen);
 	if (lab_len || le) {
-		put(b, "{", 1);
+		expo_put(b, "{", 1);
 		/* The body lies before b->len and the copy goes past it: no overlap. */
 		memcpy(b->data + b->len, b->data + lab_off, lab_len);
 		b->len += lab_len;
 		if (le) {
 			if (lab_len)
-				put(b, ",", 1);
-			put(b, "le=\"", 4);
-			put(b, le, strnlen(le, EXPO_FLOAT_MAX));
-			put(b, "\"", 1);
+				expo_put(b, ",", 1);
+			expo_put(b, "le=\"", 4);
+			expo_put(b, le, strnlen(le, EXPO_FLOAT_MAX));
+			expo_put(b, "\"", 1);
 		}
-		put(b, "}", 1);
+		expo_put(b, "}", 1);
 	}
-	put(b, " ", 1);
+	expo_put(b, " ", 1);
 	put_float(b, value);
-	put(b, "\n", 1);
+	expo_put(b, "\n", 1);
 	b->data[b->len] = '\0';
 	return 0;
 }
@@ -174,9 +162,9 @@ static int write_sample(struct buf *b, const struct family *f, const size_t *fo,
 		err = buf_reserve(b, nlen + 1);
 		if (err)
 			return err;
-		put(b, f->name, nlen);
+		expo_put(b, f->name, nlen);
 		if (f->n_labels) {
-			put(b, "{", 1);
+			expo_put(b, "{", 1);
 			err = expo_write_labels(b, f, fo, key, key_len);
 			if (err)
 				return err;
@@ -185,10 +173,10 @@ static int write_sample(struct buf *b, const struct family *f, const size_t *fo,
 		if (err)
 			return err;
 		if (f->n_labels)
-			put(b, "}", 1);
-		put(b, " ", 1);
+			expo_put(b, "}", 1);
+		expo_put(b, " ", 1);
 		put_float(b, s->value);
-		put(b, "\n", 1);
+		expo_put(b, "\n", 1);
 		b->data[b->len] = '\0';
 		return 0;
 	}
