@@ -23,13 +23,13 @@
 
 #include <cmocka.h>
 
+#include "scrape_harness.h"
+
 #include "config/config.h"
 #include "decoders/decoder_env.h"
 #include "scrape/collector.h"
 #include "scrape/internal.h"
 #include "scrape/metric.h"
-
-static char kallsyms[4096];
 
 #define MAX_CFGS 2
 
@@ -43,21 +43,6 @@ struct fixture {
 	size_t n_fds;
 };
 
-static struct decoder_env *env_new(void)
-{
-	struct decoder_env_opts opts = { .no_cgroups = true };
-	struct decoder_env *env = NULL;
-	const char *slash = strrchr(__FILE__, '/');
-	char err[512] = "";
-
-	snprintf(kallsyms, sizeof(kallsyms), "%.*s/../fixtures/decoders/kallsyms.txt",
-		 slash ? (int)(slash - __FILE__) : 1, slash ? __FILE__ : ".");
-	opts.kallsyms_path = kallsyms;
-	if (decoder_env__new(&opts, &env, err, sizeof(err)))
-		fail_msg("decoder_env__new: %s", err);
-	return env;
-}
-
 static struct config *parse(const char *name, const char *yaml)
 {
 	struct config *cfg = NULL;
@@ -67,14 +52,6 @@ static struct config *parse(const char *name, const char *yaml)
 	if (config_parse(yaml, strlen(yaml), path, name, &cfg, err, sizeof(err)))
 		fail_msg("config_parse: %s\n%s", err, yaml);
 	return cfg;
-}
-
-static int ncpus(void)
-{
-	int n = libbpf_num_possible_cpus();
-
-	assert_true(n > 0);
-	return n;
 }
 
 /* Parses the configs (name, yaml, name, yaml...) without building the collector. */

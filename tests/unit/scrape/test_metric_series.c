@@ -24,13 +24,13 @@
 
 #include <cmocka.h>
 
+#include "scrape_harness.h"
+
 #include "config/config.h"
 #include "decoders/decoder_env.h"
 #include "scrape/histogram.h"
 #include "scrape/internal.h"
 #include "scrape/metric.h"
-
-static char kallsyms[4096];
 
 /* One metric of a one-config collector without a module, reading the map fd. */
 struct fixture {
@@ -44,21 +44,6 @@ struct fixture {
 	int fd;
 };
 
-static struct decoder_env *env_new(void)
-{
-	struct decoder_env_opts opts = { .no_cgroups = true };
-	struct decoder_env *env = NULL;
-	const char *slash = strrchr(__FILE__, '/');
-	char err[512] = "";
-
-	snprintf(kallsyms, sizeof(kallsyms), "%.*s/../fixtures/decoders/kallsyms.txt",
-		 slash ? (int)(slash - __FILE__) : 1, slash ? __FILE__ : ".");
-	opts.kallsyms_path = kallsyms;
-	if (decoder_env__new(&opts, &env, err, sizeof(err)))
-		fail_msg("decoder_env__new: %s", err);
-	return env;
-}
-
 static int new_map(enum bpf_map_type type, uint32_t key_size, uint32_t max)
 {
 	int fd = bpf_map_create(type, NULL, key_size, sizeof(uint64_t), max, NULL);
@@ -66,14 +51,6 @@ static int new_map(enum bpf_map_type type, uint32_t key_size, uint32_t max)
 	if (fd < 0)
 		skip();
 	return fd;
-}
-
-static int ncpus(void)
-{
-	int n = libbpf_num_possible_cpus();
-
-	assert_true(n > 0);
-	return n;
 }
 
 /* Parses yaml (one counter or one histogram) and creates a map of the given layout. */
