@@ -119,6 +119,14 @@ static inline struct family *family_init(struct family *f, const char *name, con
 size_t expo_format_float(double v, char *out);
 
 /*
+ * Go's writeOpenMetricsFloat: expo_format_float's form, with `.0` appended to a finite value
+ * that has neither a decimal point nor an exponent (`1.0`, `0.0`, `-1.0`, `12.0`). out has
+ * EXPO_OM_FLOAT_MAX bytes; returns the length.
+ */
+#define EXPO_OM_FLOAT_MAX (EXPO_FLOAT_MAX + 2)
+size_t expo_format_om_float(double v, char *out);
+
+/*
  * Appends s with HELP escaping (`\` -> `\\`, LF -> `\n`); other bytes pass unchanged, as in
  * Go. Returns 0 or -ENOMEM.
  */

@@ -327,3 +327,14 @@ size_t expo_format_float(double v, char *out)
 	strip_zeros(&g);
 	return format_digits(neg, &g, out);
 }
+
+size_t expo_format_om_float(double v, char *out)
+{
+	size_t n = expo_format_float(v, out);
+
+	if (isfinite(v) && !memchr(out, '.', n) && !memchr(out, 'e', n)) {
+		memcpy(out + n, ".0", 3);
+		n += 2;
+	}
+	return n;
+}

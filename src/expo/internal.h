@@ -3,7 +3,8 @@
 #define EBPF_EXPORTER_EXPO_INTERNAL_H
 
 /*
- * What the family walker (expo.c) and the text writer (text.c) share; not for other modules.
+ * What the family walker (expo.c) and the text and OpenMetrics writers (text.c,
+ * openmetrics.c) share; not for other modules.
  * The small helpers are inline: they run for every label of every series.
  */
 
@@ -105,5 +106,67 @@ int expo_write_header(struct buf *b, const char *name, size_t nlen, const char *
  */
 int expo_write_labels(struct buf *b, const struct family *f, const size_t *fo, const char *key,
 		      size_t key_len);
+
+/* Appends v in decimal; b has room for 20 bytes and a NUL (reserved by the caller). */
+static inline void expo_put_uint(struct buf *b, uint64_t v)
+{
+	char tmp[20];
+	size_t n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		b->data[b->len++] = tmp[--n];
+	b->data[b->len] = '\0';
+}
+
+/* One formatted histogram bound. */
+struct expo_le {
+	char s[EXPO_OM_FLOAT_MAX];
+	size_t len;
+};
+
+/*
+ * The bounds of the histogram last written, formatted: the samples of one family share their
+ * bounds, so each is formatted once per family rather than once per line.
+ */
+struct expo_le_text {
+	const double *le;
+	size_t n, cap;
+	bool om; /* OpenMetrics floats, else the text format's */
+	struct expo_le *v;
+};
+
+/* Formats h's bounds into t unless they are there already. Returns 0 or -ENOMEM. */
+int expo_le_text_fill(struct expo_le_text *t, const struct histogram_value *h);
+
+/* The lines of one series, which share the label body: the first renders it, later ones copy. */
+struct expo_series {
+	const struct family *f;
+	const size_t *fo; /* label order of f */
+	const char *key; /* the label values in that order, each NUL-terminated */
+	size_t key_len;
+	size_t nlen; /* the name written: the first nlen bytes of f->name */
+	size_t lab_off; /* where the first line's label body lies in the buffer */
+	size_t lab_len; /* and its length; 0 without labels */
+	bool lab_written;
+};
+
+/*
+ * Starts a sample line of series s: name, suffix (slen bytes), `{labels[,le="..."]}` when
+ * there are labels or le (NULL for none), a space. Leaves room for EXPO_OM_FLOAT_MAX bytes of
+ * value, the newline and a NUL. Returns 0 or -ENOMEM.
+ */
+int expo_line_start(struct buf *b, struct expo_series *s, const char *suffix, size_t slen,
+		    const struct expo_le *le);
+
+/* Ends the line started by expo_line_start(), whose value has been written. */
+static inline void expo_line_end(struct buf *b)
+{
+	b->data[b->len++] = '\n';
+	b->data[b->len] = '\0';
+}
 
 #endif

@@ -14,41 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Room for an OpenMetrics float: Go's form plus `.0`. */
-#define OM_FLOAT_MAX (EXPO_FLOAT_MAX + 2)
-
-/*
- * Go's writeOpenMetricsFloat: the text format's form, with `.0` appended to a finite value
- * that has neither a decimal point nor an exponent (`1.0`, `0.0`, `-1.0`, `12.0`).
- * out has OM_FLOAT_MAX bytes; returns the length.
- */
-static size_t om_float(double v, char *out)
-{
-	size_t n = expo_format_float(v, out);
-
-	if (isfinite(v) && !memchr(out, '.', n) && !memchr(out, 'e', n)) {
-		memcpy(out + n, ".0", 3);
-		n += 2;
-	}
-	return n;
-}
-
-static size_t om_uint(uint64_t v, char *out)
-{
-	char tmp[24];
-	size_t n = 0, len;
-
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	len = n;
-	for (size_t i = 0; i < len; i++)
-		out[i] = tmp[len - 1 - i];
-	out[len] = '\0';
-	return len;
-}
-
 /* The family name a group is written under: a counter's without a trailing `_total`. */
 static size_t family_name_len(const struct family *f)
 {
@@ -65,84 +30,80 @@ static int write_header(struct buf *b, const struct family *f, size_t nlen)
 				 expo_type_name(f->type, "unknown"), true);
 }
 
-/* Renders `l1="v1",l2="v2"` (no braces) into lab, replacing what it held. */
-static int render_labels(struct buf *lab, const struct family *f, const size_t *fo, const char *key,
-			 size_t key_len)
-{
-	buf_reset(lab);
-	return expo_write_labels(lab, f, fo, key, key_len);
-}
+/* A family's created timestamp, formatted once. */
+struct om_created {
+	char s[EXPO_OM_FLOAT_MAX];
+	size_t len; /* 0: the family has none */
+};
 
-/* One line: name, suffix, `{labels[,le="..."]}` when there are any, a space, the value. */
-static int write_line(struct buf *b, const char *name, size_t nlen, const char *suffix,
-		      const struct buf *lab, const char *le, const char *value)
+static const struct expo_le inf_le = { "+Inf", 4 };
+
+static int float_line(struct buf *b, struct expo_series *ser, const char *suffix, size_t slen,
+		      double v)
 {
-	size_t slen = strlen(suffix), lelen = le ? strlen(le) : 0, vlen = strlen(value);
-	int err = buf_reserve(b, add_sat(nlen + slen + lelen + vlen + 16, lab->len));
+	int err = expo_line_start(b, ser, suffix, slen, NULL);
 
 	if (err)
 		return err;
-	expo_put(b, name, nlen);
-	expo_put(b, suffix, slen);
-	if (lab->len || le) {
-		expo_put(b, "{", 1);
-		if (lab->len)
-			expo_put(b, lab->data, lab->len);
-		if (le) {
-			if (lab->len)
-				expo_put(b, ",", 1);
-			expo_put(b, "le=\"", 4);
-			expo_put(b, le, lelen);
-			expo_put(b, "\"", 1);
-		}
-		expo_put(b, "}", 1);
-	}
-	expo_put(b, " ", 1);
-	expo_put(b, value, vlen);
-	expo_put(b, "\n", 1);
-	b->data[b->len] = '\0';
+	b->len += expo_format_om_float(v, b->data + b->len);
+	expo_line_end(b);
 	return 0;
 }
 
-static int write_sample(struct buf *b, const struct family *f, size_t nlen, const char *created,
-			const struct buf *lab, const struct sample *s)
+static int uint_line(struct buf *b, struct expo_series *ser, const char *suffix, size_t slen,
+		     const struct expo_le *le, uint64_t v)
+{
+	int err = expo_line_start(b, ser, suffix, slen, le);
+
+	if (err)
+		return err;
+	expo_put_uint(b, v);
+	expo_line_end(b);
+	return 0;
+}
+
+static int created_line(struct buf *b, struct expo_series *ser, const struct om_created *c)
+{
+	int err;
+
+	if (!c->len)
+		return 0;
+	err = expo_line_start(b, ser, "_created", 8, NULL);
+	if (err)
+		return err;
+	expo_put(b, c->s, c->len);
+	expo_line_end(b);
+	return 0;
+}
+
+static int write_sample(struct buf *b, struct expo_series *ser, const struct om_created *created,
+			struct expo_le_text *lt, const struct sample *s)
 {
 	static const struct histogram_value empty_hist;
-	const struct histogram_value *h = &empty_hist;
-	char v[OM_FLOAT_MAX], le[OM_FLOAT_MAX];
+	const struct family *f = ser->f;
+	const struct histogram_value *h = s->hist ? s->hist : &empty_hist;
 	bool inf_seen = false;
 	int err;
 
 	if (f->type != FAMILY_HISTOGRAM) {
-		om_float(s->value, v);
-		err = write_line(b, f->name, nlen, f->type == FAMILY_COUNTER ? "_total" : "", lab,
-				 NULL, v);
-		if (!err && created && f->type == FAMILY_COUNTER)
-			err = write_line(b, f->name, nlen, "_created", lab, NULL, created);
-		return err;
+		if (f->type != FAMILY_COUNTER)
+			return float_line(b, ser, "", 0, s->value);
+		err = float_line(b, ser, "_total", 6, s->value);
+		return err ? err : created_line(b, ser, created);
 	}
-	if (s->hist)
-		h = s->hist;
-	for (size_t i = 0; i < h->n_buckets; i++) {
-		om_float(h->le[i], le);
-		om_uint(h->cumulative[i], v);
-		err = write_line(b, f->name, nlen, "_bucket", lab, le, v);
-		if (err)
-			return err;
+	err = expo_le_text_fill(lt, h);
+	for (size_t i = 0; !err && i < h->n_buckets; i++) {
+		err = uint_line(b, ser, "_bucket", 7, &lt->v[i], h->cumulative[i]);
 		if (isinf(h->le[i]) && h->le[i] > 0)
 			inf_seen = true;
 	}
-	om_uint(h->count, v);
-	err = inf_seen ? 0 : write_line(b, f->name, nlen, "_bucket", lab, "+Inf", v);
+	if (!err && !inf_seen)
+		err = uint_line(b, ser, "_bucket", 7, &inf_le, h->count);
 	if (!err)
-		err = write_line(b, f->name, nlen, "_count", lab, NULL, v);
-	if (!err) {
-		om_float(h->sum, v);
-		err = write_line(b, f->name, nlen, "_sum", lab, NULL, v);
-	}
-	if (!err && created)
-		err = write_line(b, f->name, nlen, "_created", lab, NULL, created);
-	return err;
+		err = uint_line(b, ser, "_count", 6, NULL, h->count);
+	if (!err)
+		err = float_line(b, ser, "_sum", 4, h->sum);
+	return err ? err : created_line(b, ser, created);
 }
 
 /* A name the written families claim: a family name, or a family name and a suffix. */
@@ -198,27 +159,23 @@ static int write_om_group(struct buf *b, const struct expo_group *g, void *arg)
 {
 	const struct family *f = g->f;
 	size_t nlen = family_name_len(f);
-	char created[OM_FLOAT_MAX];
-	bool has_created = f->created > 0 && f->type != FAMILY_GAUGE;
-	struct buf lab = { 0 };
+	struct om_created created = { .len = 0 };
+	struct expo_le_text lt = { .om = true };
 	int ret;
 
 	ret = claim_names(arg, f, nlen);
 	if (ret)
 		return ret;
-	if (has_created)
-		om_float(f->created, created);
+	if (f->created > 0 && f->type != FAMILY_GAUGE)
+		created.len = expo_format_om_float(f->created, created.s);
 	ret = write_header(b, f, nlen);
 	for (size_t i = 0; !ret && i < g->n_series; i++) {
-		const char *key;
-		size_t key_len;
-		const struct sample *s = expo_group_series(g, i, &key, &key_len);
+		struct expo_series ser = { .f = f, .fo = g->order, .nlen = nlen };
+		const struct sample *s = expo_group_series(g, i, &ser.key, &ser.key_len);
 
-		ret = s ? render_labels(&lab, f, g->order, key, key_len) : -ENOMEM;
-		if (!ret)
-			ret = write_sample(b, f, nlen, has_created ? created : NULL, &lab, s);
+		ret = s ? write_sample(b, &ser, &created, &lt, s) : -ENOMEM;
 	}
-	buf_free(&lab);
+	free(lt.v);
 	return ret;
 }
 

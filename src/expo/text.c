@@ -83,63 +83,88 @@ int expo_write_labels(struct buf *b, const struct family *f, const size_t *fo, c
 	return 0;
 }
 
-/*
- * The le values of the histogram last written, formatted: the samples of one family share
- * their bounds, so each is formatted once per family rather than once per line.
- */
-struct le_text {
-	const double *le;
-	size_t n;
-	char (*str)[EXPO_FLOAT_MAX];
-	size_t cap;
-};
-
-/* Formats h's bounds into t unless they are there already. Returns 0 or -ENOMEM. */
-static int le_text_fill(struct le_text *t, const struct histogram_value *h)
+int expo_le_text_fill(struct expo_le_text *t, const struct histogram_value *h)
 {
 	if (t->le == h->le && t->n == h->n_buckets)
 		return 0;
-	if (array_grow((void **)&t->str, &t->cap, h->n_buckets, sizeof(*t->str)))
+	if (array_grow((void **)&t->v, &t->cap, h->n_buckets, sizeof(*t->v)))
 		return -ENOMEM;
 	for (size_t i = 0; i < h->n_buckets; i++)
-		expo_format_float(h->le[i], t->str[i]);
+		t->v[i].len = t->om ? expo_format_om_float(h->le[i], t->v[i].s) :
+				      expo_format_float(h->le[i], t->v[i].s);
 	t->le = h->le;
 	t->n = h->n_buckets;
 	return 0;
 }
 
-/*
- * One line: name suffix, the label body already written at lab_off (lab_len bytes) inside
- * braces, an optional le label (le: its formatted value, or NULL), then the value.
- */
-static int write_line(struct buf *b, const char *name, size_t nlen, const char *suffix,
-		      size_t lab_off, size_t lab_len, const char *le, double value)
+/* Room after the label body: `,le="<bound>"} `, a value, the newline and a NUL. */
+#define LINE_TAIL_MAX (2 * EXPO_OM_FLOAT_MAX + 16)
+
+int expo_line_start(struct buf *b, struct expo_series *s, const char *suffix, size_t slen,
+		    const struct expo_le *le)
 {
-	size_t slen = strlen(suffix);
-	int err = buf_reserve(b, add_sat(nlen + slen + 2 * EXPO_FLOAT_MAX + 16, lab_len));
+	const struct family *f = s->f;
+	int err;
+
+	if (!s->lab_written) {
+		err = buf_reserve(b, add_sat(s->nlen + slen + 1, LINE_TAIL_MAX));
+		if (err)
+			return err;
+		expo_put(b, f->name, s->nlen);
+		expo_put(b, suffix, slen);
+		if (f->n_labels) {
+			expo_put(b, "{", 1);
+			s->lab_off = b->len;
+			err = expo_write_labels(b, f, s->fo, s->key, s->key_len);
+			if (err)
+				return err;
+			s->lab_len = b->len - s->lab_off;
+			err = buf_reserve(b, LINE_TAIL_MAX);
+			if (err)
+				return err;
+		} else if (le) {
+			expo_put(b, "{", 1);
+		}
+		s->lab_written = true;
+	} else {
+		err = buf_reserve(b,
+				  add_sat(s->nlen + slen + 1, add_sat(s->lab_len, LINE_TAIL_MAX)));
+		if (err)
+			return err;
+		expo_put(b, f->name, s->nlen);
+		expo_put(b, suffix, slen);
+		if (s->lab_len || le)
+			expo_put(b, "{", 1);
+		/* The body lies before b->len and the copy goes past it: no overlap. */
+		memcpy(b->data + b->len, b->data + s->lab_off, s->lab_len);
+		b->len += s->lab_len;
+	}
+	if (le) {
+		if (s->lab_len)
+			expo_put(b, ",", 1);
+		expo_put(b, "le=\"", 4);
+		expo_put(b, le->s, le->len);
+		expo_put(b, "\"", 1);
+	}
+	if (s->lab_len || le)
+		expo_put(b, "}", 1);
+	expo_put(b, " ", 1);
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+static const struct expo_le inf_le = { "+Inf", 4 };
+
+/* Starts a line of s with suffix, le NULL or a bound; the value is v, as a text float. */
+static int write_line(struct buf *b, struct expo_series *s, const char *suffix, size_t slen,
+		      const struct expo_le *le, double v)
+{
+	int err = expo_line_start(b, s, suffix, slen, le);
 
 	if (err)
 		return err;
-	expo_put(b, name, nlen);
-	expo_put(b, suffix, slen);
-	if (lab_len || le) {
-		expo_put(b, "{", 1);
-		/* The body lies before b->len and the copy goes past it: no overlap. */
-		memcpy(b->data + b->len, b->data + lab_off, lab_len);
-		b->len += lab_len;
-		if (le) {
-			if (lab_len)
-				expo_put(b, ",", 1);
-			expo_put(b, "le=\"", 4);
-			expo_put(b, le, strnlen(le, EXPO_FLOAT_MAX));
-			expo_put(b, "\"", 1);
-		}
-		expo_put(b, "}", 1);
-	}
-	expo_put(b, " ", 1);
-	put_float(b, value);
-	expo_put(b, "\n", 1);
-	b->data[b->len] = '\0';
+	put_float(b, v);
+	expo_line_end(b);
 	return 0;
 }
 
@@ -149,86 +174,38 @@ static int write_line(struct buf *b, const char *name, size_t nlen, const char *
  * differently from f).
  */
 static int write_sample(struct buf *b, const struct family *f, const size_t *fo,
-			const struct sample *s, const char *key, size_t key_len, struct le_text *lt)
+			const struct sample *s, const char *key, size_t key_len,
+			struct expo_le_text *lt)
 {
 	static const struct histogram_value empty_hist;
-	const struct histogram_value *h = &empty_hist;
-	size_t nlen = strlen(f->name), lab_off, lab_len;
-	struct le_text own = { 0 };
+	const struct histogram_value *h = s->hist ? s->hist : &empty_hist;
+	struct expo_series ser = {
+		.f = f, .fo = fo, .key = key, .key_len = key_len, .nlen = strlen(f->name)
+	};
 	bool inf_seen = false;
 	int err;
 
-	if (f->type != FAMILY_HISTOGRAM) {
-		err = buf_reserve(b, nlen + 1);
-		if (err)
-			return err;
-		expo_put(b, f->name, nlen);
-		if (f->n_labels) {
-			expo_put(b, "{", 1);
-			err = expo_write_labels(b, f, fo, key, key_len);
-			if (err)
-				return err;
-		}
-		err = buf_reserve(b, EXPO_FLOAT_MAX + 3);
-		if (err)
-			return err;
-		if (f->n_labels)
-			expo_put(b, "}", 1);
-		expo_put(b, " ", 1);
-		put_float(b, s->value);
-		expo_put(b, "\n", 1);
-		b->data[b->len] = '\0';
-		return 0;
-	}
-
-	if (s->hist)
-		h = s->hist;
-	/*
-	 * Histograms repeat the label body on every line: render it once at the end of the
-	 * buffer, then have each line copy it, and finally drop the scratch copy by moving the
-	 * lines down over it.
-	 */
-	if (!lt)
-		lt = &own;
-	err = le_text_fill(lt, h);
-	if (err)
-		return err;
-	lab_off = b->len;
-	err = expo_write_labels(b, f, fo, key, key_len);
-	if (err)
-		goto out;
-	lab_len = b->len - lab_off;
-	for (size_t i = 0; i < h->n_buckets; i++) {
-		err = write_line(b, f->name, nlen, "_bucket", lab_off, lab_len, lt->str[i],
-				 (double)h->cumulative[i]);
-		if (err)
-			goto out;
+	if (f->type != FAMILY_HISTOGRAM)
+		return write_line(b, &ser, "", 0, NULL, s->value);
+	err = expo_le_text_fill(lt, h);
+	for (size_t i = 0; !err && i < h->n_buckets; i++) {
+		err = write_line(b, &ser, "_bucket", 7, &lt->v[i], (double)h->cumulative[i]);
 		if (isinf(h->le[i]) && h->le[i] > 0)
 			inf_seen = true;
 	}
-	if (!inf_seen) {
-		err = write_line(b, f->name, nlen, "_bucket", lab_off, lab_len, "+Inf",
-				 (double)h->count);
-		if (err)
-			goto out;
-	}
-	err = write_line(b, f->name, nlen, "_sum", lab_off, lab_len, NULL, h->sum);
+	if (!err && !inf_seen)
+		err = write_line(b, &ser, "_bucket", 7, &inf_le, (double)h->count);
 	if (!err)
-		err = write_line(b, f->name, nlen, "_count", lab_off, lab_len, NULL,
-				 (double)h->count);
-	if (err)
-		goto out;
-	memmove(b->data + lab_off, b->data + lab_off + lab_len, b->len - lab_off - lab_len);
-	b->len -= lab_len;
-	b->data[b->len] = '\0';
-out:
-	free(own.str);
+		err = write_line(b, &ser, "_sum", 4, NULL, h->sum);
+	if (!err)
+		err = write_line(b, &ser, "_count", 6, NULL, (double)h->count);
 	return err;
 }
 
 int expo_write_family(struct buf *b, const struct family *f)
 {
 	size_t stack[EXPO_STACK_LABELS], *order;
+	struct expo_le_text lt = { 0 };
 	struct buf key = { 0 };
 	size_t start = b->len;
 	int err;
@@ -243,8 +220,9 @@ int expo_write_family(struct buf *b, const struct family *f)
 		buf_reset(&key);
 		err = append_key(&key, f, order, &f->samples[i]);
 		if (!err)
-			err = write_sample(b, f, order, &f->samples[i], key.data, key.len, NULL);
+			err = write_sample(b, f, order, &f->samples[i], key.data, key.len, &lt);
 	}
+	free(lt.v);
 	buf_free(&key);
 	if (order != stack)
 		free(order);
@@ -257,7 +235,7 @@ int expo_write_family(struct buf *b, const struct family *f)
 
 static int write_text_group(struct buf *b, const struct expo_group *g, void *arg)
 {
-	struct le_text lt = { 0 };
+	struct expo_le_text lt = { 0 };
 	int ret = write_header(b, g->f);
 
 	for (size_t i = 0; !ret && i < g->n_series; i++) {
@@ -267,7 +245,7 @@ static int write_text_group(struct buf *b, const struct expo_group *g, void *arg
 
 		ret = s ? write_sample(b, g->f, g->order, s, key, key_len, &lt) : -ENOMEM;
 	}
-	free(lt.str);
+	free(lt.v);
 	return ret;
 }
 
