@@ -13,8 +13,10 @@ PKGS=(
 	protobuf-compiler python3-protobuf python3-grpcio python3-prometheus-client openssl
 	libpci-dev pci.ids libseccomp-dev
 	libcmocka-dev
-	prometheus curl iproute2 clang-format wrk chromium
+	prometheus curl iproute2 clang-format wrk chromium file
 )
+# Node.js and npm validate the Kubernetes objects; a machine may have them from elsewhere.
+command -v node >/dev/null && command -v npm >/dev/null || PKGS+=(nodejs npm)
 
 missing=()
 for p in "${PKGS[@]}"; do
