@@ -884,6 +884,62 @@ static void verifier_stop(struct http_server *s)
 	s->verifier = NULL;
 }
 
+/* What the request's framing headers say. */
+struct framing {
+	unsigned int n_length; /* Content-Length headers */
+	const char *length; /* the first one's value */
+	bool lengths_differ; /* another one says something else */
+	bool transfer_encoding; /* a Transfer-Encoding header */
+};
+
+static enum MHD_Result framing_header(void *cls, enum MHD_ValueKind kind, const char *key,
+				      const char *value)
+{
+	struct framing *f = cls;
+
+	(void)kind;
+	if (!key)
+		return MHD_YES;
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+		if (f->n_length++ == 0)
+			f->length = value ? value : "";
+		else if (strcmp(f->length, value ? value : "") != 0)
+			f->lengths_differ = true;
+	} else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+		f->transfer_encoding = true;
+	}
+	return MHD_YES;
+}
+
+/*
+ * A request whose length two readers could see differently (a proxy in front and this
+ * server): Content-Length headers that disagree, or Transfer-Encoding beside Content-Length.
+ * Such requests are how requests get smuggled past a proxy; they get 400 and a closed
+ * connection.
+ */
+static bool framing_ambiguous(struct MHD_Connection *conn)
+{
+	struct framing f = { 0 };
+
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, framing_header, &f);
+	return f.lengths_differ || (f.transfer_encoding && f.n_length);
+}
+
+/* 400, and the connection closed after it: what follows the request cannot be trusted. */
+static enum MHD_Result bad_framing(struct MHD_Connection *conn, const struct web_snapshot *snap)
+{
+	struct MHD_Response *resp;
+	static const char text[] = "Bad Request: ambiguous message length\n";
+
+	resp = MHD_create_response_from_buffer(sizeof(text) - 1, (void *)text,
+					       MHD_RESPMEM_PERSISTENT);
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+	return queue(conn, MHD_HTTP_BAD_REQUEST, resp, snap);
+}
+
 static struct conn_ctx *conn_ctx(struct MHD_Connection *conn)
 {
 	const union MHD_ConnectionInfo *ci =
@@ -1146,6 +1202,12 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 		if (s->tls && !tls_peer_ok(conn, ctx))
 			return MHD_NO;
 		*con_cls = &request_marker;
+		if (framing_ambiguous(conn)) {
+			snap = settings_get(s);
+			ret = bad_framing(conn, snap);
+			settings_put(s, snap);
+			return ret;
+		}
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
