@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 # End-to-end tests of stopping: SIGTERM and SIGINT with no OTEL_* variable (no span exporter,
 # libcurl never loaded), with an OTLP endpoint that refuses connections, and with one that
-# accepts them and never answers (the final flush keeps its budget); start-up errors (a taken
+# accepts them and never answers (the final flush keeps its budget; while running, scrapes go
+# on and every span is counted as dropped); start-up errors (a taken
 # port, a bad flag, a bad config) exit at once. The time bounds are functional requirements
 # with wide margins, not benchmarks.
 #
@@ -143,6 +144,67 @@ sd_blackhole()
 	sd_unlisten
 }
 
+# sd_drops FILE: the test config's spans dropped as queue_full or export_failed, summed (the
+# exporter's own start-up trace, service ebpf_exporter, is dropped beside them).
+sd_drops()
+{
+	awk '/^ebpf_exporter_spans_dropped_total\{reason="(queue_full|export_failed)",service="e2e-spans"\}/ { n += $2 }
+		END { print n + 0 }' "$1"
+}
+
+# While the exporter runs, a collector that accepts connections and never answers: scrapes
+# answer with the exact series meanwhile, the queue stays within OTEL_BSP_MAX_QUEUE_SIZE, and
+# every span is accounted for: dropped as queue_full or, once its export timed out, as
+# export_failed.
+sd_silent_running()
+{
+	local port s=$WORK/sd-silent.prom i ok=1 queued max_q=0 drops=
+
+	pick_port || return
+	port=$EXP_PORT
+	sd_listen "$port" || {
+		fail "shutdown: the silent listener did not start"
+		sd_unlisten
+		return
+	}
+	OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$port OTEL_BSP_SCHEDULE_DELAY=50 \
+		OTEL_BSP_MAX_QUEUE_SIZE=5 OTEL_BSP_MAX_EXPORT_BATCH_SIZE=5 \
+		OTEL_EXPORTER_OTLP_TIMEOUT=1000 OTEL_BSP_EXPORT_TIMEOUT=1500 \
+		start_exporter silent-collector --config.dir="$HERE" --config.names=counters,spans \
+		--tracing.shutdown-timeout=0s || {
+		sd_unlisten
+		return
+	}
+	trigger "$CPU_A" 1:3:42:s=silent 80:30:0x600:0 || {
+		stop_exporter TERM
+		sd_unlisten
+		return
+	}
+	for ((i = 0; i < 100; i++)); do
+		if [ "$(scrape "$s")" != 200 ] ||
+			! has_line "$s" 'ebpf_exporter_e2e_hash_total{id="42",name="silent"} 3'; then
+			ok=0
+		fi
+		queued=$(sample_value "$s" ebpf_exporter_spans_queued)
+		[ "${queued:-0}" -gt "$max_q" ] && max_q=${queued:-0}
+		drops=$(sd_drops "$s")
+		[ "$drops" = 30 ] && break
+		sleep 0.1
+	done
+	check "silent collector: every scrape meanwhile answers 200 with the exact series" [ "$ok" = 1 ]
+	check "silent collector: the queue stays within its 5 spans (at most $max_q seen)" \
+		[ "$max_q" -le 5 ]
+	check "silent collector: all 30 spans are counted as dropped, queue_full or export_failed ($drops)" \
+		[ "$drops" = 30 ]
+	check "silent collector: ... some of them because the queue was full" \
+		[ "$(sample_value "$s" 'ebpf_exporter_spans_dropped_total{reason="queue_full",service="e2e-spans"}')" -gt 0 ]
+	check_log "silent collector: the timed-out export is logged" "$EXP_LOG" \
+		"http://127.0.0.1:$port/v1/traces"
+	stop_exporter TERM
+	check "silent collector: SIGTERM exits 0" [ "$EXP_RC" = 0 ]
+	sd_unlisten
+}
+
 # sd_startup_error NAME MAX_MS EXPECTED_LOG ARGS...: the exporter exits 1 within MAX_MS.
 sd_startup_error()
 {
@@ -190,6 +252,7 @@ suite_shutdown()
 	sd_plain
 	sd_refused
 	sd_blackhole
+	sd_silent_running
 	sd_startup_errors
 	otel_env_clear
 }
