@@ -93,7 +93,7 @@ E2E_BINS := $(patsubst tests/e2e/%.c,$(BUILD)/e2e/%,$(filter-out %.bpf.c,$(wildc
 RUN_CONFIGS ?= timers,percpu-softirq
 RUN_ARGS ?=
 
-.PHONY: all deps bpf run test unit e2e san deploy-check format format-check bench bench-spans clean
+.PHONY: all deps bpf run test unit e2e san deploy-check test-valgrind format format-check bench bench-spans clean
 all: ebpf_exporter bpf
 
 deps:
@@ -183,6 +183,10 @@ unit: $(UNIT_BINS)
 e2e: $(BUILD)/ebpf_exporter $(EXAMPLE_BPF) $(EXAMPLE_BINS) $(E2E_BPF) $(E2E_BINS)
 	$(Q)bash tests/e2e/run.sh $(abspath $(BUILD))/ebpf_exporter $(abspath $(BUILD))/e2e
 
+# The exporter under valgrind's memcheck: two examples, every format, /maps, SIGTERM.
+test-valgrind: $(BUILD)/ebpf_exporter $(EXAMPLE_BPF)
+	$(Q)bash tests/valgrind/run.sh $(abspath $(BUILD))/ebpf_exporter
+
 # The static binary, systemd units, Kubernetes objects and dashboards (contrib/).
 deploy-check: $(BUILD)/ebpf_exporter $(EXAMPLE_BPF)
 	$(Q)bash tests/deploy/run.sh $(abspath $(BUILD))
@@ -206,6 +210,7 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory e2e
+	$(Q)$(MAKE) --no-print-directory test-valgrind
 	$(Q)$(MAKE) --no-print-directory deploy-check
 	$(Q)$(MAKE) --no-print-directory san
 

@@ -13,7 +13,7 @@ PKGS=(
 	protobuf-compiler python3-protobuf python3-grpcio python3-prometheus-client openssl
 	libpci-dev pci.ids libseccomp-dev
 	libcmocka-dev
-	prometheus curl iproute2 clang-format wrk chromium file
+	prometheus curl iproute2 clang-format wrk chromium file valgrind
 )
 # Node.js and npm validate the Kubernetes objects; a machine may have them from elsewhere.
 command -v node >/dev/null && command -v npm >/dev/null || PKGS+=(nodejs npm)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "util/buf.h"
+#include "util/memcheck.h"
 
 /* Entries asked for per BPF_MAP_LOOKUP_BATCH call. */
 #define BATCH_CHUNK 4096
@@ -68,6 +69,9 @@ static int read_batch(struct map_snapshot *s, int fd)
 					   s->values + s->n * s->value_size, &count, &opts);
 		if (err < 0)
 			err = -errno;
+		MEMCHECK_DEFINED(s->keys + s->n * s->key_size, (size_t)count * s->key_size);
+		MEMCHECK_DEFINED(s->values + s->n * s->value_size, (size_t)count * s->value_size);
+		MEMCHECK_DEFINED(s->batch_out, s->key_size > 8 ? s->key_size : 8);
 		s->n += count;
 		if (err == -ENOENT)
 			return 0;
@@ -121,9 +125,12 @@ static int read_iter(struct map_snapshot *s, int fd, uint32_t max_entries)
 			err = -errno;
 			return err == -ENOENT ? 0 : err;
 		}
+		MEMCHECK_DEFINED(key, s->key_size);
 		memcpy(cursor, key, s->key_size);
 		have_cursor = true;
 		err = bpf_map_lookup_elem(fd, key, val);
+		if (err == 0)
+			MEMCHECK_DEFINED(val, s->value_size);
 		if (err < 0) {
 			err = -errno;
 			if (err != -ENOENT)

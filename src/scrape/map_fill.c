@@ -16,6 +16,7 @@
 #include "util/buf.h"
 #include "util/errno_text.h"
 #include "util/log.h"
+#include "util/memcheck.h"
 
 /* A failed count of one map is logged at most this often (seconds). */
 #define ERROR_LOG_INTERVAL 60
@@ -130,6 +131,7 @@ static int count_batch(int fd, uint32_t key_size, size_t vsz, struct map_count_b
 		err = bpf_map_lookup_batch(fd, in, b->tok_out, b->keys, b->values, &count, &opts);
 		if (err < 0)
 			err = -errno;
+		MEMCHECK_DEFINED(b->tok_out, sizeof(b->tok_out));
 		n += count;
 		if (err == -ENOENT)
 			break;
@@ -188,6 +190,7 @@ static int count_iter(int fd, uint32_t key_size, uint32_t max_entries, struct ma
 				return err;
 			break;
 		}
+		MEMCHECK_DEFINED(b->next, key_size);
 		if (++n > limit)
 			return -EAGAIN;
 		t = b->cursor;
