@@ -59,8 +59,23 @@ BUILD_INFO_DEFS := -DEE_VERSION='"$(VERSION)"' -DEE_REVISION='"$(REVISION)"' \
 BUILD_INFO_STAMP := $(BUILD)/build_info.stamp
 ALL_LDFLAGS = $(LDFLAGS) -rdynamic $(EXTRA_LDFLAGS)
 LIBS = $(PKG_LIBS) -lpthread -lm
+ifeq ($(STATIC),1)
+ALL_CFLAGS += -DEE_STATIC
+ALL_LDFLAGS = $(LDFLAGS) -static $(EXTRA_LDFLAGS)
+LIBS = $(STATIC_LIBS)
+endif
 
-SRCS := $(sort $(wildcard src/*.c src/*/*.c))
+# src/static/ is linked into the statically linked build only (make build-static).
+SRCS := $(sort $(filter-out src/static/%,$(wildcard src/*.c src/*/*.c)))
+ifeq ($(STATIC),1)
+SRCS += $(sort $(wildcard src/static/*.c))
+# Debian's static archives: everything but libpci (none is shipped: no PCI names) and p11-kit
+# (none either: src/static/ says PKCS#11 is absent); libcurl and libsystemd are not loaded.
+STATIC_LIBS := -Wl,--wrap=pthread_create -Wl,--start-group -lbpf -lelf -lz -lzstd -lyaml \
+	-lmicrohttpd -lgnutls -lhogweed -lnettle -lgmp -ltasn1 -lidn2 -lunistring -lcrypt \
+	-lpcre2-8 -lpsx -lcap -lprotobuf-c -lseccomp -latomic -lresolv -Wl,--end-group \
+	-lpthread -lm
+endif
 # Protocol buffers: every proto/**/*.proto is compiled with protoc-c into $(BUILD)/proto and
 # linked in; sources include them as "<path under proto/>.pb-c.h" (e.g. "prometheus/metrics.pb-c.h").
 PROTOS := $(sort $(shell find proto -name '*.proto' 2>/dev/null))
@@ -93,7 +108,7 @@ E2E_BINS := $(patsubst tests/e2e/%.c,$(BUILD)/e2e/%,$(filter-out %.bpf.c,$(wildc
 RUN_CONFIGS ?= timers,percpu-softirq
 RUN_ARGS ?=
 
-.PHONY: all deps bpf run test unit e2e san deploy-check test-valgrind format format-check bench bench-spans clean
+.PHONY: all deps bpf run test unit e2e san deploy-check test-valgrind build-static format format-check bench bench-spans clean
 all: ebpf_exporter bpf
 
 deps:
@@ -183,12 +198,16 @@ unit: $(UNIT_BINS)
 e2e: $(BUILD)/ebpf_exporter $(EXAMPLE_BPF) $(EXAMPLE_BINS) $(E2E_BPF) $(E2E_BINS)
 	$(Q)bash tests/e2e/run.sh $(abspath $(BUILD))/ebpf_exporter $(abspath $(BUILD))/e2e
 
+# The statically linked exporter, in its own build directory: it runs in an empty root.
+build-static:
+	$(Q)$(MAKE) --no-print-directory STATIC=1 BUILD=$(BUILD)/static $(BUILD)/static/ebpf_exporter
+
 # The exporter under valgrind's memcheck: two examples, every format, /maps, SIGTERM.
 test-valgrind: $(BUILD)/ebpf_exporter $(EXAMPLE_BPF)
 	$(Q)bash tests/valgrind/run.sh $(abspath $(BUILD))/ebpf_exporter
 
 # The static binary, systemd units, Kubernetes objects and dashboards (contrib/).
-deploy-check: $(BUILD)/ebpf_exporter $(EXAMPLE_BPF)
+deploy-check: $(BUILD)/ebpf_exporter $(EXAMPLE_BPF) $(E2E_BPF) $(E2E_BINS) build-static
 	$(Q)bash tests/deploy/run.sh $(abspath $(BUILD))
 
 # The same suites built with AddressSanitizer and UndefinedBehaviorSanitizer.

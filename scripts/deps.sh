@@ -13,6 +13,7 @@ PKGS=(
 	protobuf-compiler python3-protobuf python3-grpcio python3-prometheus-client openssl
 	libpci-dev pci.ids libseccomp-dev
 	libcmocka-dev
+	libzstd-dev libunistring-dev libp11-kit-dev
 	prometheus curl iproute2 clang-format wrk chromium file valgrind
 )
 # Node.js and npm validate the Kubernetes objects; a machine may have them from elsewhere.

@@ -74,8 +74,15 @@ static const struct build_info info = {
 	.goversion = EE_CC_VERSION,
 	.goos = "linux",
 	.goarch = EE_GOARCH,
-	/* Go fills this from -tags; our build has none, which common/version reports so. */
+/*
+	 * Go fills this from -tags; our build has none, which common/version reports so. The
+	 * statically linked build names itself and what it lacks.
+	 */
+#ifdef EE_STATIC
+	.tags = "static,nopci,nolibcurl,nolibsystemd",
+#else
 	.tags = "unknown",
+#endif
 };
 
 const struct build_info *build_info_get(void)

@@ -7,6 +7,16 @@
 
 void *dl_open(const char *soname, const char *package, char *err, size_t errlen)
 {
+#ifdef EE_STATIC
+	/* A static binary runs where no shared library may exist, and glibc's static dlopen()
+	 * needs the very glibc it was built with: it is not tried. */
+	(void)package;
+	snprintf(err, errlen,
+		 "cannot load %s: this is the statically linked build, which loads no shared "
+		 "library; use the dynamically linked build for this feature",
+		 soname);
+	return NULL;
+#else
 	void *lib = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
 	const char *why;
 
@@ -16,6 +26,7 @@ void *dl_open(const char *soname, const char *package, char *err, size_t errlen)
 			 why ? why : "unknown error", package);
 	}
 	return lib;
+#endif
 }
 
 int dl_sym(void *lib, const char *soname, const char *name, void *slot, char *err, size_t errlen)
