@@ -18,14 +18,7 @@ K8_PY=/usr/bin/python3
 
 k8_stop()
 {
-	[ -n "$K8_PID" ] || return 0
-	kill -TERM "$K8_PID" 2>/dev/null
-	for ((i = 0; i < 100; i++)); do
-		kill -0 "$K8_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$K8_PID" 2>/dev/null
-	wait "$K8_PID" 2>/dev/null
+	bg_stop "$K8_PID"
 	K8_PID=
 }
 
@@ -120,11 +113,7 @@ check_kubernetes()
 		--no-new-privs "$BUILD/ebpf_exporter" "${args[@]}" >"$WORK/k8.log" 2>&1 &
 	K8_PID=$!
 	cleanup_add k8_stop
-	for ((i = 0; i < 200; i++)); do
-		curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$K8_PORT/" && break
-		kill -0 "$K8_PID" 2>/dev/null || break
-		sleep 0.1
-	done
+	bg_wait_http "$K8_PORT" "$K8_PID"
 	curl -s --max-time 10 -o "$prom" "http://127.0.0.1:$K8_PORT/metrics"
 	got=$(sed -n 's/.*Started with capabilities: "\(.*\)=[eip]*".*/\1/p' "$WORK/k8.log" | tr ',' '\n' |
 		sort | tr '\n' ',')

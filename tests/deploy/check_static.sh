@@ -18,14 +18,7 @@ ST_CONFIGS=timers,percpu-softirq,biolatency,run-queue-latency
 
 st_stop()
 {
-	[ -n "$ST_PID" ] || return 0
-	kill -TERM "$ST_PID" 2>/dev/null
-	for ((i = 0; i < 100; i++)); do
-		kill -0 "$ST_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$ST_PID" 2>/dev/null
-	wait "$ST_PID" 2>/dev/null
+	bg_stop "$ST_PID"
 	ST_PID=
 }
 
@@ -79,11 +72,7 @@ check_static()
 	OTEL_TRACES_EXPORTER=none st_run --web.listen-address="127.0.0.1:$ST_PORT" \
 		--config.dir=/examples --config.names="$ST_CONFIGS"
 	cleanup_add st_stop
-	for ((i = 0; i < 150; i++)); do
-		curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$ST_PORT/" && break
-		kill -0 "$ST_PID" 2>/dev/null || break
-		sleep 0.1
-	done
+	bg_wait_http "$ST_PORT" "$ST_PID"
 	curl -s --max-time 10 -o "$prom" "http://127.0.0.1:$ST_PORT/metrics"
 	n=0
 	for cfg in ${ST_CONFIGS//,/ }; do
@@ -101,11 +90,7 @@ check_static()
 
 	OTEL_TRACES_EXPORTER=none st_run --web.listen-address="127.0.0.1:$ST_PORT" \
 		--config.dir=/e2e --config.names=counters
-	for ((i = 0; i < 150; i++)); do
-		curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$ST_PORT/" && break
-		kill -0 "$ST_PID" 2>/dev/null || break
-		sleep 0.1
-	done
+	bg_wait_http "$ST_PORT" "$ST_PID"
 	# The root's copy of the trigger is the file the uprobe is attached to.
 	"$trig" 1:3:42:s=static 5:1:7:0 >/dev/null
 	curl -s --max-time 10 -o "$prom" "http://127.0.0.1:$ST_PORT/metrics"

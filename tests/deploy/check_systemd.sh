@@ -36,26 +36,8 @@ sy_env()
 
 sy_stop()
 {
-	[ -n "$SY_PID" ] || return 0
-	kill -TERM "$SY_PID" 2>/dev/null
-	for ((i = 0; i < 100; i++)); do
-		kill -0 "$SY_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$SY_PID" 2>/dev/null
-	wait "$SY_PID" 2>/dev/null
+	bg_stop "$SY_PID"
 	SY_PID=
-}
-
-# sy_wait_http PORT: the exporter answers on PORT within 15 s.
-sy_wait_http()
-{
-	for ((i = 0; i < 150; i++)); do
-		curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$1/" && return 0
-		kill -0 "$SY_PID" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
 }
 
 check_systemd()
@@ -101,7 +83,7 @@ check_systemd()
 		--config.dir="$ROOT/examples" --config.names="$configs" >"$WORK/sy.log" 2>&1 &
 	SY_PID=$!
 	cleanup_add sy_stop
-	if ! sy_wait_http "$SY_PORT"; then
+	if ! bg_wait_http "$SY_PORT" "$SY_PID"; then
 		fail "systemd: the exporter with the unit's capabilities serves" "$(tail -n 20 "$WORK/sy.log")"
 		sy_stop
 		return

@@ -49,6 +49,36 @@ cleanup()
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# bg_stop PID: stops a process a check started (SIGTERM, SIGKILL after 10 s) and reaps it.
+bg_stop()
+{
+	local i
+
+	[ -n "$1" ] || return 0
+	kill -TERM "$1" 2>/dev/null
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	return 0
+}
+
+# bg_wait_http PORT PID: true once http://127.0.0.1:PORT/ answers (within 15 s), false when PID
+# exits first or time runs out.
+bg_wait_http()
+{
+	local i
+
+	for ((i = 0; i < 150; i++)); do
+		curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$1/" && return 0
+		kill -0 "$2" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
 for f in "$HERE"/check_*.sh; do
 	[ -e "$f" ] || continue
 	name=$(basename "$f" .sh)

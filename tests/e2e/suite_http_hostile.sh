@@ -10,6 +10,9 @@
 # Sourced by run.sh, which calls suite_http_hostile; uses its globals and lib.sh's helpers.
 # shellcheck shell=bash disable=SC2154
 
+# shellcheck source=tests/e2e/suite_http_limits.sh
+. "$HERE/suite_http_limits.sh"
+
 HH_PY=/usr/bin/python3
 HH_CLIENT=$HERE/http_hostile.py
 
@@ -21,19 +24,10 @@ v = json.loads(sys.argv[1]).get(sys.argv[2])
 print("null" if v is None else str(v).lower())' "$1" "$2" 2>/dev/null
 }
 
-# hh_exact NAME: a scrape answers 200 with the exact test series.
+# hh_exact NAME: a scrape answers 200 with the exact test series (hl_scrape_exact's).
 hh_exact()
 {
-	local name=$1 file=$WORK/hh-scrape.prom code
-
-	code=$(scrape "$file" /metrics)
-	if [ "$code" = 200 ] &&
-		has_line "$file" 'ebpf_exporter_e2e_hash_total{id="42",name="hostile"} 3' &&
-		has_line "$file" 'ebpf_exporter_e2e_nolabels_total 7'; then
-		pass "$name"
-	else
-		fail "$name" "status $code" "$(grep -E 'e2e_(hash|nolabels)_total' "$file" 2>/dev/null)"
-	fi
+	hl_scrape_exact "$1" "$WORK/hh-scrape.prom"
 }
 
 # hh_probe CASE STATUS [WAIT]: the case is answered STATUS exactly once and the connection
@@ -57,7 +51,7 @@ suite_http_hostile()
 	section "http: hostile requests"
 	start_exporter http-hostile --config.dir="$HERE" --config.names=counters \
 		--web.request-timeout=3s || return
-	trigger "$CPU_A" 1:3:42:s=hostile 5:1:7:0 || return
+	trigger "$CPU_A" 1:3:42:s=flood 5:1:7:0 || return
 	fds0=$(find "/proc/$EXP_PID/fd" -mindepth 1 -maxdepth 1 | wc -l)
 
 	# Smuggling attempts: 400, closed, and the GET pipelined behind never answered.

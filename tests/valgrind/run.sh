@@ -27,23 +27,9 @@ PASSED=0
 FAILED=0
 VG_PID=
 
-pass()
-{
-	echo "PASS: $1"
-	PASSED=$((PASSED + 1))
-}
-
-fail()
-{
-	local line
-
-	echo "FAIL: $1"
-	shift
-	for line in "$@"; do
-		printf '%s\n' "$line" | sed 's/^/    /'
-	done
-	FAILED=$((FAILED + 1))
-}
+# pass and fail are e2e's.
+# shellcheck source-path=SCRIPTDIR source=../e2e/lib.sh
+. "$HERE/../e2e/lib.sh"
 
 # shellcheck disable=SC2317 # trap handler
 cleanup()
