@@ -65,6 +65,16 @@
 #define EE_GOARCH "unknown"
 #endif
 
+/*
+ * Go fills the tags from -tags; our build has none, which common/version reports so. The
+ * statically linked build names itself and what it lacks.
+ */
+#ifdef EE_STATIC
+#define EE_TAGS "static,nopci,nolibcurl,nolibsystemd"
+#else
+#define EE_TAGS "unknown"
+#endif
+
 static const struct build_info info = {
 	.version = EE_VERSION,
 	.revision = EE_REVISION,
@@ -74,15 +84,7 @@ static const struct build_info info = {
 	.goversion = EE_CC_VERSION,
 	.goos = "linux",
 	.goarch = EE_GOARCH,
-/*
-	 * Go fills this from -tags; our build has none, which common/version reports so. The
-	 * statically linked build names itself and what it lacks.
-	 */
-#ifdef EE_STATIC
-	.tags = "static,nopci,nolibcurl,nolibsystemd",
-#else
-	.tags = "unknown",
-#endif
+	.tags = EE_TAGS,
 };
 
 const struct build_info *build_info_get(void)

@@ -8,8 +8,10 @@
 void *dl_open(const char *soname, const char *package, char *err, size_t errlen)
 {
 #ifdef EE_STATIC
-	/* A static binary runs where no shared library may exist, and glibc's static dlopen()
-	 * needs the very glibc it was built with: it is not tried. */
+	/*
+	 * A static binary runs where no shared library may exist, and glibc's static dlopen()
+	 * needs the very glibc it was built with: it is not tried.
+	 */
 	(void)package;
 	snprintf(err, errlen,
 		 "cannot load %s: this is the statically linked build, which loads no shared "
